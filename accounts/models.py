@@ -1,0 +1,109 @@
+import hashlib
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    REP = "rep", "Sales rep"
+    MANAGER = "manager", "Sales manager"
+    ENABLEMENT_ADMIN = "enablement_admin", "Enablement admin"
+    MARKETING_OPS = "marketing_ops", "Marketing ops"
+
+
+# Roles that work in Django admin; the others use only the portal's own pages.
+STAFF_ROLES = frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    region = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def for_user(self, user: "User") -> "UserQuerySet":
+        """The people `user` may see: admins everyone, managers their team, others themselves."""
+        if user.is_enablement_admin:
+            return self
+        if user.role == Role.MANAGER and user.team_id:
+            return self.filter(Q(team_id=user.team_id) | Q(pk=user.pk))
+        return self.filter(pk=user.pk)
+
+    def reps(self) -> "UserQuerySet":
+        return self.filter(role=Role.REP, is_active=True)
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.REP, db_index=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports")
+    start_date = models.DateField(null=True, blank=True, help_text="First working day; ramp time counts from it.")
+
+    objects = PortalUserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:home")
+
+    @property
+    def is_enablement_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ENABLEMENT_ADMIN
+
+    def tenure_days(self, today: date | None = None) -> int | None:
+        if self.start_date is None:
+            return None
+        return ((today or timezone.localdate()) - self.start_date).days
+
+
+def hash_api_key(token: str) -> str:
+    # Keys are 256-bit random tokens, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self) -> "ApiKeyQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A key for a system calling the API. Only its SHA-256 is stored; the key is shown once."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=16, help_text="The first characters of the key, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
