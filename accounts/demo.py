@@ -1,5 +1,5 @@
 """Demo people for `load_demo`: the sales teams of the crm-sample export (copied into
-accounts/demo/, so nothing outside the repo is read at run time), plus an enablement
+accounts/demo_data/, so nothing outside the repo is read at run time), plus an enablement
 admin and a marketing ops user. Deterministic: the same rows on every run and machine.
 """
 
@@ -17,7 +17,7 @@ from accounts.services import user_set_role
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 (public demo login)
 # Start dates are laid out backwards from this fixed day, so every load gives the same data.
 DEMO_ANCHOR = date(2026, 11, 1)
-SALES_TEAMS_CSV = Path(__file__).resolve().parent / "demo" / "sales_teams.csv"
+SALES_TEAMS_CSV = Path(__file__).resolve().parent / "demo_data" / "sales_teams.csv"
 
 
 @dataclass(frozen=True)

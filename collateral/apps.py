@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class CollateralConfig(AppConfig):
     name = "collateral"
+    verbose_name = "Collateral"

@@ -87,10 +87,11 @@ INSTALLED_APPS = [
     "ninja",
     "taggit",
     "reversion",
+    # Domain apps in dependency order: load_demo runs their demo loaders in this order.
     "accounts",
-    "leads",
-    "collateral",
     "pipeline",
+    "collateral",
+    "leads",
     "training",
     "telemetry",
 ]

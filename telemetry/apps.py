@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class TelemetryConfig(AppConfig):
     name = "telemetry"
+    verbose_name = "Telemetry"
