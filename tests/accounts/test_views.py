@@ -14,8 +14,8 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("rep", ["Home"]),
-        ("manager", ["Home", "My team"]),
+        ("rep", ["Home", "Learning", "Updates"]),
+        ("manager", ["Home", "My team", "Learning", "Updates", "Team learning"]),
         ("admin", ["Home", "Admin", "API docs"]),
         ("marketing", ["Home", "Admin", "API docs"]),
     ],
