@@ -43,7 +43,7 @@ NAVIGATION = [
         frozenset({Role.REP, Role.MANAGER}),
         badge="training.selectors.unread_update_count",
     ),
-    NavItem("Team learning", "training:team", frozenset({Role.MANAGER})),
+    NavItem("Team learning", "training:team", frozenset({Role.MANAGER, Role.ENABLEMENT_ADMIN})),
 ]
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 from training.models import SCORE_MAX, SCORE_MIN, CallReview, Criterion, Program
 
 TIMESTAMPED_LINE = re.compile(r"^(?P<minutes>\d{1,3}):(?P<seconds>[0-5]\d)\s+(?P<text>\S.*)$")
@@ -86,14 +86,21 @@ class EnrolForm(forms.Form):
     people = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    whole_team = forms.BooleanField(required=False, label="Everyone on the team with the program's role")
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Everyone on the team with the program's role.",
+    )
 
     def __init__(self, *args, viewer: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["people"].queryset = User.objects.for_user(viewer).filter(is_active=True, role=Role.REP)
+        teams = Team.objects.all() if viewer.is_enablement_admin else Team.objects.filter(pk=viewer.team_id)
+        self.fields["teams"].queryset = teams
 
     def clean(self) -> dict:
         data = super().clean()
-        if not data.get("people") and not data.get("whole_team"):
-            raise ValidationError("Choose people, or tick “everyone on the team”.")
+        if not data.get("people") and not data.get("teams"):
+            raise ValidationError("Choose people or a team to enrol.")
         return data

@@ -328,10 +328,11 @@ def enrol(request: HttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         program = form.cleaned_data["program"]
-        people = list(form.cleaned_data["people"])
-        if form.cleaned_data["whole_team"]:
-            people += list(form.fields["people"].queryset.filter(role=program.target_role))
-        enrolled = services.enrollment_enrol_people(people=set(people), program=program, by=request.user)
+        enrolled = services.enrollment_enrol_people(
+            people=form.cleaned_data["people"], program=program, by=request.user
+        )
+        for team in form.cleaned_data["teams"]:
+            enrolled += services.enrollment_enrol_team(team=team, program=program, by=request.user)
         messages.success(request, f"Enrolled {len(enrolled)} people in “{program}”.")
         return redirect("training:team")
     return render(request, "training/enrol.html", {"form": form}, status=400 if form.errors else 200)

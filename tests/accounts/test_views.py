@@ -16,7 +16,7 @@ def nav_labels(response) -> list[str]:
     [
         ("rep", ["Home", "Learning", "Updates"]),
         ("manager", ["Home", "My team", "Learning", "Updates", "Team learning"]),
-        ("admin", ["Home", "Admin", "API docs"]),
+        ("admin", ["Home", "Admin", "API docs", "Team learning"]),
         ("marketing", ["Home", "Admin", "API docs"]),
     ],
 )

@@ -359,13 +359,23 @@ def test_a_manager_enrols_people_and_is_told_what_is_missing(client, manager, re
     client.force_login(manager)
     response = client.post(reverse("training:enrol"), {"program": program.pk})
     assert response.status_code == 400
-    assert "Choose people" in response.content.decode()
+    assert "Choose people or a team" in response.content.decode()
     response = client.post(reverse("training:enrol"), {"program": program.pk, "people": [other_rep.pk]})
     assert response.status_code == 400
     assert not Enrollment.objects.exists()
-    response = client.post(reverse("training:enrol"), {"program": program.pk, "whole_team": "on"})
+    response = client.post(reverse("training:enrol"), {"program": program.pk, "teams": [other_rep.team_id]})
+    assert response.status_code == 400
+    response = client.post(reverse("training:enrol"), {"program": program.pk, "teams": [rep.team_id]})
     assert response.status_code == 302
     assert set(Enrollment.objects.values_list("user", flat=True)) == {rep.pk, teammate.pk}
+
+
+def test_an_admin_enrols_any_team(client, admin, other_rep, rep):
+    program = ProgramFactory(name="Negotiation", onboarding=False)
+    client.force_login(admin)
+    response = client.post(reverse("training:enrol"), {"program": program.pk, "teams": [other_rep.team_id]})
+    assert response.status_code == 302
+    assert list(Enrollment.objects.values_list("user", flat=True)) == [other_rep.pk]
 
 
 def test_a_manager_sees_who_has_not_acknowledged(client, manager, rep, teammate, other_rep):
@@ -375,3 +385,58 @@ def test_a_manager_sees_who_has_not_acknowledged(client, manager, rep, teammate,
     response = client.get(reverse("training:team_updates"))
     [(row_update, done, pending)] = response.context["rows"]
     assert row_update == update and done == [rep] and pending == [teammate]
+
+
+# ---------------------------------------------------------------------------
+# Every page: CSP-clean, and list pages with flat query counts
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["rep", "manager", "admin"])
+def test_every_training_page_is_csp_clean(client, request, persona, rep, manager):
+    from tests.test_security import assert_csp_with_nonce
+
+    make_team_with_learning(manager, 2)
+    review = CallReview.objects.first()
+    module = ModuleFactory()
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    urls = [
+        reverse("training:home"),
+        reverse("training:updates"),
+        reverse("training:reviews"),
+        reverse("training:module", args=[module.pk]),
+        reverse("training:person", args=[user.pk]),
+    ]
+    if persona != "rep":
+        urls += [
+            reverse("training:team"),
+            reverse("training:team_updates"),
+            reverse("training:enrol"),
+            reverse("training:review", args=[review.pk]),
+            reverse("training:review_create", args=[review.rep_id]),
+        ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_csp_with_nonce(response)
+        assert_no_inline_script(response.content.decode())
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_rep_and_manager_lists_keep_their_query_counts(client, manager, rep, size, django_assert_max_num_queries):
+    program = program_with_modules(size, onboarding=False)
+    enrollment_enrol(user=rep, program=program)
+    for index in range(size):
+        update = UpdateFactory()
+        if index % 2:
+            update_acknowledge(update=update, user=rep)
+        CallReviewFactory(rep=rep, reviewer=manager)
+    client.force_login(rep)
+    for url_name in ["training:home", "training:updates", "training:reviews"]:
+        with django_assert_max_num_queries(9):
+            assert client.get(reverse(url_name)).status_code == 200
+    client.force_login(manager)
+    for url_name in ["training:team_updates", "training:reviews"]:
+        with django_assert_max_num_queries(9):
+            assert client.get(reverse(url_name)).status_code == 200
