@@ -69,6 +69,7 @@ def _quiz_questions(module: Module):
 @login_required
 def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
+    # Opening a module is what "started" means: the first visit records it (idempotent).
     progress = services.module_start(user=request.user, module=module)
     quiz, questions = _quiz_questions(module)
     video_url = module.embeddable_video_url()
