@@ -203,8 +203,8 @@ def review_create(request: HttpRequest, user_id: int) -> HttpResponse:
     _require_manager(request.user)
     rep = get_object_or_404(User.objects.for_user(request.user).filter(role=Role.REP), pk=user_id)
     scorecards = Scorecard.objects.active().filter(criteria__isnull=False).distinct()
-    scorecard = get_object_or_404(scorecards, pk=request.GET["scorecard"]) if "scorecard" in request.GET else None
-    scorecard = scorecard or scorecards.first()
+    chosen = request.GET.get("scorecard", "")
+    scorecard = get_object_or_404(scorecards, pk=chosen) if chosen.isdigit() else scorecards.first()
     if scorecard is None:
         messages.error(request, "There is no active scorecard with criteria yet: ask an enablement admin.")
         return redirect("training:team")

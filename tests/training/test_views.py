@@ -335,6 +335,17 @@ def test_a_manager_writes_a_review_with_timestamped_comments(client, manager, re
     ]
 
 
+def test_a_manager_picks_another_scorecard_and_a_bad_one_is_a_404(client, manager, rep):
+    scorecard_with("Discovery")
+    demo = scorecard_with("Demo quality")
+    client.force_login(manager)
+    url = reverse("training:review_create", args=[rep.pk])
+    response = client.get(url, {"scorecard": demo.pk})
+    assert [c.name for c in response.context["form"].criteria] == ["Demo quality"]
+    assert client.get(url, {"scorecard": "x"}).status_code == 200
+    assert client.get(url, {"scorecard": "999999"}).status_code == 404
+
+
 def test_a_bad_review_form_says_what_is_wrong_and_saves_nothing(client, manager, rep):
     scorecard = scorecard_with("Discovery")
     client.force_login(manager)
