@@ -14,9 +14,9 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("rep", ["Home"]),
-        ("manager", ["Home", "My team"]),
-        ("admin", ["Home", "Admin", "API docs"]),
+        ("rep", ["Home", "Learning", "Updates"]),
+        ("manager", ["Home", "My team", "Learning", "Updates", "Team learning"]),
+        ("admin", ["Home", "Admin", "API docs", "Team learning"]),
         ("marketing", ["Home", "Admin", "API docs"]),
     ],
 )
