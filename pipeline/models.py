@@ -241,6 +241,14 @@ class Deal(ConcurrentTransitionMixin, models.Model):
     def forward_event(self) -> str | None:
         return FORWARD_EVENT.get(self.stage)
 
+    @property
+    def next_stage_label(self) -> str:
+        return Stage(self.next_stage).label if self.next_stage else ""
+
+    @property
+    def forward_event_label(self) -> str:
+        return Event(self.forward_event).label if self.forward_event else ""
+
     def days_in_stage(self, now=None) -> int:
         return ((now or timezone.now()) - self.stage_entered_at).days
 

@@ -14,9 +14,9 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("rep", ["Home"]),
-        ("manager", ["Home", "My team"]),
-        ("admin", ["Home", "Admin", "API docs"]),
+        ("rep", ["Home", "Deals"]),
+        ("manager", ["Home", "My team", "Deals"]),
+        ("admin", ["Home", "Deals", "Admin", "API docs"]),
         ("marketing", ["Home", "Admin", "API docs"]),
     ],
 )
