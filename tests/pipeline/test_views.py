@@ -300,7 +300,9 @@ def test_another_teams_manager_cannot_edit(other_manager, rep, logged_in, make_d
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("persona", "shown"), [("rep", True), ("manager", True), ("admin", True), ("marketing", False)])
+@pytest.mark.parametrize(
+    ("persona", "shown"), [("rep", True), ("manager", True), ("admin", True), ("marketing", False)]
+)
 def test_the_deals_link_is_in_the_navigation_of_those_with_a_board(persona, shown, request, logged_in):
     content = logged_in(request.getfixturevalue(persona)).get("/").content.decode()
     assert ('href="/pipeline/board/"' in content) == shown
