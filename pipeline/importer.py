@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from accounts.services import user_set_role
-from pipeline.models import CLOSED_STAGES, OPEN_STAGES, Account, Deal, DealStageChange, Event, Stage
+from pipeline.models import CLOSED_STAGES, OPEN_STAGES, Account, Deal, DealStageChange, Event, Quota, Stage
 
 # The crm-sample export's columns and stages; every one can be overridden on the command line.
 DEFAULT_COLUMNS = {
@@ -416,3 +416,54 @@ def deals_import(
         pass
     report.problems.sort(key=lambda p: p.line)
     return report
+
+
+QUOTA_COLUMNS = ["rep", "month", "amount"]
+
+
+def quotas_import(*, path: Path, dry_run: bool = False) -> ImportReport:
+    """rep (username, e-mail or full name), month (YYYY-MM), amount[, currency] -> Quota rows (upsert)."""
+    header, rows = read_rows(path)
+    missing = [name for name in QUOTA_COLUMNS if name not in header]
+    if missing:
+        raise ImportFileError(f"columns not in the file: {', '.join(missing)}; the header is {header}")
+    report = ImportReport(dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            owners = OwnerDirectory(create=False, teams=None)
+            for line, row in rows:
+                report.rows += 1
+                _import_quota(row, line, owners, report)
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return report
+
+
+def _import_quota(row: dict[str, str], line: int, owners: OwnerDirectory, report: ImportReport) -> None:
+    problems = []
+    rep = owners.find(row.get("rep") or "")
+    if rep is None:
+        problems.append(f"unknown rep {row.get('rep')!r}")
+    try:
+        month = datetime.strptime((row.get("month") or "").strip(), "%Y-%m").date()
+    except ValueError:
+        problems.append(f"bad month {row.get('month')!r} (expected YYYY-MM)")
+    try:
+        amount = _amount(row.get("amount") or "")
+        if amount is None:
+            problems.append("missing amount")
+    except (InvalidOperation, ValueError):
+        problems.append(f"bad amount {row.get('amount')!r}")
+    if problems:
+        report.problems.append(Problem(line, row.get("rep") or "", "; ".join(problems)))
+        return
+    currency = (row.get("currency") or "USD").strip().upper()
+    _, created = Quota.objects.update_or_create(
+        rep=rep, month=month, defaults={"amount": amount, "currency": currency}
+    )
+    if created:
+        report.created += 1
+    else:
+        report.updated += 1

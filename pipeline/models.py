@@ -63,11 +63,11 @@ FORWARD_EVENT = {
 }
 TRANSITION_METHODS = {
     Event.QUALIFY: "qualify",
-    Event.DEMO_SCHEDULED: "schedule_demo",
-    Event.PROPOSAL_REQUESTED: "request_proposal",
-    Event.VERBAL_YES: "say_verbal_yes",
-    Event.CONTRACT_SIGNED: "sign_contract",
-    Event.DEAL_LOST: "lose",
+    Event.DEMO_SCHEDULED: "demo_scheduled",
+    Event.PROPOSAL_REQUESTED: "proposal_requested",
+    Event.VERBAL_YES: "verbal_yes",
+    Event.CONTRACT_SIGNED: "contract_signed",
+    Event.DEAL_LOST: "deal_lost",
 }
 TRANSITION_EVENTS = list(TRANSITION_METHODS)
 
@@ -276,25 +276,25 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         self._enter_stage()
 
     @transition(stage, Stage.DISCOVERY, Stage.TECHNICAL_DEMO, conditions=[criteria_met], permission=may_move)
-    def schedule_demo(self) -> None:
+    def demo_scheduled(self) -> None:
         self._enter_stage()
 
     @transition(stage, Stage.TECHNICAL_DEMO, Stage.PROPOSAL, conditions=[criteria_met], permission=may_move)
-    def request_proposal(self) -> None:
+    def proposal_requested(self) -> None:
         self._enter_stage()
 
     @transition(stage, Stage.PROPOSAL, Stage.CLOSING, conditions=[criteria_met], permission=may_move)
-    def say_verbal_yes(self) -> None:
+    def verbal_yes(self) -> None:
         self._enter_stage()
 
     @transition(stage, Stage.CLOSING, Stage.CLOSED_WON, conditions=[criteria_met], permission=may_move)
-    def sign_contract(self) -> None:
+    def contract_signed(self) -> None:
         self._enter_stage()
         self.closed_at = self.stage_entered_at
 
     # Losing needs no criteria, but always a reason; the stage it was lost at is kept.
     @transition(stage, OPEN_STAGES, Stage.CLOSED_LOST, permission=may_move)
-    def lose(self, *, reason: LostReason, note: str = "") -> None:
+    def deal_lost(self, *, reason: LostReason, note: str = "") -> None:
         self.lost_at_stage = self.stage
         self.lost_reason = reason
         self.lost_note = note

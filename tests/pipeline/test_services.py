@@ -149,7 +149,7 @@ def test_calling_the_transition_method_directly_still_enforces_the_criteria(rep,
 
     deal = make_deal(rep, stage=Stage.DISCOVERY)
     with pytest.raises(TransitionNotAllowed):
-        deal.schedule_demo()
+        deal.demo_scheduled()
 
 
 @pytest.mark.django_db
