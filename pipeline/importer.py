@@ -460,9 +460,7 @@ def _import_quota(row: dict[str, str], line: int, owners: OwnerDirectory, report
         report.problems.append(Problem(line, row.get("rep") or "", "; ".join(problems)))
         return
     currency = (row.get("currency") or "USD").strip().upper()
-    _, created = Quota.objects.update_or_create(
-        rep=rep, month=month, defaults={"amount": amount, "currency": currency}
-    )
+    _, created = Quota.objects.update_or_create(rep=rep, month=month, defaults={"amount": amount, "currency": currency})
     if created:
         report.created += 1
     else:
