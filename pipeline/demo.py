@@ -33,6 +33,7 @@ from pipeline.models import (
     StageCriterion,
     StageSetting,
 )
+from pipeline.playbook import ensure_playbook
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 # Per rep: (stage, how many). Lost deals are lost at a stage drawn for each.
@@ -89,6 +90,7 @@ def _path(stage: str, lost_at: str | None) -> list[str]:
 
 @transaction.atomic
 def load_demo() -> list[str]:
+    ensure_playbook()
     today = timezone.localdate()
     rng = random.Random(20261101)
     accounts = _accounts()

@@ -170,8 +170,9 @@ def test_a_refused_board_move_lists_the_missing_criteria(rep, logged_in, make_de
     response = logged_in(rep).post(
         f"/pipeline/board/deals/{deal.pk}/move/", {"to_stage": Stage.PROPOSAL}, HTTP_HX_REQUEST="true"
     )
-    assert response.status_code == 409
+    assert response.status_code == 200
     content = response.content.decode()
+    assert "Gated deal was not moved" in content
     assert "Key technical stakeholders attended." in content and "Proof of value established." in content
     assert Deal.objects.get(pk=deal.pk).stage == Stage.TECHNICAL_DEMO
 
@@ -183,7 +184,6 @@ def test_a_drop_two_columns_ahead_is_refused(rep, logged_in, make_deal):
     response = logged_in(rep).post(
         f"/pipeline/board/deals/{deal.pk}/move/", {"to_stage": Stage.PROPOSAL}, HTTP_HX_REQUEST="true"
     )
-    assert response.status_code == 409
     assert "one stage at a time" in response.content.decode()
     assert Deal.objects.get(pk=deal.pk).stage == Stage.LEAD_IN
 
