@@ -185,7 +185,7 @@ def test_losing_keeps_the_stage_and_needs_a_reason(rep, make_deal):
 
 @pytest.mark.django_db
 def test_winning_sets_the_closed_time_and_tells_the_manager_once_committed(
-    rep, manager, make_deal, django_capture_on_commit_callbacks
+    rep, manager, make_deal, django_capture_on_commit_callbacks, eager_tasks
 ):
     deal = make_deal(rep, stage=Stage.CLOSING)
     with django_capture_on_commit_callbacks(execute=True):
