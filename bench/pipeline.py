@@ -19,16 +19,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import connection, reset_queries
+from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.demo import load_demo_people
-from accounts.models import Role, Team, User
+from accounts.models import ApiKey, Role, Team, User
 from accounts.services import api_key_create, user_set_role
 from bench.common import Result, median_ms, p95_ms, per_call_seconds
 from pipeline.importer import deals_import
-from pipeline.models import Account, CriterionCheck, Deal, DealStageChange, Stage, StageCriterion
+from pipeline.models import Account, CriterionCheck, Deal, Stage, StageCriterion
 
 BOARD_DEALS = int(os.environ.get("BENCH_BOARD_DEALS", "2000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
@@ -220,9 +221,16 @@ def bench_import(account: Account) -> list[Result]:
     return results
 
 
+def _clean() -> None:
+    """Remove what an earlier run left (a PostgreSQL bench database is not thrown away)."""
+    Deal.objects.filter(Q(account__name="Bench account") | Q(source__startswith="import:")).delete()
+    ApiKey.objects.filter(name="bench pipeline").delete()
+
+
 def run() -> list[Result]:
     reset_queries()
+    _clean()
     account, _ = Account.objects.get_or_create(name="Bench account")
     results = bench_board(account) + bench_transition(account) + bench_import(account)
-    DealStageChange.objects.all().delete()
+    _clean()
     return results

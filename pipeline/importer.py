@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
@@ -333,8 +333,8 @@ def _write(rows: list[ParsedRow], *, by: User | None, source: str, report: Impor
 CONVERTED_TYPES = {"DateTimeField", "DateField", "DecimalField"}
 
 
-def _insert(model, rows: list[dict], batch: int = 2000) -> None:
-    """INSERT `rows` (field name -> value) with executemany.
+def _insert(model, rows: list[dict]) -> None:
+    """INSERT `rows` (field name -> value) as multi-row INSERT statements.
 
     bulk_create without a model instance per row: at 100,000 rows, building instances and
     preparing every value through its field costs more than the database does. Values come
@@ -343,29 +343,32 @@ def _insert(model, rows: list[dict], batch: int = 2000) -> None:
     """
     if not rows:
         return
+    db = connections[DEFAULT_DB_ALIAS]
     names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
+    # As many rows per statement as the database takes parameters, as bulk_create does.
+    batch = max(1, min(1000, db.ops.bulk_batch_size(fields, rows)))
+    quote = db.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    # Only our own table and column names (quoted) go into the statement; values are parameters.
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     converted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() in CONVERTED_TYPES]
-    db = connections[DEFAULT_DB_ALIAS]
     # Exports repeat the same few hundred dates: convert each distinct value once.
     cache: dict[tuple[int, object], object] = {}
     with db.cursor() as cursor:
         for start in range(0, len(rows), batch):
-            params = []
-            for row in rows[start : start + batch]:
+            chunk = rows[start : start + batch]
+            params: list = []
+            for row in chunk:
                 values = [row[name] for name in names]
                 for i, f in converted:
                     key = (i, values[i])
                     if key not in cache:
                         cache[key] = f.get_db_prep_save(values[i], db)
                     values[i] = cache[key]
-                params.append(values)
-            cursor.executemany(sql, params)
+                params.extend(values)
+            # Only our own table and column names (quoted) go into the statement; values are parameters.
+            sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}"  # noqa: S608
+            cursor.execute(sql, params)
 
 
 def _ids_by_external_id(external_ids: list[str], chunk: int = 900) -> dict[str, int]:
