@@ -334,7 +334,7 @@ CONVERTED_TYPES = {"DateTimeField", "DateField", "DecimalField"}
 
 
 def _insert(model, rows: list[dict]) -> None:
-    """INSERT `rows` (field name -> value) as multi-row INSERT statements.
+    """INSERT `rows` (field name -> value): COPY on PostgreSQL, executemany elsewhere.
 
     bulk_create without a model instance per row: at 100,000 rows, building instances and
     preparing every value through its field costs more than the database does. Values come
@@ -349,29 +349,26 @@ def _insert(model, rows: list[dict]) -> None:
     if db.vendor == "postgresql":
         _copy(db, model, fields, names, rows)
         return
-    # As many rows per statement as the database takes parameters, as bulk_create does.
-    batch = max(1, min(1000, db.ops.bulk_batch_size(fields, rows)))
     quote = db.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only our own table and column names (quoted) go into the statement; values are parameters.
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     converted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() in CONVERTED_TYPES]
     # Exports repeat the same few hundred dates: convert each distinct value once.
     cache: dict[tuple[int, object], object] = {}
     with db.cursor() as cursor:
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            params: list = []
-            for row in chunk:
+        for start in range(0, len(rows), 2000):
+            params = []
+            for row in rows[start : start + 2000]:
                 values = [row[name] for name in names]
                 for i, f in converted:
                     key = (i, values[i])
                     if key not in cache:
                         cache[key] = f.get_db_prep_save(values[i], db)
                     values[i] = cache[key]
-                params.extend(values)
-            # Only our own table and column names (quoted) go into the statement; values are parameters.
-            sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}"  # noqa: S608
-            cursor.execute(sql, params)
+                params.append(values)
+            cursor.executemany(sql, params)
 
 
 def _copy(db, model, fields, names: list[str], rows: list[dict]) -> None:
