@@ -34,8 +34,7 @@ class NavLink:
 NAVIGATION = [
     NavItem("Home", "accounts:home", ALL_ROLES),
     NavItem("My team", "accounts:team", frozenset({Role.MANAGER})),
-    NavItem("Admin", "admin:index", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
-    NavItem("API docs", "api:openapi-view", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
+    NavItem("Deals", "pipeline:board", frozenset({Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN})),
     NavItem("Learning", "training:home", frozenset({Role.REP, Role.MANAGER})),
     NavItem(
         "Updates",
@@ -44,6 +43,9 @@ NAVIGATION = [
         badge="training.selectors.unread_update_count",
     ),
     NavItem("Team learning", "training:team", frozenset({Role.MANAGER, Role.ENABLEMENT_ADMIN})),
+    # Tools last: the admin and the API docs.
+    NavItem("Admin", "admin:index", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
+    NavItem("API docs", "api:openapi-view", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
 ]
 
 

@@ -7,13 +7,15 @@ build on (leads convert into a Deal, collateral is shared on one, telemetry read
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.models import Role, Team
+from accounts.models import Role, Team, User
 
 
 class Stage(models.TextChoices):
@@ -28,6 +30,46 @@ class Stage(models.TextChoices):
 
 OPEN_STAGES = [Stage.LEAD_IN, Stage.DISCOVERY, Stage.TECHNICAL_DEMO, Stage.PROPOSAL, Stage.CLOSING]
 CLOSED_STAGES = [Stage.CLOSED_WON, Stage.CLOSED_LOST]
+# The playbook's forward path: each open stage and the one a deal moves on to.
+NEXT_STAGE = {
+    Stage.LEAD_IN: Stage.DISCOVERY,
+    Stage.DISCOVERY: Stage.TECHNICAL_DEMO,
+    Stage.TECHNICAL_DEMO: Stage.PROPOSAL,
+    Stage.PROPOSAL: Stage.CLOSING,
+    Stage.CLOSING: Stage.CLOSED_WON,
+}
+
+
+class Event(models.TextChoices):
+    """What moves a deal (the transitions), plus how a deal's history can begin."""
+
+    QUALIFY = "QUALIFY", "Qualify"
+    DEMO_SCHEDULED = "DEMO_SCHEDULED", "Demo scheduled"
+    PROPOSAL_REQUESTED = "PROPOSAL_REQUESTED", "Proposal requested"
+    VERBAL_YES = "VERBAL_YES", "Verbal yes"
+    CONTRACT_SIGNED = "CONTRACT_SIGNED", "Contract signed"
+    DEAL_LOST = "DEAL_LOST", "Deal lost"
+    CREATED = "CREATED", "Created"
+    IMPORTED = "IMPORTED", "Imported"
+
+
+# The forward event out of each open stage, and the Deal method that runs each transition.
+FORWARD_EVENT = {
+    Stage.LEAD_IN: Event.QUALIFY,
+    Stage.DISCOVERY: Event.DEMO_SCHEDULED,
+    Stage.TECHNICAL_DEMO: Event.PROPOSAL_REQUESTED,
+    Stage.PROPOSAL: Event.VERBAL_YES,
+    Stage.CLOSING: Event.CONTRACT_SIGNED,
+}
+TRANSITION_METHODS = {
+    Event.QUALIFY: "qualify",
+    Event.DEMO_SCHEDULED: "demo_scheduled",
+    Event.PROPOSAL_REQUESTED: "proposal_requested",
+    Event.VERBAL_YES: "verbal_yes",
+    Event.CONTRACT_SIGNED: "contract_signed",
+    Event.DEAL_LOST: "deal_lost",
+}
+TRANSITION_EVENTS = list(TRANSITION_METHODS)
 
 
 class Account(models.Model):
@@ -58,6 +100,59 @@ class LostReason(models.Model):
         return self.name
 
 
+class StageSetting(models.Model):
+    """Per open stage: the win probability that weights the board's amounts, and when a deal rots."""
+
+    stage = models.CharField(max_length=20, choices=Stage.choices, unique=True)
+    probability = models.PositiveSmallIntegerField(
+        help_text="Chance, in percent, that a deal in this stage is won.", validators=[MaxValueValidator(100)]
+    )
+    rotting_after_days = models.PositiveSmallIntegerField(
+        help_text="A deal longer than this in the stage is highlighted as rotting on the board."
+    )
+
+    class Meta:
+        ordering = ["stage"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.probability}%, rots after {self.rotting_after_days} days"
+
+
+class CriterionKind(models.TextChoices):
+    ENTRY = "entry", "Entry"
+    EXIT = "exit", "Exit"
+
+
+class StageCriterionQuerySet(models.QuerySet):
+    def active(self) -> "StageCriterionQuerySet":
+        return self.filter(active=True)
+
+    def gating(self, source: str, target: str) -> "StageCriterionQuerySet":
+        """The active criteria a move from `source` to `target` needs: the exits of one, the entries of the other."""
+        return self.active().filter(
+            Q(stage=source, kind=CriterionKind.EXIT) | Q(stage=target, kind=CriterionKind.ENTRY)
+        )
+
+
+class StageCriterion(models.Model):
+    """Something that must be true, and confirmed by someone, to enter or to leave a stage."""
+
+    stage = models.CharField(max_length=20, choices=[(s.value, s.label) for s in OPEN_STAGES])
+    kind = models.CharField(max_length=5, choices=CriterionKind.choices)
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Inactive criteria no longer gate moves.")
+
+    objects = StageCriterionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["stage", "kind", "order", "pk"]
+        verbose_name_plural = "stage criteria"
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.kind}: {self.text}"
+
+
 class DealQuerySet(models.QuerySet):
     def for_user(self, user) -> "DealQuerySet":
         """The deals `user` may see: admins all, managers their team's, reps their own."""
@@ -74,6 +169,22 @@ class DealQuerySet(models.QuerySet):
 
     def closed(self) -> "DealQuerySet":
         return self.filter(stage__in=CLOSED_STAGES)
+
+    def editable_by(self, user) -> "DealQuerySet":
+        """The deals `user` may move and edit: the same as those they see, if their role moves deals."""
+        if not user.has_perm("pipeline.move_deal"):
+            return self.none()
+        return self.for_user(user)
+
+
+def criteria_met(deal: "Deal") -> bool:
+    """Condition of every forward transition: all gating criteria are checked on the deal."""
+    return not deal.missing_criteria()
+
+
+def may_move(deal: "Deal", user) -> bool:
+    """Permission of every transition; mirrors DealQuerySet.editable_by for one loaded deal."""
+    return deal.is_editable_by(user)
 
 
 class Deal(ConcurrentTransitionMixin, models.Model):
@@ -100,6 +211,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    source = models.CharField(max_length=40, blank=True, help_text="Where the deal came from: lead, portal, import.")
+
     objects = DealQuerySet.as_manager()
 
     class Meta:
@@ -108,10 +221,154 @@ class Deal(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["team", "stage"]),
             models.Index(fields=["owner", "stage"]),
         ]
+        permissions = [("move_deal", "Can move a deal through its stages and check its criteria")]
 
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("pipeline:deal", args=[self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
+
+    @property
+    def next_stage(self) -> str | None:
+        return NEXT_STAGE.get(self.stage)
+
+    @property
+    def forward_event(self) -> str | None:
+        return FORWARD_EVENT.get(self.stage)
+
+    @property
+    def next_stage_label(self) -> str:
+        return Stage(self.next_stage).label if self.next_stage else ""
+
+    @property
+    def forward_event_label(self) -> str:
+        return Event(self.forward_event).label if self.forward_event else ""
+
+    def days_in_stage(self, now=None) -> int:
+        return ((now or timezone.now()) - self.stage_entered_at).days
+
+    def is_editable_by(self, user) -> bool:
+        if not user.has_perm("pipeline.move_deal"):
+            return False
+        if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
+            return True
+        if user.role == Role.MANAGER and user.team_id and self.team_id == user.team_id:
+            return True
+        return self.owner_id == user.pk
+
+    def gating_criteria(self) -> "StageCriterionQuerySet":
+        """The criteria the next forward move needs (none when the deal is closed)."""
+        if self.next_stage is None:
+            return StageCriterion.objects.none()
+        return StageCriterion.objects.gating(self.stage, self.next_stage)
+
+    def missing_criteria(self) -> list["StageCriterion"]:
+        return list(self.gating_criteria().exclude(checks__deal=self))
+
+    # The transitions. django-fsm runs the body, then sets the stage; the services record history.
+    @transition(stage, Stage.LEAD_IN, Stage.DISCOVERY, conditions=[criteria_met], permission=may_move)
+    def qualify(self) -> None:
+        self._enter_stage()
+
+    @transition(stage, Stage.DISCOVERY, Stage.TECHNICAL_DEMO, conditions=[criteria_met], permission=may_move)
+    def demo_scheduled(self) -> None:
+        self._enter_stage()
+
+    @transition(stage, Stage.TECHNICAL_DEMO, Stage.PROPOSAL, conditions=[criteria_met], permission=may_move)
+    def proposal_requested(self) -> None:
+        self._enter_stage()
+
+    @transition(stage, Stage.PROPOSAL, Stage.CLOSING, conditions=[criteria_met], permission=may_move)
+    def verbal_yes(self) -> None:
+        self._enter_stage()
+
+    @transition(stage, Stage.CLOSING, Stage.CLOSED_WON, conditions=[criteria_met], permission=may_move)
+    def contract_signed(self) -> None:
+        self._enter_stage()
+        self.closed_at = self.stage_entered_at
+
+    # Losing needs no criteria, but always a reason; the stage it was lost at is kept.
+    @transition(stage, OPEN_STAGES, Stage.CLOSED_LOST, permission=may_move)
+    def deal_lost(self, *, reason: LostReason, note: str = "") -> None:
+        self.lost_at_stage = self.stage
+        self.lost_reason = reason
+        self.lost_note = note
+        self._enter_stage()
+        self.closed_at = self.stage_entered_at
+
+    def _enter_stage(self) -> None:
+        self.stage_entered_at = timezone.now()
+
+
+class CriterionCheck(models.Model):
+    """Who confirmed that a criterion holds for a deal, when, and on what evidence."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="checks")
+    criterion = models.ForeignKey(StageCriterion, on_delete=models.PROTECT, related_name="checks")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(default=timezone.now)
+    evidence = models.TextField(help_text="What shows the criterion holds: a note, a link, a document name.")
+
+    class Meta:
+        ordering = ["checked_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["deal", "criterion"], name="one_check_per_deal_criterion")]
+
+    def __str__(self) -> str:
+        return f"{self.deal}: {self.criterion.text}"
+
+
+class DealStageChange(models.Model):
+    """One row per stage change of a deal: its history, the board's timeline and telemetry's funnel.
+
+    A table of our own rather than django-fsm-log: telemetry asks "for each stage, which deals
+    reached it, moved on, or were lost there, and how long they stayed", which is a range scan
+    on (to_stage, at) / (from_stage, at) over typed stage columns. django-fsm-log stores a
+    generic foreign key with untyped state strings and has no such indexes, and it cannot mark
+    a row as imported (a CRM import must not invent a history it does not know).
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    event = models.CharField(max_length=20, choices=Event.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    imported = models.BooleanField(default=False, help_text="Recorded by an import, not moved in the portal.")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        get_latest_by = "at"
+        indexes = [
+            models.Index(fields=["deal", "at"]),
+            models.Index(fields=["to_stage", "at"]),
+            models.Index(fields=["from_stage", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal}: {self.from_stage or '—'} → {self.to_stage} ({self.event})"
+
+
+class Quota(models.Model):
+    """A rep's closed-won target for one calendar month (telemetry reads attainment and ramp from it)."""
+
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="quotas")
+    month = models.DateField(help_text="The first day of the month.")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    currency = models.CharField(max_length=3, default="USD")
+
+    class Meta:
+        ordering = ["-month", "rep"]
+        constraints = [models.UniqueConstraint(fields=["rep", "month"], name="one_quota_per_rep_month")]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.month:%Y-%m}: {self.amount} {self.currency}"
+
+    def clean(self) -> None:
+        if self.month and self.month.day != 1:
+            raise ValidationError({"month": "Use the first day of the month."})

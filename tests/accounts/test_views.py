@@ -14,9 +14,9 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("rep", ["Home", "Learning", "Updates"]),
-        ("manager", ["Home", "My team", "Learning", "Updates", "Team learning"]),
-        ("admin", ["Home", "Admin", "API docs", "Team learning"]),
+        ("rep", ["Home", "Deals", "Learning", "Updates"]),
+        ("manager", ["Home", "My team", "Deals", "Learning", "Updates", "Team learning"]),
+        ("admin", ["Home", "Deals", "Team learning", "Admin", "API docs"]),
         ("marketing", ["Home", "Admin", "API docs"]),
     ],
 )

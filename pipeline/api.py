@@ -1,0 +1,231 @@
+"""`/api/v1/deals`: read deals and move them, as a person (never as an anonymous system).
+
+Authentication: a portal session (browser; unsafe methods need the CSRF token), or an API key
+made by a person (`api_key_create(created_by=...)`): the key acts with its creator's rights,
+so the same `for_user` rules apply and another team's deal is a 404. A system key with no
+creator is refused here.
+"""
+
+import base64
+import binascii
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.utils import check_csrf
+
+from accounts.auth import ApiKeyAuth
+from accounts.models import User
+from enablement_portal.api import problem_response
+from pipeline.models import TRANSITION_EVENTS, Deal, DealStageChange, LostReason, Stage
+from pipeline.selectors import gate, month_of
+from pipeline.services import CriteriaMissing, TransitionRefused, deal_transition
+
+
+class PersonAuth(ApiKeyAuth):
+    """A logged-in portal user, or an API key acting for the person who created it."""
+
+    def __call__(self, request: HttpRequest) -> User:
+        if request.headers.get(self.header):
+            api_key = super().__call__(request)
+            person = api_key.created_by
+            if person is None or not person.is_active:
+                raise AuthenticationError(message="This API key belongs to no person; the deals API acts as one.")
+            return person
+        if request.user.is_authenticated:
+            if request.method not in {"GET", "HEAD", "OPTIONS"} and check_csrf(request):
+                raise HttpError(403, "The CSRF token is missing or wrong.")
+            return request.user
+        raise AuthenticationError(message="Log in, or send 'Authorization: Bearer <key>'.")
+
+
+router = Router(tags=["deals"], auth=PersonAuth())
+
+TransitionEvent = Literal[tuple(e.value for e in TRANSITION_EVENTS)]  # type: ignore[valid-type]
+StageName = Literal[tuple(s.value for s in Stage)]  # type: ignore[valid-type]
+MAX_LIMIT = 200
+
+
+class DealOut(Schema):
+    id: int
+    name: str
+    account: str = Field(alias="account.name")
+    owner: str = Field(alias="owner.username")
+    team: str | None = Field(None, alias="team.name")
+    amount: Decimal
+    currency: str
+    product: str
+    expected_close_date: date | None
+    stage: str
+    stage_entered_at: datetime
+    lost_at_stage: str
+    lost_reason: str | None = Field(None, alias="lost_reason.name")
+    closed_at: datetime | None
+    external_id: str | None
+    created_at: datetime
+
+
+class DealPage(Schema):
+    items: list[DealOut]
+    next_cursor: str | None
+
+
+class CriterionOut(Schema):
+    id: int
+    text: str
+    stage: str
+    kind: str
+    checked: bool
+    checked_by: str | None
+    checked_at: datetime | None
+    evidence: str
+
+
+class ChangeOut(Schema):
+    from_stage: str
+    to_stage: str
+    event: str
+    by: str | None = Field(None, alias="by.username")
+    at: datetime
+    imported: bool
+
+
+class DealDetailOut(DealOut):
+    next_move_criteria: list[CriterionOut]
+    history: list[ChangeOut]
+
+
+class DealFilters(Schema):
+    stage: StageName | None = None
+    owner: str | None = Field(None, description="Owner's username")
+    team: int | None = Field(None, description="Team id")
+    product: str | None = None
+    close_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (expected close)")
+    cursor: str | None = Field(None, description="next_cursor of the previous page")
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+
+
+class TransitionIn(Schema):
+    event: TransitionEvent
+    lost_reason_id: int | None = Field(None, description="Required for DEAL_LOST: an active lost reason")
+    note: str = Field("", max_length=2000)
+
+
+class TransitionOut(Schema):
+    id: int
+    stage: str
+    from_stage: str
+    event: str
+    at: datetime
+
+
+def encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"deal:{pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, pk = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "deal":
+            raise ValueError(kind)
+        return int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationError({"cursor": "Not a cursor this API gave out."}) from None
+
+
+def _invalid(errors: dict[str, list[str]]) -> HttpResponse:
+    rows = [{"path": path, "message": " ".join(messages)} for path, messages in errors.items()]
+    return problem_response(status=422, title="Unprocessable content", detail="The request is not valid.", errors=rows)
+
+
+@router.get("", response=DealPage, summary="Deals the caller may see, newest first (keyset pagination)")
+def list_deals(request: HttpRequest, filters: Query[DealFilters]):
+    deals = Deal.objects.for_user(request.auth).select_related("account", "owner", "team", "lost_reason")
+    if filters.stage:
+        deals = deals.filter(stage=filters.stage)
+    if filters.owner:
+        deals = deals.filter(owner__username=filters.owner)
+    if filters.team:
+        deals = deals.filter(team_id=filters.team)
+    if filters.product:
+        deals = deals.filter(product=filters.product)
+    if filters.close_month:
+        start, end = month_of(date.fromisoformat(f"{filters.close_month}-01"))
+        deals = deals.filter(expected_close_date__gte=start, expected_close_date__lt=end)
+    if filters.cursor:
+        try:
+            deals = deals.filter(pk__lt=decode_cursor(filters.cursor))
+        except ValidationError as invalid:
+            return _invalid(invalid.message_dict)
+    page = list(deals.order_by("-pk")[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return {"items": page, "next_cursor": encode_cursor(page[-1].pk) if more else None}
+
+
+def _detail(deal: Deal) -> dict:
+    criteria = [
+        {
+            "id": item.criterion.pk,
+            "text": item.criterion.text,
+            "stage": item.criterion.stage,
+            "kind": item.criterion.kind,
+            "checked": item.check is not None,
+            "checked_by": item.check.checked_by.username if item.check else None,
+            "checked_at": item.check.checked_at if item.check else None,
+            "evidence": item.check.evidence if item.check else "",
+        }
+        for item in gate(deal)
+    ]
+    deal.next_move_criteria = criteria
+    deal.history = list(DealStageChange.objects.filter(deal=deal).select_related("by"))
+    return deal
+
+
+@router.get("/{int:deal_id}", response=DealDetailOut, summary="One deal, its next move's criteria and history")
+def get_deal(request: HttpRequest, deal_id: int):
+    deals = Deal.objects.for_user(request.auth).select_related("account", "owner", "team", "lost_reason")
+    return _detail(get_object_or_404(deals, pk=deal_id))
+
+
+@router.post(
+    "/{int:deal_id}/transitions",
+    response={200: TransitionOut},
+    summary="Move a deal: 409 lists unmet criteria or reports a concurrent change",
+)
+def post_transition(request: HttpRequest, deal_id: int, payload: TransitionIn):
+    deal = get_object_or_404(Deal.objects.for_user(request.auth), pk=deal_id)
+    reason = None
+    if payload.lost_reason_id is not None:
+        reason = LostReason.objects.filter(pk=payload.lost_reason_id, active=True).first()
+        if reason is None:
+            return _invalid({"lost_reason_id": ["No active lost reason has this id."]})
+    try:
+        change = deal_transition(deal=deal, event=payload.event, by=request.auth, lost_reason=reason, note=payload.note)
+    except CriteriaMissing as refused:
+        return problem_response(
+            status=409,
+            title="Conflict",
+            detail=str(refused),
+            errors=[{"path": "event", "message": f"Not yet confirmed: {c.text}"} for c in refused.missing],
+            missing_criteria=[{"id": c.pk, "text": c.text} for c in refused.missing],
+            stage=deal.stage,
+        )
+    except TransitionRefused as refused:
+        return problem_response(
+            status=409,
+            title="Conflict",
+            detail=str(refused),
+            errors=[{"path": "event", "message": str(refused)}],
+            stage=Deal.objects.values_list("stage", flat=True).get(pk=deal.pk),
+        )
+    except PermissionDenied as denied:
+        return problem_response(status=403, title="Forbidden", detail=str(denied))
+    except ValidationError as invalid:
+        return _invalid({"lost_reason_id" if k == "lost_reason" else k: v for k, v in invalid.message_dict.items()})
+    return {"id": deal.pk, "stage": deal.stage, "from_stage": change.from_stage, "event": change.event, "at": change.at}

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from pipeline import views
+
+app_name = "pipeline"
+
+urlpatterns = [
+    path("board/", views.board, name="board"),
+    path("board/deals/<int:pk>/move/", views.board_move, name="board_move"),
+    path("deals/<int:pk>/", views.deal_detail, name="deal"),
+    path("deals/<int:pk>/move/", views.deal_move, name="deal_move"),
+    path("deals/<int:pk>/checks/", views.deal_check, name="deal_check"),
+    path("deals/<int:pk>/edit/", views.deal_edit, name="deal_edit"),
+]

@@ -1,0 +1,190 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, Team
+from pipeline import selectors
+from pipeline.forms import BoardFilterForm, CheckForm, DealForm, LostForm, TransitionForm
+from pipeline.models import NEXT_STAGE, Deal, Event, LostReason, Stage
+from pipeline.services import TransitionRefused, criterion_check, deal_transition, deal_update
+
+# What a refused request answers: a move the current state does not allow is a conflict.
+REFUSED_STATUS = 409
+
+
+def _filtered_board(request: HttpRequest) -> dict:
+    """Parse the board's filters from the query string and build the board for the user."""
+    user = request.user
+    deals = Deal.objects.for_user(user)
+    is_rep = user.role == Role.REP and not user.is_superuser
+    products = sorted({p for p in deals.order_by().values_list("product", flat=True).distinct() if p})
+    form = BoardFilterForm(
+        request.GET or None,
+        owners=None if is_rep else selectors.owners_for(user),
+        teams=Team.objects.all() if user.is_enablement_admin else None,
+        products=products,
+    )
+    close_month = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data.get("owner"):
+            deals = deals.filter(owner=data["owner"])
+        if data.get("team"):
+            deals = deals.filter(team=data["team"])
+        if data.get("product"):
+            deals = deals.filter(product=data["product"])
+        close_month = data.get("close_month")
+    period = selectors.month_of(close_month) if close_month else selectors.quarter_of(timezone.localdate())
+    board = selectors.board_for(deals, period=period, close_month=close_month)
+    title = "My deals" if is_rep else "Deal board"
+    return {"form": form, "board": board, "title": title, "query": request.GET.urlencode()}
+
+
+@login_required
+@permission_required("pipeline.view_deal", raise_exception=True)
+def board(request: HttpRequest) -> HttpResponse:
+    context = _filtered_board(request)
+    return render(request, "pipeline/board.html", context)
+
+
+@require_POST
+@login_required
+def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """A move from the board: a button (`event`) or a drop on a column (`to_stage`).
+
+    Answers the re-rendered board, so a refused drop puts the card back where the server has it;
+    without htmx (a plain form post) it redirects to the board with a message.
+    """
+    deal = get_object_or_404(Deal.objects.for_user(request.user).select_related("owner"), pk=pk)
+    error, missing = "", []
+    try:
+        deal_transition(deal=deal, event=_requested_event(request, deal), by=request.user)
+    except TransitionRefused as refused:
+        error, missing = str(refused), refused.missing
+    except PermissionDenied as denied:
+        error = str(denied)
+    except ValidationError as invalid:
+        error = " ".join(invalid.messages)
+    if not request.headers.get("HX-Request"):
+        if error:
+            messages.error(request, f"{deal}: {error}")
+        else:
+            messages.success(request, f"{deal} moved to {deal.get_stage_display()}.")
+        return redirect(f"{reverse('pipeline:board')}?{request.GET.urlencode()}")
+    context = _filtered_board(request)
+    context.update(moved=deal if not error else None, error=error, missing=missing, error_deal=deal)
+    # A refusal is an answer too (200): the board as the server has it, card back in place, reason shown.
+    # (A 4xx would make the browser log an error for what is an ordinary outcome of a drag.)
+    return render(request, "pipeline/partials/board.html", context)
+
+
+def _requested_event(request: HttpRequest, deal: Deal) -> str:
+    if "event" in request.POST:
+        return request.POST["event"]
+    to_stage = request.POST.get("to_stage", "")
+    if NEXT_STAGE.get(deal.stage) == to_stage:
+        return deal.forward_event
+    target = Stage(to_stage).label if to_stage in Stage.values else repr(to_stage)
+    raise TransitionRefused(
+        f"{deal.get_stage_display()} → {target} is not a move: a deal moves on one stage at a time "
+        f"({deal.get_stage_display()} → {Stage(deal.next_stage).label if deal.next_stage else 'none'})."
+    )
+
+
+def _deal_context(request: HttpRequest, deal: Deal, **extra) -> dict:
+    return {
+        "deal": deal,
+        "can_edit": deal.is_editable_by(request.user),
+        "gate": selectors.gate(deal),
+        "timeline": selectors.timeline(deal),
+        "lost_reasons": LostReason.objects.filter(active=True),
+        "check_form": CheckForm(),
+        "lost_form": LostForm(),
+        **extra,
+    }
+
+
+def _visible_deal(request: HttpRequest, pk: int) -> Deal:
+    deals = Deal.objects.for_user(request.user).select_related("account", "owner", "team", "lost_reason")
+    return get_object_or_404(deals, pk=pk)
+
+
+@login_required
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _visible_deal(request, pk)
+    return render(request, "pipeline/deal.html", _deal_context(request, deal))
+
+
+@require_POST
+@login_required
+def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _visible_deal(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        if request.POST.get("event") != Event.DEAL_LOST:
+            return render(request, "pipeline/deal.html", _deal_context(request, deal, error=_errors(form)), status=422)
+        context = _deal_context(request, deal, lost_form=LostForm(request.POST), lost_open=True)
+        return render(request, "pipeline/deal.html", context, status=422)
+    data = form.cleaned_data
+    try:
+        deal_transition(
+            deal=deal, event=data["event"], by=request.user, lost_reason=data["lost_reason"], note=data["note"]
+        )
+    except TransitionRefused as refused:
+        context = _deal_context(request, deal, error=str(refused), missing=refused.missing)
+        return render(request, "pipeline/deal.html", context, status=REFUSED_STATUS)
+    except ValidationError as invalid:
+        lost_form = LostForm(request.POST)
+        lost_form.is_valid()
+        for name, errors in invalid.message_dict.items():
+            lost_form.add_error(name if name in lost_form.fields else None, errors)
+        context = _deal_context(request, deal, lost_form=lost_form, lost_open=True)
+        return render(request, "pipeline/deal.html", context, status=422)
+    messages.success(request, f"Moved to {deal.get_stage_display()}.")
+    return redirect(deal)
+
+
+def _errors(form) -> str:
+    return " ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+
+
+@require_POST
+@login_required
+def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _visible_deal(request, pk)
+    form = CheckForm(request.POST)
+    if form.is_valid():
+        try:
+            data = form.cleaned_data
+            criterion_check(deal=deal, criterion=data["criterion"], by=request.user, evidence=data["evidence"])
+        except ValidationError as invalid:
+            for name, errors in invalid.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, f"Confirmed: {form.cleaned_data['criterion'].text}")
+            return redirect(deal)
+    context = _deal_context(request, deal, check_form=form, check_criterion=request.POST.get("criterion", ""))
+    return render(request, "pipeline/deal.html", context, status=422)
+
+
+@login_required
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = _visible_deal(request, pk)
+    if not deal.is_editable_by(request.user):
+        raise PermissionDenied("You may not change this deal.")
+    form = DealForm(request.POST or None, instance=Deal.objects.get(pk=deal.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal_update(deal=deal, by=request.user, **form.cleaned_data)
+        except TransitionRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Deal saved.")
+            return redirect(deal)
+    status = 422 if form.errors else 200
+    return render(request, "pipeline/deal_form.html", {"deal": deal, "form": form}, status=status)

@@ -1,0 +1,74 @@
+import importlib
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.apps import apps as django_apps
+from django.utils import timezone
+
+from accounts.roles import grant_role_permissions
+from pipeline.models import Account, CriterionCheck, Deal, DealStageChange, Event, LostReason, Stage, StageCriterion
+from pipeline.playbook import ensure_playbook
+from tests.accounts.factories import UserFactory
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Account {n}")
+    industry = "software"
+    employee_count = 250
+
+
+class DealFactory(factory.django.DjangoModelFactory):
+    """A deal placed straight in `stage` (as an import would), with its one history row."""
+
+    class Meta:
+        model = Deal
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    account = factory.SubFactory(AccountFactory)
+    owner = factory.SubFactory(UserFactory)
+    team = factory.LazyAttribute(lambda d: d.owner.team)
+    amount = Decimal("12000.00")
+    product = "GTX Pro"
+    stage = Stage.LEAD_IN
+    stage_entered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
+
+    @factory.post_generation
+    def history(deal: Deal, create: bool, extracted, **kwargs) -> None:
+        if create:
+            DealStageChange.objects.create(
+                deal=deal, to_stage=deal.stage, event=Event.CREATED, by=deal.owner, at=deal.stage_entered_at
+            )
+
+
+def check_all(deal: Deal, by=None) -> list[CriterionCheck]:
+    """Confirm every criterion the deal's next move needs."""
+    return [
+        CriterionCheck.objects.create(deal=deal, criterion=c, checked_by=by or deal.owner, evidence="Seen on the call")
+        for c in deal.gating_criteria()
+    ]
+
+
+def lost_reason() -> LostReason:
+    return LostReason.objects.get(name="Price")
+
+
+def criteria(stage: str, kind: str) -> list[StageCriterion]:
+    return list(StageCriterion.objects.filter(stage=stage, kind=kind))
+
+
+def restore_seeds() -> None:
+    """Put back what migrations seed (the playbook, the roles' pipeline permissions).
+
+    For transactional tests: a flush by an earlier one (tests/browser/, live server) empties
+    those tables, and a serialized rollback cannot help after such a flush (content types
+    are recreated with new ids).
+    """
+    seed_migration = importlib.import_module("pipeline.migrations.0003_seed_playbook_and_roles")
+    ensure_playbook()
+    grant_role_permissions(django_apps, seed_migration.GRANTS)
