@@ -128,3 +128,8 @@ def health(request: HttpRequest) -> dict[str, str]:
 @api.get("/me", response=KeyOut, auth=ApiKeyAuth(), tags=["meta"], summary="The API key this request uses")
 def me(request: HttpRequest) -> dict[str, str]:
     return {"name": request.auth.name, "prefix": request.auth.prefix}
+
+
+from leads.api import router as leads_router  # noqa: E402 (apps' routers come after the root's handlers)
+
+api.add_router("/leads", leads_router)
