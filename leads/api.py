@@ -230,7 +230,7 @@ def rejections(
 ) -> HttpResponse:
     integration = request.auth
     if refused := refusal(request, integration):
-        return refused
+        return problem_response(**vars(refused))
     rows = LeadRejection.objects.filter(integration=integration).order_by("id")
     if since is not None:
         rows = rows.filter(received_at__gte=since)
@@ -261,7 +261,7 @@ def rejections(
 def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
     integration = request.auth
     if refused := refusal(request, integration):
-        return refused
+        return problem_response(**vars(refused))
     lead = Lead.objects.filter(integration=integration, lead_id=leadId).select_related("owner", "team", "deal").first()
     if lead is None:
         return problem_response(status=404, title="Not found", detail="This integration sent no lead with this leadId.")
@@ -286,7 +286,7 @@ def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
 def intake(request: HttpRequest, *, answer) -> HttpResponse:
     integration = request.auth
     if refused := refusal(request, integration):
-        return refused
+        return problem_response(**vars(refused))
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 0 < len(key) <= 255:
         return problem_response(

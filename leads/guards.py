@@ -1,6 +1,6 @@
 """The checks every leads API request passes before its body is used: size, rate, signature.
 
-Each returns None when the request may go on, or a problem+json response refusing it.
+Each returns None when the request may go on, or the Refusal the API answers as problem+json.
 """
 
 import base64
@@ -8,11 +8,11 @@ import hashlib
 import hmac
 import math
 import time
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from enablement_portal.api import problem_response
 from leads.models import Integration
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -21,15 +21,23 @@ TIMESTAMP_HEADER = "X-Request-Timestamp"
 MAX_CLOCK_SKEW_MS = 300_000
 
 
-def body_size_refusal(request: HttpRequest) -> HttpResponse | None:
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    title: str
+    detail: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def body_size_refusal(request: HttpRequest) -> Refusal | None:
     """413 for a body over 1 MiB, decided on Content-Length before anything reads the body."""
     raw = request.META.get("CONTENT_LENGTH") or "0"
     try:
         length = int(raw)
     except ValueError:
-        return problem_response(status=400, title="Bad request", detail="Content-Length is not a number.")
+        return Refusal(status=400, title="Bad request", detail="Content-Length is not a number.")
     if length > MAX_BODY_BYTES:
-        return problem_response(
+        return Refusal(
             status=413,
             title="Content too large",
             detail=f"The body is {length} bytes; the limit is {MAX_BODY_BYTES} (1 MiB). Send fewer leads per batch.",
@@ -37,7 +45,7 @@ def body_size_refusal(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def rate_limit_refusal(integration: Integration, now: float | None = None) -> HttpResponse | None:
+def rate_limit_refusal(integration: Integration, now: float | None = None) -> Refusal | None:
     """429 once the integration has used up its requests in the current window (fixed windows).
 
     The count lives in the cache (Redis when REDIS_URL is set), so every web process shares it.
@@ -56,7 +64,7 @@ def rate_limit_refusal(integration: Integration, now: float | None = None) -> Ht
     if count <= integration.rate_limit_requests:
         return None
     retry_after = max(1, math.ceil((bucket + 1) * window - now))
-    return problem_response(
+    return Refusal(
         status=429,
         title="Too many requests",
         detail=f"At most {integration.rate_limit_requests} requests per {window} s; retry in {retry_after} s.",
@@ -70,7 +78,7 @@ def sign(*, secret: str, method: str, uri: str, body: bytes, timestamp: str) -> 
     return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
 
-def signature_refusal(request: HttpRequest, integration: Integration, now: float | None = None) -> HttpResponse | None:
+def signature_refusal(request: HttpRequest, integration: Integration, now: float | None = None) -> Refusal | None:
     """401 when the integration signs its requests and this one is not signed right or is too old."""
     if not integration.signs_requests:
         return None
@@ -97,11 +105,9 @@ def signature_refusal(request: HttpRequest, integration: Integration, now: float
     return None
 
 
-def _unsigned(detail: str) -> HttpResponse:
-    return problem_response(
-        status=401, title="Unauthorized", detail=detail, headers={"WWW-Authenticate": 'Bearer realm="api"'}
-    )
+def _unsigned(detail: str) -> Refusal:
+    return Refusal(status=401, title="Unauthorized", detail=detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
 
 
-def refusal(request: HttpRequest, integration: Integration) -> HttpResponse | None:
+def refusal(request: HttpRequest, integration: Integration) -> Refusal | None:
     return body_size_refusal(request) or rate_limit_refusal(integration) or signature_refusal(request, integration)

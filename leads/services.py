@@ -410,7 +410,8 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
         amount=amount,
         product=product.strip(),
     )
-    deal.full_clean()
+    # The stage is a protected FSM field: cleaning would assign it; it starts at LeadIn by default.
+    deal.full_clean(exclude=["stage"])
     deal.save()
     lead.convert(deal=deal)
     lead.updated_at = timezone.now()
