@@ -22,7 +22,7 @@ from accounts.models import ApiKey
 from enablement_portal.api import PROBLEM_TYPE_BASE, error_path, problem_response
 from leads.guards import refusal
 from leads.models import Integration, Lead, LeadRejection
-from leads.schemas import MAX_BATCH, LeadBatchIn, LeadIn, inline_json_schema
+from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn, LeadIn, inline_json_schema
 from leads.services import (
     CREATED,
     IdempotencyInProgress,
@@ -180,7 +180,7 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
-def documented(*codes: int, body: dict | None = None, idempotent: bool = False) -> dict[str, Any]:
+def documented(*codes: int, body: dict | None = None, example: Any = None, idempotent: bool = False) -> dict[str, Any]:
     extra: dict[str, Any] = {
         "parameters": [*HEADERS, *([IDEMPOTENCY_PARAMETER] if idempotent else [])],
         "responses": {
@@ -189,7 +189,8 @@ def documented(*codes: int, body: dict | None = None, idempotent: bool = False) 
         },
     }
     if body is not None:
-        extra["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        media = {"schema": body, "example": example}
+        extra["requestBody"] = {"required": True, "content": {"application/json": media}}
     return extra
 
 
@@ -200,7 +201,9 @@ def documented(*codes: int, body: dict | None = None, idempotent: bool = False) 
     "",
     response={201: LeadAccepted, 200: LeadAccepted},
     summary="Send one MQL (upsert by leadId)",
-    openapi_extra=documented(400, 401, 403, 409, 413, 422, 429, body=LEAD_SCHEMA, idempotent=True),
+    openapi_extra=documented(
+        400, 401, 403, 409, 413, 422, 429, body=LEAD_SCHEMA, example=EXAMPLE_LEAD, idempotent=True
+    ),
 )
 def lead_post(request: HttpRequest) -> HttpResponse:
     return intake(request, answer=answer_one)
@@ -210,7 +213,9 @@ def lead_post(request: HttpRequest) -> HttpResponse:
     "/batch",
     response={207: BatchResult},
     summary=f"Send up to {MAX_BATCH} MQLs; a result per item",
-    openapi_extra=documented(400, 401, 403, 409, 413, 422, 429, body=BATCH_SCHEMA, idempotent=True),
+    openapi_extra=documented(
+        400, 401, 403, 409, 413, 422, 429, body=BATCH_SCHEMA, example={"leads": [EXAMPLE_LEAD]}, idempotent=True
+    ),
 )
 def lead_batch(request: HttpRequest) -> HttpResponse:
     return intake(request, answer=answer_batch)

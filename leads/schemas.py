@@ -11,6 +11,20 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 # The contract is camelCase, so the field names are too.
 STRICT = ConfigDict(strict=True, extra="ignore", str_strip_whitespace=True)
 MAX_BATCH = 100
+# The playbook's MQL; the API documentation shows it as the example.
+EXAMPLE_LEAD: dict[str, Any] = {
+    "leadId": "a1b2c3d4-e5f6-7890-g1h2-i3j4k5l6m7n8",
+    "source": "ContentDownload_Whitepaper_Q2",
+    "contactInfo": {
+        "email": "jane.doe@acmecorp.com",
+        "firstName": "Jane",
+        "lastName": "Doe",
+        "jobTitle": "Senior Software Engineer",
+    },
+    "firmographics": {"companyName": "Acme Corp", "industry": "SaaS", "employeeCount": 250},
+    "engagementScore": 85,
+    "qualificationCriteriaMet": ["downloaded_technical_whitepaper", "visited_pricing_page", "is_developer_title"],
+}
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]

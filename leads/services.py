@@ -62,6 +62,11 @@ def payload_digest(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def storable(text: str) -> str:
+    # Paths and ids echo what was sent; PostgreSQL cannot store a NUL character in text.
+    return text.replace("\x00", "\ufffd")
+
+
 def reason_for(error_type: str, path: str) -> str:
     """The reason code for one pydantic error, as the quality report groups them."""
     if error_type == "missing":
@@ -117,7 +122,7 @@ class IntakeResult:
         return bool(self.errors)
 
     def reject(self, path: str, message: str, reason: str) -> None:
-        self.errors.append({"path": path, "message": message})
+        self.errors.append({"path": storable(path), "message": storable(message)})
         if reason not in self.reasons:
             self.reasons.append(reason)
 
@@ -145,7 +150,7 @@ def lead_check(*, index: int, payload: Any, rules: IntakeRules) -> IntakeResult:
 
     result = IntakeResult(index=index, payload=payload)
     if isinstance(payload, dict) and isinstance(payload.get("leadId"), str):
-        result.lead_id = payload["leadId"].strip()[:64]
+        result.lead_id = storable(payload["leadId"].strip()[:64])
     result.warnings = [{"path": path, "message": "Unknown field, ignored."} for path in unknown_fields(payload)]
     lead_in = None
     try:
@@ -162,6 +167,8 @@ def lead_check(*, index: int, payload: Any, rules: IntakeRules) -> IntakeResult:
                 f"Unknown criterion; the known ones are: {', '.join(sorted(rules.criteria))}.",
                 "unknown_criterion",
             )
+    for path in nul_paths(payload):
+        result.reject(path, "Must not contain NUL characters.", "invalid")
     if lead_in is None or result.rejected:
         return result
     result.fields = lead_fields(lead_in)
@@ -170,6 +177,21 @@ def lead_check(*, index: int, payload: Any, rules: IntakeRules) -> IntakeResult:
         result.reject(path, message, "not_qualified")
         result.failed_rules.append({"rule": rule.name, "check": code, "message": message})
     return result
+
+
+def nul_paths(value: Any, path: str = "") -> list[str]:
+    """Where the payload holds a NUL character, which PostgreSQL cannot store in text or JSON."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in nul_paths(item, f"{path}[{i}]")]
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            found += [child] if "\x00" in str(key) else nul_paths(item, child)
+        return found
+    return []
 
 
 def qualification_failures(*, lead_in: LeadIn, rules: IntakeRules) -> list[tuple[QualificationRule, str, str, str]]:
