@@ -29,6 +29,8 @@ class NavLink:
 NAVIGATION = [
     NavItem("Home", "accounts:home", ALL_ROLES),
     NavItem("My team", "accounts:team", frozenset({Role.MANAGER})),
+    NavItem("Leads", "leads:inbox", frozenset({Role.REP, Role.MANAGER})),
+    NavItem("Lead quality", "leads:quality", frozenset({Role.MARKETING_OPS, Role.ENABLEMENT_ADMIN})),
     NavItem("Admin", "admin:index", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
     NavItem("API docs", "api:openapi-view", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
 ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("leads/", include("leads.urls")),
     path("", include("accounts.urls")),
 ]

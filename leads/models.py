@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, can_proceed, transition
 
 from accounts.models import ApiKey, Role, Team
 
@@ -206,6 +206,18 @@ class Lead(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def can_accept(self) -> bool:
+        return can_proceed(self.accept)
+
+    @property
+    def can_return(self) -> bool:
+        return can_proceed(self.return_to_marketing)
+
+    @property
+    def can_convert(self) -> bool:
+        return can_proceed(self.convert)
 
     @transition(field=status, source=LeadStatus.MQL, target=LeadStatus.ACCEPTED)
     def accept(self) -> None:
