@@ -95,3 +95,17 @@ def test_keys_are_kept_at_least_24_hours(api):
     send(api, PLAYBOOK_LEAD, HTTP_IDEMPOTENCY_KEY="old")
     assert idempotency_records_purge(now=timezone.now() + timedelta(hours=24)) == 0
     assert idempotency_records_purge(now=timezone.now() + timedelta(hours=49)) == 1
+
+
+def test_the_purge_task_forgets_old_keys(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leads.tasks import purge_idempotency_records
+
+    send(api, PLAYBOOK_LEAD, HTTP_IDEMPOTENCY_KEY="fresh")
+    send(api, playbook_lead(leadId="other"), HTTP_IDEMPOTENCY_KEY="stale")
+    IdempotencyRecord.objects.filter(key="stale").update(created_at=timezone.now() - timedelta(hours=49))
+    assert purge_idempotency_records() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
