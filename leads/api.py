@@ -7,7 +7,7 @@ documents the contract, from the same pydantic models.
 """
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -32,7 +32,7 @@ from leads.services import (
     idempotency_complete,
     idempotency_release,
     lead_ingest,
-    payload_digest,
+    request_digest,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -238,7 +238,8 @@ def rejections(
         return problem_response(**vars(refused))
     rows = LeadRejection.objects.filter(integration=integration).order_by("id")
     if since is not None:
-        rows = rows.filter(received_at__gte=since)
+        # A time without a zone is taken as UTC, the API's zone.
+        rows = rows.filter(received_at__gte=since if since.tzinfo else since.replace(tzinfo=UTC))
     if cursor is not None:
         rows = rows.filter(id__gt=int(cursor))
     page = list(rows[: limit + 1])
@@ -306,7 +307,7 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
         return problem_response(status=400, title="Bad request", detail=f"The body is not valid JSON: {exc}.")
     if key is None:
         return answer(integration, payload)
-    digest = payload_digest([request.method, request.path, request.body.decode()])
+    digest = request_digest(method=request.method or "", path=request.path, body=request.body)
     try:
         record, fresh = idempotency_claim(integration=integration, key=key, request_digest=digest)
     except IdempotencyInProgress as exc:

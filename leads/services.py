@@ -60,6 +60,11 @@ def payload_digest(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def request_digest(*, method: str, path: str, body: bytes) -> str:
+    """What an Idempotency-Key is bound to: the method, the path and the exact bytes of the body."""
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
 def storable(text: str) -> str:
     # Paths and ids echo what was sent; PostgreSQL cannot store a NUL character in text.
     return text.replace("\x00", "\ufffd")

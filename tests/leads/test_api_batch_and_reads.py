@@ -97,6 +97,8 @@ def test_rejections_since_a_time(api):
     send(api, lead_payload(2, engagementScore=-1))
     body = api.get(f"{LEADS}/rejections", {"since": "2026-06-01T00:00:00Z"}).json()
     assert [r["leadId"] for r in body["items"]] == ["lead-2"]
+    naive = api.get(f"{LEADS}/rejections", {"since": "2025-12-31T23:00:00"}).json()
+    assert [r["leadId"] for r in naive["items"]] == ["lead-1", "lead-2"]
 
 
 def test_rejections_of_other_integrations_are_not_shown(api, client):

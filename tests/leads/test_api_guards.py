@@ -152,3 +152,9 @@ def test_reads_are_signed_too(api, secret):
     uri = f"{URI}/rejections"
     assert_problem(api.get(f"{LEADS}/rejections"), 401)
     assert api.get(f"{LEADS}/rejections", **signed(secret, b"", uri=uri, method="GET")).status_code == 200
+
+
+def test_a_body_over_djangos_own_limit_is_still_413_not_400(api, settings):
+    # Django answers 400 past DATA_UPLOAD_MAX_MEMORY_SIZE; the size check runs before anything reads the body.
+    big = json.dumps({**PLAYBOOK_LEAD, "padding": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+    assert_problem(send(api, big), 413)

@@ -58,9 +58,9 @@ def test_a_key_in_use_by_a_running_request_is_a_409(api, integration):
     # What a parallel request sees; the real race is tested on PostgreSQL in test_api_concurrency.
     import json
 
-    from leads.services import idempotency_claim, payload_digest
+    from leads.services import idempotency_claim, request_digest
 
-    digest = payload_digest(["POST", "/api/v1/leads", json.dumps(PLAYBOOK_LEAD)])
+    digest = request_digest(method="POST", path="/api/v1/leads", body=json.dumps(PLAYBOOK_LEAD).encode())
     idempotency_claim(integration=integration, key="busy", request_digest=digest)
     assert_problem(send(api, PLAYBOOK_LEAD, HTTP_IDEMPOTENCY_KEY="busy"), 409)
 
@@ -109,3 +109,12 @@ def test_the_purge_task_forgets_old_keys(api):
     IdempotencyRecord.objects.filter(key="stale").update(created_at=timezone.now() - timedelta(hours=49))
     assert purge_idempotency_records() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def test_a_body_in_utf_16_is_bound_to_its_key_too(api):
+    import json
+
+    body = json.dumps(PLAYBOOK_LEAD).encode("utf-16")
+    first = send(api, body, HTTP_IDEMPOTENCY_KEY="utf16")
+    assert first.status_code == 201
+    assert send(api, body, HTTP_IDEMPOTENCY_KEY="utf16").content == first.content
