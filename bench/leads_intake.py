@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -79,7 +80,9 @@ def server(workers: int, threads: int):
     }
     command = [sys.executable, "-m", "gunicorn", "enablement_portal.wsgi", "-b", f"127.0.0.1:{port}"]
     command += ["-w", str(workers), "-k", "gthread", "--threads", str(threads), "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    # Refused requests (409 while a key is busy) are logged by Django; they are part of the run, not output.
+    log = tempfile.NamedTemporaryFile(prefix="leads-bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         for _ in range(100):
             try:
@@ -95,6 +98,8 @@ def server(workers: int, threads: int):
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
+        print(f"gunicorn log: {log.name}")
 
 
 class Client:

@@ -28,6 +28,7 @@ from leads.services import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
     IntakeResult,
+    IntakeRules,
     idempotency_claim,
     idempotency_complete,
     idempotency_release,
@@ -305,8 +306,9 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
         payload = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         return problem_response(status=400, title="Bad request", detail=f"The body is not valid JSON: {exc}.")
+    rules = IntakeRules.load()
     if key is None:
-        return answer(integration, payload)
+        return answer(integration, payload, rules)
     digest = request_digest(method=request.method or "", path=request.path, body=request.body)
     try:
         record, fresh = idempotency_claim(integration=integration, key=key, request_digest=digest)
@@ -325,7 +327,7 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
         return response
     try:
         with transaction.atomic():
-            response = answer(integration, payload)
+            response = answer(integration, payload, rules)
             idempotency_complete(
                 record=record,
                 status=response.status_code,
@@ -338,8 +340,8 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
     return response
 
 
-def answer_one(integration: Integration, payload: Any) -> HttpResponse:
-    result = lead_ingest(integration=integration, payloads=[payload])[0]
+def answer_one(integration: Integration, payload: Any, rules: IntakeRules) -> HttpResponse:
+    result = lead_ingest(integration=integration, payloads=[payload], rules=rules)[0]
     if result.rejected:
         return rejection_problem(result)
     body = {
@@ -351,7 +353,7 @@ def answer_one(integration: Integration, payload: Any) -> HttpResponse:
     return json_response(body, status=201 if result.outcome == CREATED else 200)
 
 
-def answer_batch(integration: Integration, payload: Any) -> HttpResponse:
+def answer_batch(integration: Integration, payload: Any, rules: IntakeRules) -> HttpResponse:
     try:
         batch = LeadBatchIn.model_validate(payload)
     except PydanticValidationError as exc:
@@ -363,7 +365,7 @@ def answer_batch(integration: Integration, payload: Any) -> HttpResponse:
             errors=errors,
             problem_type=f"{PROBLEM_TYPE_BASE}invalid-batch",
         )
-    results = lead_ingest(integration=integration, payloads=batch.leads)
+    results = lead_ingest(integration=integration, payloads=batch.leads, rules=rules)
     items = [batch_item(result) for result in results]
     rejected = sum(1 for result in results if result.rejected)
     return json_response({"accepted": len(results) - rejected, "rejected": rejected, "results": items}, status=207)
