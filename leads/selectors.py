@@ -66,11 +66,16 @@ def quality_report(*, start: datetime, top: int = 10) -> QualityReport:
         # Group list items together: qualificationCriteriaMet[2] and [0] are the same field.
         fields.update({re.sub(r"\[\d+\]", "[]", error["path"]) or "(body)" for error in errors})
         reasons.update(codes)
-    report.failing_fields = fields.most_common(top)
-    report.failing_reasons = reasons.most_common(top)
+    report.failing_fields = _top(fields, top)
+    report.failing_reasons = _top(reasons, top)
     labels = dict(ReturnReason.choices)
     report.return_reasons = [
         (labels.get(row["return_reason"], row["return_reason"]), row["n"])
         for row in returned_leads.values("return_reason").annotate(n=Count("id")).order_by("-n", "return_reason")
     ]
     return report
+
+
+def _top(counts: Counter, top: int) -> list[tuple[str, int]]:
+    # Most frequent first, ties in name order, so the report reads the same on every load.
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
