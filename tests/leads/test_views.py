@@ -265,3 +265,15 @@ def test_the_navigation_shows_the_leads_pages_by_role(client, request, persona, 
     client.force_login(request.getfixturevalue(persona))
     labels = [link.label for link in client.get(reverse("accounts:home")).context["nav_links"]]
     assert ("Leads" in labels, "Lead quality" in labels) == (leads, quality)
+
+
+def test_an_admin_opens_any_teams_lead(client, admin, other_lead):
+    client.force_login(admin)
+    assert client.get(other_lead.get_absolute_url()).status_code == 200
+
+
+def test_the_csv_does_not_let_a_name_run_as_a_formula(client, marketing):
+    LeadFactory(integration=IntegrationFactory(name="=HYPERLINK(1)"))
+    client.force_login(marketing)
+    rows = list(csv.reader(io.StringIO(client.get(reverse("leads:quality"), {"format": "csv"}).content.decode())))
+    assert rows[1][0] == "'=HYPERLINK(1)"
