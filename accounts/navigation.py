@@ -34,6 +34,7 @@ class NavLink:
 NAVIGATION = [
     NavItem("Home", "accounts:home", ALL_ROLES),
     NavItem("My team", "accounts:team", frozenset({Role.MANAGER})),
+    NavItem("Leads", "leads:inbox", frozenset({Role.REP, Role.MANAGER})),
     NavItem("Deals", "pipeline:board", frozenset({Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN})),
     NavItem("Learning", "training:home", frozenset({Role.REP, Role.MANAGER})),
     NavItem(
@@ -43,6 +44,7 @@ NAVIGATION = [
         badge="training.selectors.unread_update_count",
     ),
     NavItem("Team learning", "training:team", frozenset({Role.MANAGER, Role.ENABLEMENT_ADMIN})),
+    NavItem("Lead quality", "leads:quality", frozenset({Role.MARKETING_OPS, Role.ENABLEMENT_ADMIN})),
     # Tools last: the admin and the API docs.
     NavItem("Admin", "admin:index", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
     NavItem("API docs", "api:openapi-view", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),

@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("learning/", include("training.urls")),
     path("pipeline/", include("pipeline.urls")),
+    path("leads/", include("leads.urls")),
     path("", include("accounts.urls")),
 ]
