@@ -29,6 +29,7 @@ class NavLink:
 NAVIGATION = [
     NavItem("Home", "accounts:home", ALL_ROLES),
     NavItem("My team", "accounts:team", frozenset({Role.MANAGER})),
+    NavItem("Collateral", "collateral:library", ALL_ROLES),
     NavItem("Admin", "admin:index", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
     NavItem("API docs", "api:openapi-view", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
 ]

@@ -128,3 +128,6 @@ def health(request: HttpRequest) -> dict[str, str]:
 @api.get("/me", response=KeyOut, auth=ApiKeyAuth(), tags=["meta"], summary="The API key this request uses")
 def me(request: HttpRequest) -> dict[str, str]:
     return {"name": request.auth.name, "prefix": request.auth.prefix}
+
+
+api.add_router("/collateral", "collateral.api.router")

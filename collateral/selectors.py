@@ -1,0 +1,166 @@
+"""Reads of the collateral library: filtered and ranked lists, facet counts, deal collateral.
+
+Every list starts from `Asset.objects.for_user(user)`; a page costs the same number of
+queries whatever the number of assets (one count, one page, two prefetches, three facets).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Prefetch, QuerySet
+
+from collateral.models import Asset, AssetType, AssetUsage, AssetVersion, CollateralTag, TaggedAsset, TagKind, UsageKind
+from collateral.search import order_by_relevance, search_assets
+
+TAG_KINDS = (TagKind.INDUSTRY, TagKind.USE_CASE, TagKind.COMPETITOR)
+SORTS = {"relevance": "Relevance", "newest": "Newest", "most_used": "Most used"}
+
+
+@dataclass(frozen=True)
+class LibraryFilters:
+    """What a rep asked for: words, one value per facet, a sort."""
+
+    q: str = ""
+    type: str = ""
+    audience: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)  # tag kind -> tag slug
+    sort: str = "relevance"
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> "LibraryFilters":
+        sort = params.get("sort", "")
+        q = params.get("q", "").strip()[:200]
+        return cls(
+            q=q,
+            type=params.get("type", "") if params.get("type", "") in AssetType.values else "",
+            audience=params.get("audience", "").strip()[:100],
+            tags={kind.value: params[kind.value].strip()[:100] for kind in TAG_KINDS if params.get(kind.value)},
+            sort=sort if sort in SORTS else ("relevance" if q else "newest"),
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.type or self.audience or self.tags)
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str
+    label: str
+    options: list[FacetOption]
+
+
+def assets_matching(*, user, filters: LibraryFilters, tag_slugs: list[str] = ()) -> QuerySet:
+    """The assets `user` may see that match every filter, unordered. `tag_slugs` (the API's
+    `tag=`) must all be present."""
+    assets = Asset.objects.for_user(user).visible()
+    if filters.type:
+        assets = assets.filter(type=filters.type)
+    if filters.audience:
+        assets = assets.filter(audiences__name=filters.audience)
+    for kind, slug in filters.tags.items():
+        assets = assets.filter(tagged_items__tag__slug=slug, tagged_items__tag__kind=kind)
+    for slug in tag_slugs:
+        assets = assets.filter(tagged_items__tag__slug=slug)
+    return search_assets(assets, filters.q)
+
+
+def assets_for_display(assets: QuerySet, filters: LibraryFilters) -> QuerySet:
+    """`assets` in the order asked for, with what a result card shows loaded up front."""
+    if filters.sort == "relevance" and filters.q:
+        ordered = order_by_relevance(assets, filters.q)
+    elif filters.sort == "most_used":
+        ordered = assets.annotate(usage_count=Count("usages")).order_by("-usage_count", "-published_at", "asset_id")
+    else:
+        ordered = assets.order_by("-published_at", "asset_id")
+    return ordered.select_related("current_version").prefetch_related(
+        Prefetch("tagged_items", queryset=TaggedAsset.objects.select_related("tag").order_by("tag__name")),
+        "audiences",
+    )
+
+
+def library_facets(*, assets: QuerySet, filters: LibraryFilters) -> list[Facet]:
+    """Counts per type, tag kind and audience among `assets` (three queries in all)."""
+    ids = assets.values("pk")
+    by_type = dict(assets.order_by().values_list("type").annotate(n=Count("pk", distinct=True)))
+    tag_rows = (
+        CollateralTag.objects.filter(kind__in=TAG_KINDS, tagged_assets__content_object__in=ids)
+        .values_list("kind", "slug", "name")
+        .annotate(n=Count("tagged_assets__content_object", distinct=True))
+        .order_by("-n", "name")
+    )
+    audience_rows = (
+        Asset.audiences.through.objects.filter(asset__in=ids)
+        .values_list("audience__name")
+        .annotate(n=Count("asset", distinct=True))
+        .order_by("-n", "audience__name")
+    )
+    facets = [
+        Facet(
+            "type",
+            "Type",
+            [
+                FacetOption(value, label, by_type[value], filters.type == value)
+                for value, label in AssetType.choices
+                if value in by_type
+            ],
+        )
+    ]
+    for kind in TAG_KINDS:
+        options = [
+            FacetOption(slug, name.replace("_", " "), n, filters.tags.get(kind) == slug)
+            for row_kind, slug, name, n in tag_rows
+            if row_kind == kind
+        ]
+        facets.append(Facet(kind.value, kind.label, options))
+    audiences = [FacetOption(name, name, n, filters.audience == name) for name, n in audience_rows]
+    facets.append(Facet("audience", "Audience", audiences))
+    return facets
+
+
+def asset_versions_for(*, user, asset: Asset) -> QuerySet:
+    """The versions of `asset` that `user` may open: published ones, every one for admins."""
+    versions = asset.versions.select_related("published_by").by_semver()
+    if getattr(user, "is_enablement_admin", False):
+        return versions
+    return versions.published()
+
+
+def stale_assets(*, user) -> QuerySet:
+    return (
+        Asset.objects.for_user(user)
+        .filter(archived_at__isnull=True)
+        .stale()
+        .select_related("owner", "current_version")
+        .order_by("review_by", "asset_id")
+    )
+
+
+def assets_shared_on_deal(*, deal) -> QuerySet:
+    """Assets shared on `deal`, last shared first, each with `last_shared_at` and `share_count`."""
+    return (
+        Asset.objects.filter(usages__deal=deal, usages__kind=UsageKind.SHARE)
+        .annotate(last_shared_at=Max("usages__created_at"), share_count=Count("usages"))
+        .select_related("current_version")
+        .order_by("-last_shared_at")
+    )
+
+
+def usage_counts(*, asset: Asset) -> dict[str, int]:
+    return dict(AssetUsage.objects.filter(asset=asset).values_list("kind").annotate(n=Count("pk")))
+
+
+def version_newer_than(version: AssetVersion) -> AssetVersion | None:
+    """The asset's current version when it is higher than `version` (for the banner on old links)."""
+    current = version.asset.current_version
+    if current is not None and current.semver > version.semver:
+        return current
+    return None

@@ -1,0 +1,101 @@
+import io
+import struct
+import zipfile
+import zlib
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from collateral.models import Asset, AssetType, AssetVersion, VersionStatus
+from collateral.services import asset_create, asset_publish_version
+from pipeline.models import Account, Deal
+from tests.accounts.factories import UserFactory
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    """A bare asset row; use `published_asset()` for one reps can see."""
+
+    class Meta:
+        model = Asset
+
+    asset_id = factory.Sequence(lambda n: f"CS-{n + 1000:04d}")
+    type = AssetType.CASE_STUDY
+    title = factory.Sequence(lambda n: f"Customer story {n}")
+    description = "How a customer did better."
+
+
+class AssetVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssetVersion
+
+    asset = factory.SubFactory(AssetFactory)
+    version = "1.0.0"
+    major = factory.LazyAttribute(lambda v: int(v.version.split(".")[0]))
+    minor = factory.LazyAttribute(lambda v: int(v.version.split(".")[1]))
+    patch = factory.LazyAttribute(lambda v: int(v.version.split(".")[2]))
+    external_url = "https://cdn.example.com/asset.pdf"
+
+
+def published_asset(*, by=None, version: str = "1.0.0", tags=(), audiences=(), **fields) -> Asset:
+    """An asset with one published version, made through the services as admins do."""
+    by = by or UserFactory(username="asset.author", role="enablement_admin", team=None)
+    fields.setdefault("type", AssetType.CASE_STUDY)
+    fields.setdefault("title", "Customer story")
+    asset = asset_create(by=by, tags=tags, audiences=audiences, **fields)
+    draft = AssetVersionFactory(asset=asset, version=version)
+    asset_publish_version(version=draft, by=by)
+    asset.refresh_from_db()
+    return asset
+
+
+def draft_version(asset: Asset, version: str, **fields) -> AssetVersion:
+    return AssetVersionFactory(asset=asset, version=version, status=VersionStatus.DRAFT, **fields)
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Account {n}")
+    industry = "fintech"
+
+
+class DealFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Deal
+
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    account = factory.SubFactory(AccountFactory)
+    owner = factory.SubFactory(UserFactory)
+    team = factory.LazyAttribute(lambda d: d.owner.team)
+    created_at = factory.LazyFunction(timezone.now)
+
+
+# Minimal genuine files for upload tests.
+
+
+def png_bytes() -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def pdf_bytes() -> bytes:
+    return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
