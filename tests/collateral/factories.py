@@ -99,3 +99,50 @@ def docx_bytes() -> bytes:
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def bulk_library(count: int, *, admin, prefix: str = "TS") -> list[Asset]:
+    """`count` published assets with tags and audiences, inserted in bulk (for query-count tests)."""
+    from collateral.models import Audience, CollateralTag, TaggedAsset
+
+    now = timezone.now()
+    tags = [
+        CollateralTag.objects.get_or_create(name=name, defaults={"slug": name, "kind": kind})[0]
+        for name, kind in [("fintech", "industry"), ("retail", "industry"), ("competitor_x", "competitor")]
+    ]
+    audience, _ = Audience.objects.get_or_create(name="CTO")
+    assets = Asset.objects.bulk_create(
+        Asset(
+            asset_id=f"{prefix}-{n:04d}",
+            type=AssetType.TECH_SHEET,
+            title=f"Fintech tech sheet {n}",
+            description="Latency and throughput figures.",
+            search_text="fintech competitor x",
+            published_at=now,
+        )
+        for n in range(count)
+    )
+    versions = AssetVersion.objects.bulk_create(
+        AssetVersion(
+            asset=asset,
+            version="1.0.0",
+            major=1,
+            external_url="https://cdn.example.com/sheet.pdf",
+            status=VersionStatus.PUBLISHED,
+            published_at=now,
+            published_by=admin,
+        )
+        for asset in assets
+    )
+    for asset, version in zip(assets, versions, strict=True):
+        asset.current_version = version
+    Asset.objects.bulk_update(assets, ["current_version"])
+    TaggedAsset.objects.bulk_create(
+        TaggedAsset(content_object=asset, tag=tag)
+        for index, asset in enumerate(assets)
+        for tag in (tags[index % 2], tags[2])
+    )
+    Asset.audiences.through.objects.bulk_create(
+        Asset.audiences.through(asset=asset, audience=audience) for asset in assets
+    )
+    return assets
