@@ -4,6 +4,7 @@ a revision (user + comment), and history, compare, revert and "recover deleted".
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from reversion.admin import VersionAdmin
@@ -21,12 +22,23 @@ from collateral.services import (
 from collateral.uploads import extension_of
 
 
+def https_urls(field: models.Field, **kwargs) -> forms.Field | None:
+    # A URL typed without a scheme is https (Django 6's default, opted into now).
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+
 class AssetVersionForm(forms.ModelForm):
     file = VersionFileField(required=False)
 
     class Meta:
         model = AssetVersion
         fields = ["version", "file", "external_url", "changelog"]
+        formfield_callback = https_urls
 
     def save(self, commit: bool = True) -> AssetVersion:
         version = super().save(commit=False)
@@ -48,6 +60,7 @@ class AssetVersionInline(admin.StackedInline):
     fields = ["version", "file", "external_url", "changelog", "status", "published_at", "published_by"]
     readonly_fields = ["status", "published_at", "published_by"]
     show_change_link = True
+    formfield_overrides = URL_OVERRIDES
 
 
 class AssetAdminForm(forms.ModelForm):
@@ -109,6 +122,7 @@ class AssetVersionAdmin(VersionAdmin):
     readonly_fields = ["status", "published_at", "published_by"]
     autocomplete_fields = ["asset"]
     actions = ["publish", "archive"]
+    formfield_overrides = URL_OVERRIDES
 
     def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return ["asset", "version", "file", "external_url", "changelog", "status", "published_at", "published_by"]

@@ -26,14 +26,15 @@ BM25_WEIGHTS = "10.0, 4.0, 1.0"
 
 # PostgreSQL's English stop words, dropped from queries on every backend (FTS5 indexes them),
 # so that "payments or retail" means the same on both.
-STOP_WORDS = frozenset(
+_STOP_WORDS_TEXT = (
     "a about above after again against all am an and any are as at be because been before being below between "
     "both but by can did do does doing don down during each few for from further had has have having he her here "
-    "hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of "
-    "off on once only or other our ours ourselves out over own s same she should so some such t than that the "
+    "hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now "
+    "of off on once only or other our ours ourselves out over own s same she should so some such t than that the "
     "their theirs them themselves then there these they this those through to too under until up very was we "
-    "were what when where which while who whom why will with you your yours yourself yourselves".split()
+    "were what when where which while who whom why will with you your yours yourself yourselves"
 )
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 
 def query_terms(query: str) -> list[str]:
