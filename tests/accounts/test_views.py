@@ -14,10 +14,10 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("rep", ["Home"]),
-        ("manager", ["Home", "My team"]),
-        ("admin", ["Home", "Admin", "API docs"]),
-        ("marketing", ["Home", "Admin", "API docs"]),
+        ("rep", ["Home", "Collateral"]),
+        ("manager", ["Home", "My team", "Collateral"]),
+        ("admin", ["Home", "Collateral", "Admin", "API docs"]),
+        ("marketing", ["Home", "Collateral", "Admin", "API docs"]),
     ],
 )
 def test_each_role_sees_its_navigation_and_only_it(client, request, persona, expected):

@@ -1,13 +1,5 @@
 import pytest
 
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploads go to a temporary directory, never the project's media/."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 PLAYBOOK_ASSET = {
     "assetId": "CS-0042",
     "type": "CaseStudy",
