@@ -15,7 +15,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 MAX_TERMS = 8
@@ -93,12 +93,13 @@ def order_by_relevance(queryset: QuerySet, query: str) -> QuerySet:
         return queryset.order_by("-published_at", "asset_id")
     if connection.vendor == "postgresql":
         rank = SearchRank(search_vector(), _tsquery(terms))
-    else:
-        table = queryset.model._meta.db_table
-        rank = RawSQL(  # noqa: S611 (constant SQL text, the query is a parameter)
-            f"SELECT -bm25({FTS_TABLE}, {BM25_WEIGHTS}) FROM {FTS_TABLE} "  # noqa: S608
-            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {table}.id",
-            (_fts5_match(terms),),
-            output_field=FloatField(),
-        )
-    return queryset.annotate(rank=rank).order_by("-rank", "-published_at", "asset_id")
+        return queryset.annotate(rank=rank).order_by("-rank", "-published_at", "asset_id")
+    # SQLite: join the FTS5 table, so that bm25 is computed once per match while FTS5 drives the
+    # query (a correlated subquery per row would run MATCH once for every matching asset).
+    table = queryset.model._meta.db_table
+    return queryset.extra(  # noqa: S610 (constant SQL text; the query is a parameter)
+        select={"rank": f"-bm25({FTS_TABLE}, {BM25_WEIGHTS})"},
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
+        params=[_fts5_match(terms)],
+    ).order_by("-rank", "-published_at", "asset_id")
