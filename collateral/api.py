@@ -165,7 +165,7 @@ def collateral_search(request: HttpRequest, params: Query[SearchParams]) -> dict
     filters = LibraryFilters(q=params.q, type=params.type or "", audience=params.audience)
     slugs = [tag.strip().lower() for tag in params.tag if tag.strip()]
     assets = assets_matching(user=None, filters=filters, tag_slugs=slugs)
-    page = assets_for_display(assets, LibraryFilters(q=params.q, sort="relevance" if params.q else "newest"))
+    page = assets_for_display(assets, LibraryFilters(q=params.q))
     results = list(page[params.offset : params.offset + params.limit])
     return {"count": assets.count(), "results": [_out(request, asset) for asset in results]}
 

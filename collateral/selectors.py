@@ -13,7 +13,8 @@ from collateral.models import Asset, AssetType, AssetUsage, AssetVersion, Collat
 from collateral.search import order_by_relevance, search_assets
 
 TAG_KINDS = (TagKind.INDUSTRY, TagKind.USE_CASE, TagKind.COMPETITOR)
-SORTS = {"relevance": "Relevance", "newest": "Newest", "most_used": "Most used"}
+# The sort a rep can pick; "" is the best match for a query and the newest without one.
+SORTS = {"": "Best match", "newest": "Newest", "most_used": "Most used"}
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,11 @@ class LibraryFilters:
     type: str = ""
     audience: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)  # tag kind -> tag slug
-    sort: str = "relevance"
+    sort_choice: str = ""  # what the rep picked, one of SORTS
+
+    @property
+    def sort(self) -> str:
+        return self.sort_choice or ("relevance" if self.q else "newest")
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> "LibraryFilters":
@@ -35,7 +40,7 @@ class LibraryFilters:
             type=params.get("type", "") if params.get("type", "") in AssetType.values else "",
             audience=params.get("audience", "").strip()[:100],
             tags={kind.value: params[kind.value].strip()[:100] for kind in TAG_KINDS if params.get(kind.value)},
-            sort=sort if sort in SORTS else ("relevance" if q else "newest"),
+            sort_choice=sort if sort in SORTS else "",
         )
 
     @property

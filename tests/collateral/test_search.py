@@ -45,7 +45,7 @@ def corpus(admin):
 
 
 def ranked(query: str) -> list[str]:
-    filters = LibraryFilters(q=query, sort="relevance")
+    filters = LibraryFilters(q=query)
     assets = assets_for_display(assets_matching(user=None, filters=filters), filters)
     return list(assets.values_list("asset_id", flat=True))
 
