@@ -37,10 +37,38 @@ def install_sqlite_fts(apps, schema_editor) -> None:
             schema_editor.execute(statement)
 
 
-def uninstall_sqlite_fts(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_FTS_DROP_SQL:
+POSTGRES_VECTOR_SQL = [
+    # The same weights as the FTS5 columns: title A, tags B, description C.
+    """CREATE OR REPLACE FUNCTION collateral_asset_search_vector() RETURNS trigger AS $$
+    BEGIN
+      NEW.search_vector :=
+        setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') ||
+        setweight(to_tsvector('english', coalesce(NEW.search_text, '')), 'B') ||
+        setweight(to_tsvector('english', coalesce(NEW.description, '')), 'C');
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    # On every insert and update, so no code path (admin, services, bulk_create, reversion) can skip it.
+    "CREATE TRIGGER collateral_asset_search_vector BEFORE INSERT OR UPDATE ON collateral_asset "
+    "FOR EACH ROW EXECUTE FUNCTION collateral_asset_search_vector()",
+    "UPDATE collateral_asset SET title = title",
+]
+POSTGRES_VECTOR_DROP_SQL = [
+    "DROP TRIGGER IF EXISTS collateral_asset_search_vector ON collateral_asset",
+    "DROP FUNCTION IF EXISTS collateral_asset_search_vector()",
+]
+
+
+def install_postgres_search_vector(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in POSTGRES_VECTOR_SQL:
             schema_editor.execute(statement)
+
+
+def uninstall_search(apps, schema_editor) -> None:
+    """Reverse of both installs: drop what the current database has."""
+    statements = {"sqlite": SQLITE_FTS_DROP_SQL, "postgresql": POSTGRES_VECTOR_DROP_SQL}
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement)
 
 
 class PostgresOnly(Operation):

@@ -13,7 +13,7 @@ from datetime import date
 import reversion
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.core.validators import RegexValidator
@@ -139,6 +139,9 @@ class Asset(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     search_text = models.TextField(blank=True, editable=False)
+    # PostgreSQL only: title (A), tags (B) and description (C) as a tsvector, kept by a trigger
+    # (migration 0002) whatever writes the row. Always NULL on SQLite, where FTS5 does the job.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = AssetQuerySet.as_manager()
 
@@ -149,12 +152,7 @@ class Asset(models.Model):
             models.Index(fields=["review_by"], name="collateral_asset_review_by"),
             # PostgreSQL only (the migration skips them elsewhere): full-text over title, tags and
             # description with weights A, B, C, and trigram indexes for near-miss titles and tags.
-            GinIndex(
-                SearchVector("title", weight="A", config="english")
-                + SearchVector("search_text", weight="B", config="english")
-                + SearchVector("description", weight="C", config="english"),
-                name="collateral_asset_fts",
-            ),
+            GinIndex(fields=["search_vector"], name="collateral_asset_fts"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="collateral_asset_title_trgm"),
             GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name="collateral_asset_tags_trgm"),
         ]
@@ -311,4 +309,4 @@ class AssetUsage(models.Model):
 # them all back; a version's revision holds its asset.
 reversion.register(TaggedAsset)
 reversion.register(AssetVersion, follow=["asset"])
-reversion.register(Asset, follow=["versions", "tagged_items"])
+reversion.register(Asset, exclude=["search_vector"], follow=["versions", "tagged_items"])

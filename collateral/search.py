@@ -1,9 +1,9 @@
 """Ranked search over title, tags and description, with one backend per database.
 
-- PostgreSQL: full text with weights A (title), B (tags), C (description) over the
-  expression that the GIN index `collateral_asset_fts` is built on, ranked by ts_rank;
-  near misses (typos) of a title or tag also match through pg_trgm's word similarity and
-  rank below every full-text match.
+- PostgreSQL: full text with weights A (title), B (tags), C (description) in the column
+  `search_vector` (kept by a trigger, GIN-indexed), ranked by ts_rank. When no asset at all
+  contains the words, near misses (typos) of titles and tags are found instead through
+  pg_trgm's word similarity (GIN trigram indexes), ranked by similarity.
 - SQLite: the FTS5 table `collateral_asset_fts` (porter stemming, kept in step by triggers,
   see migration 0002), ranked by bm25 with the same column weights.
 
@@ -13,10 +13,11 @@ as you type), so the same corpus gives the same top results on both.
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Greatest
 
 MAX_TERMS = 8
 FTS_TABLE = "collateral_asset_fts"
@@ -43,15 +44,6 @@ def query_terms(query: str) -> list[str]:
     return [word for word in words if word not in STOP_WORDS][:MAX_TERMS]
 
 
-def search_vector() -> SearchVector:
-    # Must stay identical to the GIN index expression in Asset.Meta, or PostgreSQL cannot use it.
-    return (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("search_text", weight="B", config="english")
-        + SearchVector("description", weight="C", config="english")
-    )
-
-
 class WordSimilar(Func):
     """`query <% column`: pg_trgm word similarity above its threshold, answered by a trigram GIN index."""
 
@@ -75,12 +67,16 @@ def search_assets(queryset: QuerySet, query: str) -> QuerySet:
     if not terms:
         return queryset
     if connection.vendor == "postgresql":
+        tsquery = _tsquery(terms)
+        # One cheap indexed probe decides: words that occur anywhere use full text (exactly what
+        # SQLite does); otherwise near misses (typos) of titles and tags, by trigram similarity.
+        # Checking both in one OR would evaluate trigram similarity on every row.
+        if queryset.model._default_manager.filter(search_vector=tsquery).exists():
+            return queryset.filter(search_vector=tsquery)
         text = " ".join(terms)
-        return queryset.alias(fts=search_vector()).filter(
-            Q(fts=_tsquery(terms))
-            | Q(WordSimilar(Value(text), F("title")))
-            | Q(WordSimilar(Value(text), F("search_text")))
-        )
+        return queryset.filter(
+            Q(WordSimilar(Value(text), F("title"))) | Q(WordSimilar(Value(text), F("search_text")))
+        ).alias(similarity=Greatest(TrigramWordSimilarity(text, "title"), TrigramWordSimilarity(text, "search_text")))
     # The table name is a constant and the query a parameter: nothing from the user is in the SQL text.
     matching = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (_fts5_match(terms),))  # noqa: S608, S611
     return queryset.filter(pk__in=matching)
@@ -92,7 +88,9 @@ def order_by_relevance(queryset: QuerySet, query: str) -> QuerySet:
     if not terms:
         return queryset.order_by("-published_at", "asset_id")
     if connection.vendor == "postgresql":
-        rank = SearchRank(search_vector(), _tsquery(terms))
+        if "similarity" in queryset.query.annotations:
+            return queryset.order_by("-similarity", "-published_at", "asset_id")
+        rank = SearchRank(F("search_vector"), _tsquery(terms))
         return queryset.annotate(rank=rank).order_by("-rank", "-published_at", "asset_id")
     # SQLite: join the FTS5 table, so that bm25 is computed once per match while FTS5 drives the
     # query (a correlated subquery per row would run MATCH once for every matching asset).

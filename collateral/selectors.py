@@ -95,17 +95,18 @@ def assets_for_display(assets: QuerySet, filters: LibraryFilters) -> QuerySet:
 def library_facets(*, assets: QuerySet, filters: LibraryFilters) -> list[Facet]:
     """Counts per type, tag kind and audience among `assets` (three queries in all)."""
     ids = assets.values("pk")
-    by_type = dict(assets.order_by().values_list("type").annotate(n=Count("pk", distinct=True)))
+    # No DISTINCT needed: an asset has each tag and audience once (unique constraints).
+    by_type = dict(assets.order_by().values_list("type").annotate(n=Count("pk")))
     tag_rows = (
         CollateralTag.objects.filter(kind__in=TAG_KINDS, tagged_assets__content_object__in=ids)
         .values_list("kind", "slug", "name")
-        .annotate(n=Count("tagged_assets__content_object", distinct=True))
+        .annotate(n=Count("tagged_assets"))
         .order_by("-n", "name")
     )
     audience_rows = (
         Asset.audiences.through.objects.filter(asset__in=ids)
         .values_list("audience__name")
-        .annotate(n=Count("asset", distinct=True))
+        .annotate(n=Count("asset"))
         .order_by("-n", "audience__name")
     )
     facets = [

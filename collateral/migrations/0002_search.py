@@ -1,11 +1,12 @@
-"""Search: PostgreSQL full text and trigram GIN indexes; on SQLite an FTS5 table and its triggers."""
+"""Search: on PostgreSQL a tsvector column kept by a trigger, its GIN index and trigram indexes;
+on SQLite an FTS5 table and its triggers (collateral/db.py)."""
 
 import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from collateral.db import PostgresOnly, install_sqlite_fts, uninstall_sqlite_fts
+from collateral.db import PostgresOnly, install_postgres_search_vector, install_sqlite_fts, uninstall_search
 
 
 class Migration(migrations.Migration):
@@ -16,23 +17,15 @@ class Migration(migrations.Migration):
     operations = [
         # CREATE EXTENSION pg_trgm; a no-op on other databases.
         TrigramExtension(),
+        migrations.AddField(
+            model_name="asset",
+            name="search_vector",
+            field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+        ),
         PostgresOnly(
             migrations.AddIndex(
                 model_name="asset",
-                index=django.contrib.postgres.indexes.GinIndex(
-                    django.contrib.postgres.search.CombinedSearchVector(
-                        django.contrib.postgres.search.CombinedSearchVector(
-                            django.contrib.postgres.search.SearchVector("title", config="english", weight="A"),
-                            "||",
-                            django.contrib.postgres.search.SearchVector("search_text", config="english", weight="B"),
-                            django.contrib.postgres.search.SearchConfig("english"),
-                        ),
-                        "||",
-                        django.contrib.postgres.search.SearchVector("description", config="english", weight="C"),
-                        django.contrib.postgres.search.SearchConfig("english"),
-                    ),
-                    name="collateral_asset_fts",
-                ),
+                index=django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name="collateral_asset_fts"),
             )
         ),
         PostgresOnly(
@@ -51,5 +44,6 @@ class Migration(migrations.Migration):
                 ),
             )
         ),
-        migrations.RunPython(install_sqlite_fts, uninstall_sqlite_fts),
+        migrations.RunPython(install_postgres_search_vector, migrations.RunPython.noop),
+        migrations.RunPython(install_sqlite_fts, uninstall_search),
     ]
