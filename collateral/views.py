@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -11,11 +10,12 @@ from collateral.forms import ShareToDealForm
 from collateral.models import Asset, AssetVersion, UsageKind
 from collateral.selectors import (
     SORTS,
+    CountedPaginator,
     LibraryFilters,
     asset_versions_for,
     assets_for_display,
     assets_matching,
-    library_facets,
+    library_counts,
     stale_assets,
     version_newer_than,
 )
@@ -30,11 +30,12 @@ PAGE_SIZE = 20
 def library(request: HttpRequest) -> HttpResponse:
     filters = LibraryFilters.from_query(request.GET)
     assets = assets_matching(user=request.user, filters=filters)
-    page = Paginator(assets_for_display(assets, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = library_counts(assets=assets, filters=filters)
+    paginator = CountedPaginator(assets_for_display(assets, filters), PAGE_SIZE, count=counts.total)
     context = {
         "filters": filters,
-        "page": page,
-        "facets": library_facets(assets=assets, filters=filters),
+        "page": paginator.get_page(request.GET.get("page")),
+        "facets": counts.facets,
         "sorts": SORTS,
     }
     # htmx asks for the results only (live search as you type); a normal request gets the page.
