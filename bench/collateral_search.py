@@ -101,6 +101,7 @@ def load(size: int) -> None:
         rows = []
         for n in range(first, min(first + BATCH, size)):
             asset_tags = rng.sample(tags, 4)
+            asset_audiences = rng.sample(audiences, 2)
             words = rng.sample(WORDS, 5)
             kind = types[n % len(types)]
             rows.append(
@@ -114,9 +115,11 @@ def load(size: int) -> None:
                         search_text=" ".join(sorted(t.label for t in asset_tags)),
                         review_by=(now - timedelta(days=rng.randint(-400, 400))).date(),
                         published_at=now - timedelta(minutes=n),
+                        facet_tags=sorted(t.pk for t in asset_tags),
+                        facet_audiences=sorted(a.pk for a in asset_audiences),
                     ),
                     asset_tags,
-                    rng.sample(audiences, 2),
+                    asset_audiences,
                 )
             )
         assets = Asset.objects.bulk_create([row[0] for row in rows])

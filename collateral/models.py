@@ -139,6 +139,10 @@ class Asset(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     search_text = models.TextField(blank=True, editable=False)
+    # Ids of the asset's tags and audiences: facet counts read them from the matching rows
+    # alone instead of joining the whole tag and audience tables (selectors.library_counts).
+    facet_tags = models.JSONField(default=list, editable=False)
+    facet_audiences = models.JSONField(default=list, editable=False)
     # PostgreSQL only: title (A), tags (B) and description (C) as a tsvector, kept by a trigger
     # (migration 0002) whatever writes the row. Always NULL on SQLite, where FTS5 does the job.
     search_vector = SearchVectorField(null=True, editable=False)

@@ -111,27 +111,33 @@ class LibraryCounts:
 
 
 def _counts_sql(assets: QuerySet) -> tuple[str, list]:
-    """One statement for the total and every facet: the matching assets are found once (a
-    materialised CTE) instead of once per count, which is what a broad query costs most."""
-    matching, params = assets.order_by().values("pk", "type").query.sql_with_params()
+    """One statement for the total and every facet. The matching assets are found once (a
+    materialised CTE), and tags and audiences are counted from the id lists on those rows, so a
+    broad query never scans the whole tag or audience link tables."""
+    matching, params = assets.order_by().values("pk", "type", "facet_tags", "facet_audiences").query.sql_with_params()
     q = connection.ops.quote_name
-    tagged, tag = q(TaggedAsset._meta.db_table), q(CollateralTag._meta.db_table)
-    through = Asset.audiences.through
-    asset_audience, audience = q(through._meta.db_table), q(Audience._meta.db_table)
+    tag, audience = q(CollateralTag._meta.db_table), q(Audience._meta.db_table)
     kinds = ", ".join(f"'{kind.value}'" for kind in TAG_KINDS)
-    # Each asset has a tag or an audience once (unique constraints), so no DISTINCT is needed.
+    if connection.vendor == "postgresql":
+        tag_ids = "CROSS JOIN LATERAL jsonb_array_elements_text(m.tags) AS e(value)"
+        audience_ids = "CROSS JOIN LATERAL jsonb_array_elements_text(m.audiences) AS e(value)"
+        id_value = "e.value::bigint"
+    else:
+        tag_ids, audience_ids, id_value = (
+            "CROSS JOIN json_each(m.tags) AS e",
+            "CROSS JOIN json_each(m.audiences) AS e",
+            "e.value",
+        )
     sql = f"""
-        WITH m(id, type) AS MATERIALIZED ({matching})
+        WITH m(id, type, tags, audiences) AS MATERIALIZED ({matching})
         SELECT 'total', '', '', COUNT(*) FROM m
         UNION ALL
         SELECT 'type', m.type, '', COUNT(*) FROM m GROUP BY m.type
         UNION ALL
-        SELECT t.kind, t.slug, t.name, COUNT(*) FROM m
-          JOIN {tagged} ta ON ta.content_object_id = m.id JOIN {tag} t ON t.id = ta.tag_id
+        SELECT t.kind, t.slug, t.name, COUNT(*) FROM m {tag_ids} JOIN {tag} t ON t.id = {id_value}
           WHERE t.kind IN ({kinds}) GROUP BY t.kind, t.slug, t.name
         UNION ALL
-        SELECT 'audience', au.name, '', COUNT(*) FROM m
-          JOIN {asset_audience} aa ON aa.asset_id = m.id JOIN {audience} au ON au.id = aa.audience_id
+        SELECT 'audience', au.name, '', COUNT(*) FROM m {audience_ids} JOIN {audience} au ON au.id = {id_value}
           GROUP BY au.name
     """  # noqa: S608 (table names and kinds are constants; user input is only in params)
     return sql, list(params)

@@ -116,13 +116,17 @@ def asset_next_id(*, type: str) -> str:
 
 
 def asset_refresh(*, asset: Asset) -> Asset:
-    """Recompute what the asset keeps about its versions and tags: the current (highest
-    published) version, when it was published, and the tag words that search reads."""
+    """Recompute what the asset keeps about its versions, tags and audiences: the current
+    (highest published) version, when it was published, the tag words that search reads and
+    the ids that facets count."""
     current = asset.versions.published().by_semver().first()
+    tags = list(asset.tags.order_by("pk"))
     asset.current_version = current
     asset.published_at = current.published_at if current else None
-    asset.search_text = " ".join(sorted(tag.label for tag in asset.tags.all()))
-    asset.save(update_fields=["current_version", "published_at", "search_text"])
+    asset.search_text = " ".join(sorted(tag.label for tag in tags))
+    asset.facet_tags = [tag.pk for tag in tags]
+    asset.facet_audiences = sorted(asset.audiences.values_list("pk", flat=True))
+    asset.save(update_fields=["current_version", "published_at", "search_text", "facet_tags", "facet_audiences"])
     return asset
 
 

@@ -57,6 +57,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('published_at', models.DateTimeField(blank=True, db_index=True, editable=False, null=True)),
                 ('search_text', models.TextField(blank=True, editable=False)),
+                ('facet_tags', models.JSONField(default=list, editable=False)),
+                ('facet_audiences', models.JSONField(default=list, editable=False)),
                 ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_assets', to=settings.AUTH_USER_MODEL)),
             ],
             options={

@@ -51,6 +51,10 @@ def test_a_rep_searches_filters_opens_downloads_and_shares_to_a_deal(page, libra
         f"{page.url.split('/collateral')[0]}/c/CS-0042/"
     )
 
+    page.get_by_role("button", name="Copy permalink").click()
+    # Headless Chromium may deny the clipboard; then the permalink is selected for Ctrl+C instead.
+    expect(page.locator(".copy-status")).to_have_text(re.compile(r"Permalink copied\.|Press Ctrl\+C"))
+
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the latest version").click()
     assert download.value.suggested_filename == "CS-0042-v2.1.0.pdf"

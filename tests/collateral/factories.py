@@ -119,6 +119,8 @@ def bulk_library(count: int, *, admin, prefix: str = "TS") -> list[Asset]:
             description="Latency and throughput figures.",
             search_text="fintech competitor x",
             published_at=now,
+            facet_tags=[tags[n % 2].pk, tags[2].pk],
+            facet_audiences=[audience.pk],
         )
         for n in range(count)
     )
