@@ -148,7 +148,7 @@ def _create_asset(asset_id: str, spec: dict, index: int, admin: User) -> Asset:
             description=spec["description"],
             owner=admin,
             review_by=spec["review_by"],
-            created_at=ANCHOR - timedelta(days=420 - index * 5),
+            created_at=ANCHOR - timedelta(days=10 + (DEMO_ASSETS - index) * 5 + spec["versions"] * 60),
         )
         asset.full_clean()
         asset.save()
@@ -156,7 +156,8 @@ def _create_asset(asset_id: str, spec: dict, index: int, admin: User) -> Asset:
         asset.audiences.set(audiences_get_or_create(spec["audiences"]))
         for step in range(spec["versions"]):
             number = f"{1 + step // 2}.{step % 2}.0"
-            published = ANCHOR - timedelta(days=400 - index * 5 - step * 60)
+            # Every date is before the anchor: newer assets and later versions closer to it.
+            published = ANCHOR - timedelta(days=10 + (DEMO_ASSETS - index) * 5 + (spec["versions"] - 1 - step) * 60)
             version = AssetVersion(
                 asset=asset,
                 version=number,
