@@ -36,6 +36,7 @@ NAVIGATION = [
     NavItem("My team", "accounts:team", frozenset({Role.MANAGER})),
     NavItem("Leads", "leads:inbox", frozenset({Role.REP, Role.MANAGER})),
     NavItem("Deals", "pipeline:board", frozenset({Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN})),
+    NavItem("Collateral", "collateral:library", ALL_ROLES),
     NavItem("Learning", "training:home", frozenset({Role.REP, Role.MANAGER})),
     NavItem(
         "Updates",

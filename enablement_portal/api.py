@@ -133,3 +133,4 @@ def me(request: HttpRequest) -> dict[str, str]:
 # Each app's router, by dotted path: imported after the root's handlers, with no import cycle.
 api.add_router("/deals", "pipeline.api.router")
 api.add_router("/leads", "leads.api.router")
+api.add_router("/collateral", "collateral.api.router")

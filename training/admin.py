@@ -45,6 +45,7 @@ class ModuleAdmin(VersionAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "estimated_minutes", "updated_at"]
     search_fields = ["title", "summary", "body"]
+    autocomplete_fields = ["related_assets"]
     list_filter = ["tags"]
     inlines = [QuizInline]
 

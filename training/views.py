@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from collateral.models import Asset
 from training import selectors, services
 from training.forms import CallReviewForm, EnrolForm
 from training.models import (
@@ -80,6 +81,8 @@ def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "quiz": quiz,
         "questions": questions,
         "tags": module.tags.all(),
+        # Through collateral's own queryset, so drafts and archived assets stay hidden from reps.
+        "related_assets": Asset.objects.for_user(request.user).filter(modules=module).select_related("current_version"),
     }
     response = render(request, "training/module.html", context)
     # Frames are allowed from this module's allowlisted video host, on this page only.

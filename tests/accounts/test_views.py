@@ -14,10 +14,10 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("rep", ["Home", "Leads", "Deals", "Learning", "Updates"]),
-        ("manager", ["Home", "My team", "Leads", "Deals", "Learning", "Updates", "Team learning"]),
-        ("admin", ["Home", "Deals", "Team learning", "Lead quality", "Admin", "API docs"]),
-        ("marketing", ["Home", "Lead quality", "Admin", "API docs"]),
+        ("rep", ["Home", "Leads", "Deals", "Collateral", "Learning", "Updates"]),
+        ("manager", ["Home", "My team", "Leads", "Deals", "Collateral", "Learning", "Updates", "Team learning"]),
+        ("admin", ["Home", "Deals", "Collateral", "Team learning", "Lead quality", "Admin", "API docs"]),
+        ("marketing", ["Home", "Collateral", "Lead quality", "Admin", "API docs"]),
     ],
 )
 def test_each_role_sees_its_navigation_and_only_it(client, request, persona, expected):

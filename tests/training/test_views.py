@@ -123,6 +123,22 @@ def test_the_module_page_renders_sanitised_markdown_and_records_a_start(client, 
     assert ModuleProgress.objects.filter(user=rep, module=module, completed_at=None).exists()
 
 
+def test_the_module_page_lists_its_published_collateral_only(client, rep, admin):
+    from collateral.services import asset_archive
+    from tests.collateral.factories import published_asset
+
+    battlecard = published_asset(title="Battlecard: Competitor X", by=admin)
+    retired = published_asset(title="Old pricing sheet", by=admin)
+    asset_archive(asset=retired, by=admin)
+    module = ModuleFactory()
+    module.related_assets.set([battlecard, retired])
+    client.force_login(rep)
+    page = client.get(reverse("training:module", args=[module.pk])).content.decode()
+    assert "Collateral for this module" in page
+    assert "Battlecard: Competitor X" in page and battlecard.get_permalink() in page
+    assert "Old pricing sheet" not in page
+
+
 def test_an_allowlisted_video_is_framed_and_allowed_by_this_pages_csp_only(client, rep):
     VideoHost.objects.create(host="player.vimeo.com")
     module = ModuleFactory(video_url="https://player.vimeo.com/video/1")

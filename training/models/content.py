@@ -60,6 +60,12 @@ class Module(models.Model):
         help_text=f"Microlearning: at most {MAX_MODULE_MINUTES} minutes.",
     )
     tags = TaggableManager(blank=True)
+    related_assets = models.ManyToManyField(
+        "collateral.Asset",
+        blank=True,
+        related_name="modules",
+        help_text="Collateral to use with this module; reps see the ones currently published.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
