@@ -22,9 +22,12 @@ def grant_role_permissions(apps, grants: Mapping[str, Sequence[str]]) -> None:
     on a fresh database they would not exist yet.
     """
     for app_config in apps.get_app_configs():
+        # create_permissions skips app configs without a models module, as historical ones are;
+        # put back what was there, so that this also works on the real app registry.
+        models_module = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

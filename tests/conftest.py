@@ -4,6 +4,7 @@ Personas (as STYLE.md asks): `rep` and `teammate` on `manager`'s team, `other_ma
 with `other_rep` on another team, `admin` (enablement admin) and `marketing`.
 """
 
+import importlib
 import os
 import socket
 from urllib.parse import urlparse
@@ -43,6 +44,35 @@ def redis_url() -> str:
         pytest.skip("REDIS_URL is not set: this test runs in the PostgreSQL + Redis pass")
     require(reachable(url), f"Redis at {url} is not reachable")
     return url
+
+
+# The data migrations that seed rows (roles' permissions, the playbook, criteria): (module, function).
+SEED_MIGRATIONS = [
+    ("accounts.migrations.0002_role_groups", "grant"),
+    ("pipeline.migrations.0003_seed_playbook_and_roles", "seed"),
+    ("collateral.migrations.0003_role_permissions", "grant"),
+    ("leads.migrations.0002_seed_criteria_and_roles", "seed"),
+    ("training.migrations.0002_role_permissions", "grant"),
+]
+
+
+def restore_seeds() -> None:
+    """Run the seeding data migrations again (each is idempotent) on the real app registry."""
+    from django.apps import apps
+
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def transactional_db(transactional_db) -> None:
+    """pytest-django's transactional_db, with the migrations' seed rows in place.
+
+    A transactional test (live server, threads) ends with a flush that empties every table,
+    including the rows data migrations seeded; the next transactional test would start
+    without them. (Django runs these tests after all others, so only they are affected.)
+    """
+    restore_seeds()
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,11 @@ from playwright.sync_api import expect
 from pipeline.models import Deal, DealStageChange, Event, LostReason, Stage
 from tests.accounts.factories import PASSWORD
 from tests.browser.conftest import log_in
-from tests.pipeline.factories import AccountFactory, DealFactory, check_all, restore_seeds
+from tests.pipeline.factories import AccountFactory, DealFactory, check_all
 
 
 @pytest.fixture
 def deals(transactional_db, manager, rep):
-    restore_seeds()
     account = AccountFactory(name="Acme Corporation")
     ready = DealFactory(owner=rep, account=account, name="Ready deal", stage=Stage.PROPOSAL)
     check_all(ready)

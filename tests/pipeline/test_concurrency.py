@@ -12,7 +12,8 @@ from enablement_portal.celery import app
 from pipeline.models import Deal, DealStageChange, Event, LostReason, Stage
 from pipeline.services import ConcurrentChange, deal_transition
 from tests.accounts.factories import TeamFactory, UserFactory
-from tests.pipeline.factories import AccountFactory, DealFactory, check_all, restore_seeds
+from tests.conftest import restore_seeds
+from tests.pipeline.factories import AccountFactory, DealFactory, check_all
 
 
 @pytest.mark.services
