@@ -33,7 +33,13 @@ from pipeline.models import Account, CriterionCheck, Deal, Stage, StageCriterion
 
 BOARD_DEALS = int(os.environ.get("BENCH_BOARD_DEALS", "2000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
-CRM_SAMPLE = Path(os.environ.get("BENCH_CRM_SAMPLE", "/work/shared/datasets/crm-sample/sales_pipeline.csv"))
+# The team's shared folder beside the repository.
+CRM_SAMPLE = Path(
+    os.environ.get(
+        "BENCH_CRM_SAMPLE",
+        Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "crm-sample" / "sales_pipeline.csv",
+    )
+)
 OPEN = [Stage.LEAD_IN, Stage.DISCOVERY, Stage.TECHNICAL_DEMO, Stage.PROPOSAL, Stage.CLOSING]
 
 

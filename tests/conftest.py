@@ -7,6 +7,7 @@ with `other_rep` on another team, `admin` (enablement admin) and `marketing`.
 import importlib
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -16,6 +17,15 @@ from accounts.services import api_key_create
 from tests.accounts.factories import TeamFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The team's shared folder sits beside the repository (also in CI); tests may read its data sets.
+CRM_SAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "crm-sample"
+
+
+def crm_sample(name: str) -> Path:
+    """A file of the crm-sample export; skipped when absent, a failure under CI=true."""
+    path = CRM_SAMPLE / name
+    require(path.exists(), f"the crm-sample data set is not at {CRM_SAMPLE}")
+    return path
 
 
 def require(condition: bool, reason: str) -> None:

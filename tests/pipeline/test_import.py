@@ -7,9 +7,8 @@ from accounts.models import User
 from pipeline.importer import deals_import
 from pipeline.models import Account, Deal, DealStageChange, Event, Stage
 from pipeline.services import deal_transition
+from tests.conftest import crm_sample
 from tests.pipeline.factories import check_all
-
-CRM_SAMPLE = Path("/work/shared/datasets/crm-sample")
 
 MESSY = """opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value
 A1,Alice Rep,GTX Pro,Acme Corporation,Won,2017-01-02,2017-03-01,4514
@@ -176,10 +175,8 @@ def test_the_command_refuses_a_file_without_the_mapped_columns(tmp_path):
 
 @pytest.mark.django_db
 def test_the_crm_sample_imports_cleanly(tmp_path):
-    source = CRM_SAMPLE / "sales_pipeline.csv"
-    if not source.exists():
-        pytest.skip("the crm-sample data set is not on this machine")
-    report = deals_import(path=source, create_owners=True, team_file=CRM_SAMPLE / "sales_teams.csv")
+    source = crm_sample("sales_pipeline.csv")
+    report = deals_import(path=source, create_owners=True, team_file=crm_sample("sales_teams.csv"))
     assert (report.rows, report.created, report.problems) == (8800, 8800, [])
     assert len(report.created_owners) == 30
     assert Deal.objects.filter(stage=Stage.CLOSED_WON).count() == 4238
