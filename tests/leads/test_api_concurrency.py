@@ -34,7 +34,7 @@ def post(url: str, token: str, payload, key: str | None = None) -> tuple[int, di
         return error.code, json.loads(error.read())
 
 
-def test_parallel_requests_with_one_key_give_one_success_and_409s(live_server, seeded):
+def test_parallel_requests_with_one_key_give_one_success_and_409s(live_server):
     integration = IntegrationFactory(name="HubSpot")
     url = f"{live_server.url}/api/v1/leads"
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -59,7 +59,7 @@ def test_parallel_requests_with_one_key_give_one_success_and_409s(live_server, s
     assert Lead.objects.count() == 1
 
 
-def test_parallel_first_sends_of_one_lead_make_one_row(live_server, seeded):
+def test_parallel_first_sends_of_one_lead_make_one_row(live_server):
     integration = IntegrationFactory(name="HubSpot")
     url = f"{live_server.url}/api/v1/leads"
     with ThreadPoolExecutor(max_workers=8) as pool:
