@@ -23,13 +23,17 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed ## Set up, migrate, load demo data, serve on http://127.0.0.1:$(PORT)
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+# A development checkout runs with DEBUG on; the real environment still wins over .env.
+.env:
+	printf '# Local development settings (git-ignored). The environment overrides these.\nDEBUG=1\n' > $@
 
-test: $(VENV)/.installed-dev ## Lint, then run the whole test suite
+run: $(VENV)/.installed .env ## Set up, migrate, load demo data, serve on http://127.0.0.1:$(PORT)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed-dev .env ## Lint, then run the whole test suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -41,11 +45,11 @@ format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.installed-dev ## Run the benchmarks in bench/, write bench/results.json, print a table
-	DEBUG=$${DEBUG:-1} $(PY) -m bench
+bench: $(VENV)/.installed-dev .env ## Run the benchmarks in bench/, write bench/results.json, print a table
+	$(PY) -m bench
 
-migrations-check: $(VENV)/.installed ## Fail if models and migrations differ
-	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+migrations-check: $(VENV)/.installed .env ## Fail if models and migrations differ
+	$(PY) manage.py makemigrations --check --dry-run
 
 clean: ## Remove the venv and the SQLite database
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -1,4 +1,5 @@
-"""Settings, read from the environment only (a `.env` file is not read: export the values).
+"""Settings, read from the environment only; an optional `.env` file in the repo supplies
+values the environment does not set (`make run` and `make test` write one with DEBUG=1).
 
 Every value goes through a small typed helper that fails loudly on a bad value, so a
 typo in production is an error at start-up rather than a silently wrong default.
@@ -52,6 +53,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _load_dotenv(path: Path) -> None:
+    """KEY=VALUE lines; blank lines and # comments skipped; the real environment wins."""
+    if not path.exists():
+        return
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ImproperlyConfigured(f"{path}:{number}: expected KEY=VALUE")
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+
+
 def _dev_secret_key() -> str:
     # Kept in a git-ignored file so that dev sessions survive a restart.
     path = BASE_DIR / ".dev-secret-key"
@@ -63,6 +78,8 @@ def _dev_secret_key() -> str:
 # ---------------------------------------------------------------------------
 # Core
 # ---------------------------------------------------------------------------
+_load_dotenv(BASE_DIR / ".env")
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")

@@ -129,3 +129,32 @@ def test_passwords_need_twelve_characters_and_not_a_common_one():
 def test_sessions_expire():
     assert settings.SESSION_COOKIE_AGE <= 60 * 60 * 24
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_dotenv_fills_what_the_environment_does_not_set(tmp_path, monkeypatch):
+    from enablement_portal.settings import _load_dotenv
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# local\nPORTAL_A=from-file\n\nPORTAL_B='quoted'\nPORTAL_C=from-file\n")
+    monkeypatch.delenv("PORTAL_A", raising=False)
+    monkeypatch.delenv("PORTAL_B", raising=False)
+    monkeypatch.setenv("PORTAL_C", "from-env")
+    _load_dotenv(dotenv)
+    assert (os.environ["PORTAL_A"], os.environ["PORTAL_B"], os.environ["PORTAL_C"]) == (
+        "from-file",
+        "quoted",
+        "from-env",
+    )
+    monkeypatch.delenv("PORTAL_A")
+    monkeypatch.delenv("PORTAL_B")
+
+
+def test_a_malformed_dotenv_line_fails_loudly(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from enablement_portal.settings import _load_dotenv
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DEBUG=1\nthis is not a setting\n")
+    with pytest.raises(ImproperlyConfigured, match=r"\.env:2: expected KEY=VALUE"):
+        _load_dotenv(dotenv)
