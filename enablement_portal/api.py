@@ -131,3 +131,4 @@ def me(request: HttpRequest) -> dict[str, str]:
 
 
 api.add_router("/deals", "pipeline.api.router")
+api.add_router("/telemetry", "telemetry.api.router")

@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("pipeline/", include("pipeline.urls")),
+    path("telemetry/", include("telemetry.urls")),
     path("", include("accounts.urls")),
 ]
