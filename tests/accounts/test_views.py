@@ -15,8 +15,8 @@ def nav_labels(response) -> list[str]:
     ("persona", "expected"),
     [
         ("rep", ["Home", "Deals"]),
-        ("manager", ["Home", "My team", "Deals"]),
-        ("admin", ["Home", "Deals", "Admin", "API docs"]),
+        ("manager", ["Home", "My team", "Deals", "Telemetry"]),
+        ("admin", ["Home", "Deals", "Telemetry", "Admin", "API docs"]),
         ("marketing", ["Home", "Admin", "API docs"]),
     ],
 )

@@ -33,6 +33,10 @@ S = Stage
 
 @pytest.fixture
 def worked_example(rep, teammate, other_rep) -> dict:
+    return build_worked_example(rep, teammate, other_rep)
+
+
+def build_worked_example(rep, teammate, other_rep) -> dict:
     rep.first_name, rep.last_name, rep.start_date = "Alice", "Archer", date(2026, 4, 15)
     teammate.first_name, teammate.last_name, teammate.start_date = "Bob", "Baker", date(2025, 12, 1)
     other_rep.first_name, other_rep.last_name, other_rep.start_date = "Charlie", "Chen", date(2025, 11, 1)
