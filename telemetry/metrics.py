@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DateField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, Q, RowRange, Sum, Window
+from django.db.models.functions import LastValue, Lead, RowNumber, TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
@@ -121,8 +121,8 @@ def _win_rate_key(dimension: str, group: dict) -> tuple[str, str, int | None]:
     return "all", "All deals", None
 
 
-def win_rate(window: Span) -> list[Row]:
-    """Rows of `win_rate` (counts) and `win_rate_amount`, one query per dimension."""
+def win_rate_groups(window: Span, dimension: str) -> list[dict]:
+    """Won and lost counts and amounts per period for each group of `dimension`: one query."""
     aggregates = {}
     for period in Period.values:
         won = Q(stage=Stage.CLOSED_WON) & window.during(period, "closed_at")
@@ -134,10 +134,17 @@ def win_rate(window: Span) -> list[Row]:
             f"lost_amount_{period}": Sum("amount", filter=lost),
         }
     closed = Deal.objects.filter(stage__in=CLOSED_STAGES, closed_at__lt=window.end).order_by()
+    group_by = WIN_RATE_GROUPS[dimension]
+    if not group_by:
+        return [closed.aggregate(**aggregates)]
+    return list(closed.values(*group_by).annotate(**aggregates))
+
+
+def win_rate(window: Span) -> list[Row]:
+    """Rows of `win_rate` (counts) and `win_rate_amount`, one query per dimension."""
     rows = []
-    for dimension, group_by in WIN_RATE_GROUPS.items():
-        groups = [closed.aggregate(**aggregates)] if not group_by else closed.values(*group_by).annotate(**aggregates)
-        for group in groups:
+    for dimension in WIN_RATE_GROUPS:
+        for group in win_rate_groups(window, dimension):
             key, label, team_id = _win_rate_key(dimension, group)
             for period in Period.values:
                 won, lost = group[f"won_{period}"], group[f"lost_{period}"]
@@ -180,37 +187,41 @@ def stage_funnel(window: Span) -> list[Row]:
 
     A deal "reached" a stage when a history row put it there: a move in the portal, or the
     import row of a deal imported in that stage (imported deals count where they came in).
-    The row's value is the share of the deals reaching the stage that were finally won.
-    One query.
+    What happened next is read from the same deal's next history row and its last one before
+    the window's end (LEAD and LAST_VALUE over one window per deal: one sort, no per-row
+    subquery). Moves are forward-only, so a deal reaches a stage once. The row's value is the
+    share of the deals reaching the stage that were finally won. One query.
     """
-    after = DealStageChange.objects.filter(deal=OuterRef("deal"), from_stage=OuterRef("to_stage"), at__lt=window.end)
+    per_deal = {"partition_by": [F("deal_id")], "order_by": [F("at").asc(), F("pk").asc()]}
     changes = (
-        DealStageChange.objects.filter(at__lt=window.end, to_stage__in=FUNNEL_STAGES)
+        DealStageChange.objects.filter(at__lt=window.end)
         .order_by()
         .annotate(
-            moved_on=Exists(after.exclude(to_stage=Stage.CLOSED_LOST)),
-            lost_there=Exists(after.filter(to_stage=Stage.CLOSED_LOST)),
+            next_stage=Window(Lead("to_stage"), **per_deal),
+            last_stage=Window(LastValue("to_stage"), frame=RowRange(start=None, end=None), **per_deal),
         )
     )
-    won = Q(deal__stage=Stage.CLOSED_WON, deal__closed_at__lt=window.end)
     aggregates = {}
-    for period in Period.values:
-        reached = window.during(period, "at")
-        aggregates |= {
-            f"reached_{period}": Count("deal", distinct=True, filter=reached),
-            f"moved_{period}": Count("deal", distinct=True, filter=reached & Q(moved_on=True)),
-            f"lost_{period}": Count("deal", distinct=True, filter=reached & Q(lost_there=True)),
-            f"won_{period}": Count("deal", distinct=True, filter=reached & won),
-        }
-    by_stage = {group["to_stage"]: group for group in changes.values("to_stage").annotate(**aggregates)}
+    for stage in FUNNEL_STAGES:
+        for period in Period.values:
+            reached = Q(to_stage=stage) & window.during(period, "at")
+            aggregates |= {
+                f"{stage}_reached_{period}": Count("pk", filter=reached),
+                f"{stage}_moved_{period}": Count(
+                    "pk", filter=reached & Q(next_stage__isnull=False) & ~Q(next_stage=Stage.CLOSED_LOST)
+                ),
+                f"{stage}_lost_{period}": Count("pk", filter=reached & Q(next_stage=Stage.CLOSED_LOST)),
+                f"{stage}_won_{period}": Count("pk", filter=reached & Q(last_stage=Stage.CLOSED_WON)),
+            }
+    totals = changes.aggregate(**aggregates)
     rows = []
     for position, stage in enumerate(FUNNEL_STAGES):
-        group = by_stage.get(stage)
         for period in Period.values:
-            reached = group[f"reached_{period}"] if group else 0
+            reached = totals[f"{stage}_reached_{period}"]
             if not reached:
                 continue
-            moved, lost, won_count = group[f"moved_{period}"], group[f"lost_{period}"], group[f"won_{period}"]
+            moved, lost = totals[f"{stage}_moved_{period}"], totals[f"{stage}_lost_{period}"]
+            won_count = totals[f"{stage}_won_{period}"]
             details = {"reached": reached, "moved_on": moved, "lost": lost, "won": won_count,
                        "conversion": str(ratio(moved, reached))}  # fmt: skip
             rows.append(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from telemetry import metrics
@@ -30,8 +30,14 @@ def default_as_of(*, days_back: int = 0) -> date:
     return timezone.localdate() - timedelta(days=days_back)
 
 
+@transaction.atomic
 def telemetry_compute(*, as_of: date, progress: Progress | None = None) -> list[metrics.Row]:
     """Every metric's rows for `as_of`, without storing anything."""
+    if connection.vendor == "postgresql":
+        # PostgreSQL's JIT spends longer compiling the funnel's hundred-odd aggregate expressions
+        # than the query takes to run (EXPLAIN ANALYZE at 100k deals: 2.7 s of 4.2 s).
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
     window = metrics.Span.ending(as_of)
     rows: list[metrics.Row] = []
     for done, (name, compute) in enumerate(metrics.METRICS.items()):
