@@ -39,8 +39,10 @@ class Dimension(models.TextChoices):
     PRODUCT = "product", "Product / segment"
     STAGE = "stage", "Stage"
     OUTCOME = "outcome", "Outcome"
-    ASSET = "asset", "Asset version"
+    ASSET = "asset", "Asset"
+    VERSION = "version", "Asset version"
     INTEGRATION = "integration", "Integration"
+    REASON = "reason", "Rejection reason"
 
 
 # Rows of these dimensions belong to one team; a manager sees only their own team's.
