@@ -17,8 +17,8 @@ pytestmark = [
         not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
         reason="DATABASE_URL is not PostgreSQL: this test runs in the PostgreSQL + Redis pass",
     ),
-    # Real commits (the run row is the lock other connections see); seeded roles are kept.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Real commits: the run row is the lock other connections see.
+    pytest.mark.django_db(transaction=True),
 ]
 
 
