@@ -43,12 +43,27 @@ class Table:
         return [self.cells(row) for row in self.rows]
 
     @property
-    def chart_json(self) -> str:
-        datasets = [
-            {"label": legend, "data": [chart_number(cell_value(row, source)) for row in self.rows]}
+    def chart_data(self) -> list[dict]:
+        kinds = {column.source: column.kind for column in self.columns}
+        return [
+            {
+                "label": legend + (" (%)" if kinds.get(source) == "percent" else ""),
+                "data": [
+                    chart_number(cell_value(row, source), percent=kinds.get(source) == "percent") for row in self.rows
+                ],
+            }
             for legend, source in self.chart_series
         ]
-        return json.dumps({"type": self.chart, "labels": [row.label for row in self.rows], "datasets": datasets})
+
+    @property
+    def has_chart(self) -> bool:
+        """A chart is drawn only when it has a number to show (not for a column of "not yet ramped")."""
+        return bool(self.chart) and any(v is not None for d in self.chart_data for v in d["data"])
+
+    @property
+    def chart_json(self) -> str:
+        spec = {"type": self.chart, "labels": [row.label for row in self.rows], "datasets": self.chart_data}
+        return json.dumps(spec)
 
 
 def cell_value(row: MetricSnapshot, source: str):
@@ -67,13 +82,17 @@ def display(value, kind: str) -> str:
         return f"{number * 100:.1f}%"
     if kind == "money":
         return f"{number:,.0f}"
+    if kind == "ratio":
+        return f"{number:.2f}x"
     if kind == "days":
         return f"{number:.1f}"
     return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
 
 
-def chart_number(value) -> float | None:
-    return None if value in (None, "None") else float(value)
+def chart_number(value, *, percent: bool = False) -> float | None:
+    if value in (None, "None"):
+        return None
+    return round(float(value) * 100, 1) if percent else float(value)
 
 
 def dashboard_tables() -> list[Table]:

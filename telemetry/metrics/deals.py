@@ -138,7 +138,7 @@ def stage_funnel(window: Span) -> list[Row]:
             moved, lost = totals[f"{stage}_moved_{period}"], totals[f"{stage}_lost_{period}"]
             won_count = totals[f"{stage}_won_{period}"]
             details = {"reached": reached, "moved_on": moved, "lost": lost, "won": won_count,
-                       "conversion": str(ratio(moved, reached))}  # fmt: skip
+                       "conversion": str(ratio(moved, reached)) if stage in NEXT_STAGE else None}  # fmt: skip
             rows.append(
                 Row(
                     Metric.STAGE_FUNNEL,
