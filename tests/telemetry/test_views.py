@@ -202,3 +202,15 @@ def test_the_admin_run_list_has_the_recompute_button(computed, admin, logged_in)
     assert 'action="/telemetry/recompute/"' in html
     assert "Recompute now" in html
     assert MetricSnapshot.objects.exists()
+
+
+def test_a_chart_is_left_out_when_it_would_have_no_number(worked_example, manager, logged_in):
+    from telemetry.selectors import table_for
+
+    telemetry_recompute(as_of=AS_OF)
+    ramp = table_for("ramp")
+    ramp.rows = list(MetricSnapshot.objects.filter(metric="time_to_ramp", dimension="rep", value__isnull=True))
+    assert ramp.rows
+    assert not ramp.has_chart
+    ramp.rows = list(MetricSnapshot.objects.filter(metric="time_to_ramp", dimension="rep"))
+    assert ramp.has_chart
