@@ -6,6 +6,7 @@ An entry is added here only when its page works; later apps add theirs to NAVIGA
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from accounts.models import Role, User
 
@@ -17,6 +18,9 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    # Dotted path to `f(user) -> int` (one query), shown as a count beside the label when non-zero;
+    # a path, not the function, so that accounts never imports the apps above it.
+    badge: str = ""
 
 
 @dataclass(frozen=True)
@@ -24,13 +28,26 @@ class NavLink:
     label: str
     url: str
     current: bool
+    badge: int = 0
 
 
 NAVIGATION = [
     NavItem("Home", "accounts:home", ALL_ROLES),
     NavItem("My team", "accounts:team", frozenset({Role.MANAGER})),
+    NavItem("Leads", "leads:inbox", frozenset({Role.REP, Role.MANAGER})),
     NavItem("Deals", "pipeline:board", frozenset({Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN})),
+    NavItem("Collateral", "collateral:library", ALL_ROLES),
+    NavItem("Learning", "training:home", frozenset({Role.REP, Role.MANAGER})),
+    NavItem(
+        "Updates",
+        "training:updates",
+        frozenset({Role.REP, Role.MANAGER}),
+        badge="training.selectors.unread_update_count",
+    ),
+    NavItem("Team learning", "training:team", frozenset({Role.MANAGER, Role.ENABLEMENT_ADMIN})),
+    NavItem("Lead quality", "leads:quality", frozenset({Role.MARKETING_OPS, Role.ENABLEMENT_ADMIN})),
     NavItem("Telemetry", "telemetry:dashboard", frozenset({Role.MANAGER, Role.ENABLEMENT_ADMIN})),
+    # Tools last: the admin and the API docs.
     NavItem("Admin", "admin:index", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
     NavItem("API docs", "api:openapi-view", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
 ]
@@ -43,11 +60,11 @@ def effective_role(user: User) -> str:
 
 def navigation_for(user: User, current_path: str = "") -> list[NavLink]:
     role = effective_role(user)
-    links = []
-    for item in NAVIGATION:
-        if role not in item.roles:
-            continue
-        url = reverse(item.url_name)
-        current = current_path == url if url == "/" else current_path.startswith(url)
-        links.append(NavLink(item.label, url, current))
-    return links
+    items = [(item, reverse(item.url_name)) for item in NAVIGATION if role in item.roles]
+    # The longest matching URL is the current one: /learning/updates/ is Updates, not Learning.
+    matches = [url for _, url in items if (current_path == url if url == "/" else current_path.startswith(url))]
+    current_url = max(matches, key=len, default=None)
+    return [
+        NavLink(item.label, url, url == current_url, import_string(item.badge)(user) if item.badge else 0)
+        for item, url in items
+    ]

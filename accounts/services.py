@@ -43,6 +43,10 @@ class ApiKeyRejected(Exception):
     pass
 
 
+class ApiKeyRevoked(ApiKeyRejected):
+    pass
+
+
 def api_key_authenticate(*, token: str) -> ApiKey:
     """The active key for `token`, or ApiKeyRejected saying why not."""
     try:
@@ -50,7 +54,7 @@ def api_key_authenticate(*, token: str) -> ApiKey:
     except ApiKey.DoesNotExist:
         raise ApiKeyRejected("The API key is not valid.") from None
     if api_key.is_revoked:
-        raise ApiKeyRejected("The API key has been revoked.")
+        raise ApiKeyRevoked("The API key has been revoked.")
     now = timezone.now()
     # One write a minute at most per key, not one per request.
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:

@@ -130,5 +130,8 @@ def me(request: HttpRequest) -> dict[str, str]:
     return {"name": request.auth.name, "prefix": request.auth.prefix}
 
 
+# Each app's router, by dotted path: imported after the root's handlers, with no import cycle.
 api.add_router("/deals", "pipeline.api.router")
+api.add_router("/leads", "leads.api.router")
+api.add_router("/collateral", "collateral.api.router")
 api.add_router("/telemetry", "telemetry.api.router")

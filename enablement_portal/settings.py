@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": timedelta(days=1),
     },
+    # Idempotency keys are kept at least 24 h; the purge removes only older ones.
+    "purge-idempotency-records": {
+        "task": "leads.tasks.purge_idempotency_records",
+        "schedule": timedelta(hours=1),
+    },
     # Recompute yesterday's telemetry at 02:00 in TIME_ZONE (CELERY_TIMEZONE), once the day is complete.
     "telemetry-nightly-recompute": {
         "task": "telemetry.tasks.recompute",

@@ -1,8 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from enablement_portal.api import api
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    # Resolved per request: with the manifest storage the hashed name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
 
 admin.site.site_header = "Enablement Portal admin"
 admin.site.site_title = "Enablement Portal"
@@ -12,9 +20,14 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Browsers ask for /favicon.ico on pages that name no icon (Django admin).
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("learning/", include("training.urls")),
     path("pipeline/", include("pipeline.urls")),
+    path("leads/", include("leads.urls")),
     path("telemetry/", include("telemetry.urls")),
     path("", include("accounts.urls")),
+    path("", include("collateral.urls")),
 ]

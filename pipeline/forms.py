@@ -13,7 +13,7 @@ class BoardFilterForm(forms.Form):
         required=False,
         input_formats=["%Y-%m"],
         label="Close month",
-        help_text="Open deals expected to close, and deals closed, in this month (YYYY-MM).",
+        help_text="Expected to close (open deals) or closed (won and lost) that month.",
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
 

@@ -66,6 +66,10 @@ class Board:
     period_start: date
     period_end: date  # exclusive
 
+    @property
+    def period_last_day(self) -> date:
+        return self.period_end - timedelta(days=1)
+
 
 def quarter_of(day: date) -> tuple[date, date]:
     first_month = 3 * ((day.month - 1) // 3) + 1

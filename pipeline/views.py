@@ -57,18 +57,19 @@ def board(request: HttpRequest) -> HttpResponse:
 def board_move(request: HttpRequest, pk: int) -> HttpResponse:
     """A move from the board: a button (`event`) or a drop on a column (`to_stage`).
 
-    Answers the re-rendered board, so a refused drop puts the card back where the server has it.
+    Answers the re-rendered board, so a refused drop puts the card back where the server has it;
+    without htmx (a plain form post) it redirects to the board with a message.
     """
     deal = get_object_or_404(Deal.objects.for_user(request.user).select_related("owner"), pk=pk)
-    status, error, missing = 200, "", []
+    error, missing = "", []
     try:
         deal_transition(deal=deal, event=_requested_event(request, deal), by=request.user)
     except TransitionRefused as refused:
-        status, error, missing = REFUSED_STATUS, str(refused), refused.missing
+        error, missing = str(refused), refused.missing
     except PermissionDenied as denied:
-        status, error = 403, str(denied)
+        error = str(denied)
     except ValidationError as invalid:
-        status, error = 422, " ".join(invalid.messages)
+        error = " ".join(invalid.messages)
     if not request.headers.get("HX-Request"):
         if error:
             messages.error(request, f"{deal}: {error}")
@@ -77,7 +78,9 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"{reverse('pipeline:board')}?{request.GET.urlencode()}")
     context = _filtered_board(request)
     context.update(moved=deal if not error else None, error=error, missing=missing, error_deal=deal)
-    return render(request, "pipeline/partials/board.html", context, status=status)
+    # A refusal is an answer too (200): the board as the server has it, card back in place, reason shown.
+    # (A 4xx would make the browser log an error for what is an ordinary outcome of a drag.)
+    return render(request, "pipeline/partials/board.html", context)
 
 
 def _requested_event(request: HttpRequest, deal: Deal) -> str:

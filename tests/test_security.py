@@ -96,3 +96,9 @@ def test_a_right_password_resets_the_count(client, rep):
     for _ in range(5):
         response = client.post(reverse("login"), {"username": rep.username, "password": "not-the-password"})
     assert response.status_code == 200
+
+
+def test_favicon_ico_points_at_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/static/favicon.svg")

@@ -9,6 +9,8 @@
       Sortable.create(list, {
         group: "deals",
         sort: false,
+        // Mouse and touch events rather than native drag and drop: the same behaviour everywhere.
+        forceFallback: true,
         draggable: ".deal-card",
         // Buttons and links on a card keep working; dragging starts anywhere else on it.
         filter: "button, a, input",
@@ -23,15 +25,6 @@
       });
     });
   }
-
-  // A refused move (409), a forbidden one (403) or a bad request (422) still answers the board:
-  // swap it in, so that the card is back in its column and the reason is shown.
-  document.addEventListener("htmx:beforeSwap", (evt) => {
-    if ([403, 409, 422].includes(evt.detail.xhr.status) && evt.detail.target.id === "board") {
-      evt.detail.shouldSwap = true;
-      evt.detail.isError = false;
-    }
-  });
 
   document.addEventListener("DOMContentLoaded", () => {
     const board = document.getElementById("board");

@@ -40,7 +40,7 @@ def test_it_refuses_a_header_that_is_not_bearer(client, api_token):
 def test_it_refuses_a_revoked_key(client):
     api_key, token = api_key_create(name="Old HubSpot")
     api_key_revoke(api_key=api_key)
-    assert_problem(client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}"), 401, "revoked")
+    assert_problem(client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}"), 403, "revoked")
 
 
 @pytest.mark.django_db

@@ -14,10 +14,13 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("rep", ["Home", "Deals"]),
-        ("manager", ["Home", "My team", "Deals", "Telemetry"]),
-        ("admin", ["Home", "Deals", "Telemetry", "Admin", "API docs"]),
-        ("marketing", ["Home", "Admin", "API docs"]),
+        ("rep", ["Home", "Leads", "Deals", "Collateral", "Learning", "Updates"]),
+        (
+            "manager",
+            ["Home", "My team", "Leads", "Deals", "Collateral", "Learning", "Updates", "Team learning", "Telemetry"],
+        ),
+        ("admin", ["Home", "Deals", "Collateral", "Team learning", "Lead quality", "Telemetry", "Admin", "API docs"]),
+        ("marketing", ["Home", "Collateral", "Lead quality", "Admin", "API docs"]),
     ],
 )
 def test_each_role_sees_its_navigation_and_only_it(client, request, persona, expected):

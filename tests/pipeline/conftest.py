@@ -14,3 +14,14 @@ def make_deal(account):
         return DealFactory(owner=owner, account=account, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process for this test, also in the pass that has a Redis broker."""
+    from enablement_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

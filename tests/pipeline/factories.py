@@ -1,10 +1,14 @@
+import importlib
 from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.apps import apps as django_apps
 from django.utils import timezone
 
+from accounts.roles import grant_role_permissions
 from pipeline.models import Account, CriterionCheck, Deal, DealStageChange, Event, LostReason, Stage, StageCriterion
+from pipeline.playbook import ensure_playbook
 from tests.accounts.factories import UserFactory
 
 
@@ -56,3 +60,15 @@ def lost_reason() -> LostReason:
 
 def criteria(stage: str, kind: str) -> list[StageCriterion]:
     return list(StageCriterion.objects.filter(stage=stage, kind=kind))
+
+
+def restore_seeds() -> None:
+    """Put back what migrations seed (the playbook, the roles' pipeline permissions).
+
+    For transactional tests: a flush by an earlier one (tests/browser/, live server) empties
+    those tables, and a serialized rollback cannot help after such a flush (content types
+    are recreated with new ids).
+    """
+    seed_migration = importlib.import_module("pipeline.migrations.0003_seed_playbook_and_roles")
+    ensure_playbook()
+    grant_role_permissions(django_apps, seed_migration.GRANTS)

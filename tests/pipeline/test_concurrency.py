@@ -12,18 +12,16 @@ from enablement_portal.celery import app
 from pipeline.models import Deal, DealStageChange, Event, LostReason, Stage
 from pipeline.services import ConcurrentChange, deal_transition
 from tests.accounts.factories import TeamFactory, UserFactory
-from tests.pipeline.factories import AccountFactory, DealFactory, check_all
+from tests.pipeline.factories import AccountFactory, DealFactory, check_all, restore_seeds
 
 
 @pytest.mark.services
 class ConcurrentTransitionTests(TransactionTestCase):
-    # The seeded criteria, stage settings and lost reasons come from migrations: keep them.
-    serialized_rollback = True
-
     def setUp(self) -> None:
         if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
             # Not a missing service: the SQLite pass runs without one by design.
             pytest.skip("DATABASE_URL is not PostgreSQL: this test runs in the PostgreSQL + Redis pass")
+        restore_seeds()
         team = TeamFactory(name="Race team")
         self.manager = UserFactory(username="race.manager", role="manager", team=team)
         self.rep = UserFactory(username="race.rep", role="rep", team=team, manager=self.manager)

@@ -185,7 +185,7 @@ def test_losing_keeps_the_stage_and_needs_a_reason(rep, make_deal):
 
 @pytest.mark.django_db
 def test_winning_sets_the_closed_time_and_tells_the_manager_once_committed(
-    rep, manager, make_deal, django_capture_on_commit_callbacks
+    rep, manager, make_deal, django_capture_on_commit_callbacks, eager_tasks
 ):
     deal = make_deal(rep, stage=Stage.CLOSING)
     with django_capture_on_commit_callbacks(execute=True):
@@ -278,3 +278,23 @@ def test_deal_update_refuses_stage_owner_and_team(rep, teammate, make_deal):
     assert set(invalid.value.message_dict) == {"owner", "stage", "team"}
     deal_update(deal=deal, by=rep, amount=Decimal("99"), name="Renamed")
     assert Deal.objects.filter(pk=deal.pk, amount=Decimal("99"), name="Renamed", owner=rep).exists()
+
+
+@pytest.mark.django_db
+def test_losing_tells_the_manager_the_stage_and_reason(
+    rep, manager, make_deal, django_capture_on_commit_callbacks, eager_tasks
+):
+    deal = make_deal(rep, stage=Stage.PROPOSAL, name="Acme renewal")
+    with django_capture_on_commit_callbacks(execute=True):
+        deal_transition(deal=deal, event=Event.DEAL_LOST, by=rep, lost_reason=lost_reason())
+    assert [m.subject for m in mail.outbox] == ["Lost: Acme renewal"]
+    assert "at Proposal: Price" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_refused_move_enqueues_nothing(rep, make_deal, django_capture_on_commit_callbacks):
+    deal = make_deal(rep, stage=Stage.CLOSING)
+    StageCriterion.objects.create(stage=Stage.CLOSING, kind="exit", text="Purchase order received.")
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(CriteriaMissing):
+        deal_transition(deal=deal, event=Event.CONTRACT_SIGNED, by=rep)
+    assert callbacks == []

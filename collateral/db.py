@@ -1,0 +1,102 @@
+"""Database-specific schema pieces for collateral search (used by its migrations)."""
+
+from django.db.migrations.operations.base import Operation
+
+SQLITE_FTS_SQL = [
+    # External-content FTS5 table over collateral_asset: the text stays in the asset table.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS collateral_asset_fts USING fts5("
+    "title, search_text, description, content='collateral_asset', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS collateral_asset_fts_ai AFTER INSERT ON collateral_asset BEGIN "
+    "INSERT INTO collateral_asset_fts(rowid, title, search_text, description) "
+    "VALUES (new.id, new.title, new.search_text, new.description); END",
+    "CREATE TRIGGER IF NOT EXISTS collateral_asset_fts_ad AFTER DELETE ON collateral_asset BEGIN "
+    "INSERT INTO collateral_asset_fts(collateral_asset_fts, rowid, title, search_text, description) "
+    "VALUES ('delete', old.id, old.title, old.search_text, old.description); END",
+    "CREATE TRIGGER IF NOT EXISTS collateral_asset_fts_au AFTER UPDATE OF title, search_text, description "
+    "ON collateral_asset BEGIN "
+    "INSERT INTO collateral_asset_fts(collateral_asset_fts, rowid, title, search_text, description) "
+    "VALUES ('delete', old.id, old.title, old.search_text, old.description); "
+    "INSERT INTO collateral_asset_fts(rowid, title, search_text, description) "
+    "VALUES (new.id, new.title, new.search_text, new.description); END",
+    "INSERT INTO collateral_asset_fts(collateral_asset_fts) VALUES ('rebuild')",
+]
+SQLITE_FTS_DROP_SQL = [
+    "DROP TRIGGER IF EXISTS collateral_asset_fts_ai",
+    "DROP TRIGGER IF EXISTS collateral_asset_fts_ad",
+    "DROP TRIGGER IF EXISTS collateral_asset_fts_au",
+    "DROP TABLE IF EXISTS collateral_asset_fts",
+]
+
+
+def install_sqlite_fts(apps, schema_editor) -> None:
+    """Create the FTS5 table and its triggers. SQLite drops triggers when Django remakes a table,
+    so a later migration that alters collateral_asset on SQLite must call this again."""
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_FTS_SQL:
+            schema_editor.execute(statement)
+
+
+POSTGRES_VECTOR_SQL = [
+    # The same weights as the FTS5 columns: title A, tags B, description C.
+    """CREATE OR REPLACE FUNCTION collateral_asset_search_vector() RETURNS trigger AS $$
+    BEGIN
+      NEW.search_vector :=
+        setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') ||
+        setweight(to_tsvector('english', coalesce(NEW.search_text, '')), 'B') ||
+        setweight(to_tsvector('english', coalesce(NEW.description, '')), 'C');
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql""",
+    # On every insert and update, so no code path (admin, services, bulk_create, reversion) can skip it.
+    "CREATE TRIGGER collateral_asset_search_vector BEFORE INSERT OR UPDATE ON collateral_asset "
+    "FOR EACH ROW EXECUTE FUNCTION collateral_asset_search_vector()",
+    "UPDATE collateral_asset SET title = title",
+]
+POSTGRES_VECTOR_DROP_SQL = [
+    "DROP TRIGGER IF EXISTS collateral_asset_search_vector ON collateral_asset",
+    "DROP FUNCTION IF EXISTS collateral_asset_search_vector()",
+]
+
+
+def install_postgres_search_vector(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in POSTGRES_VECTOR_SQL:
+            schema_editor.execute(statement)
+
+
+def uninstall_search(apps, schema_editor) -> None:
+    """Reverse of both installs: drop what the current database has."""
+    statements = {"sqlite": SQLITE_FTS_DROP_SQL, "postgresql": POSTGRES_VECTOR_DROP_SQL}
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement)
+
+
+class PostgresOnly(Operation):
+    """Run the wrapped operation on PostgreSQL only; the model state changes everywhere, so
+    `makemigrations --check` stays clean on every database."""
+
+    reversible = True
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.operation], {})
+
+    def state_forwards(self, app_label, state) -> None:
+        self.operation.state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            self.operation.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            self.operation.database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self) -> str:
+        return f"{self.operation.describe()} (PostgreSQL only)"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return self.operation.migration_name_fragment

@@ -1,0 +1,229 @@
+"""Reads of the collateral library: filtered and ranked lists, facet counts, deal collateral.
+
+Every list starts from `Asset.objects.for_user(user)`; a page costs the same number of
+queries whatever the number of assets (counts and facets in one, the page, two prefetches).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, Max, Prefetch, QuerySet
+
+from collateral.models import (
+    Asset,
+    AssetType,
+    AssetUsage,
+    AssetVersion,
+    Audience,
+    CollateralTag,
+    TaggedAsset,
+    TagKind,
+    UsageKind,
+)
+from collateral.search import order_by_relevance, search_assets
+
+TAG_KINDS = (TagKind.INDUSTRY, TagKind.USE_CASE, TagKind.COMPETITOR)
+# The sort a rep can pick; "" is the best match for a query and the newest without one.
+SORTS = {"": "Best match", "newest": "Newest", "most_used": "Most used"}
+
+
+@dataclass(frozen=True)
+class LibraryFilters:
+    """What a rep asked for: words, one value per facet, a sort."""
+
+    q: str = ""
+    type: str = ""
+    audience: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)  # tag kind -> tag slug
+    sort_choice: str = ""  # what the rep picked, one of SORTS
+
+    @property
+    def sort(self) -> str:
+        return self.sort_choice or ("relevance" if self.q else "newest")
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> "LibraryFilters":
+        sort = params.get("sort", "")
+        q = params.get("q", "").strip()[:200]
+        return cls(
+            q=q,
+            type=params.get("type", "") if params.get("type", "") in AssetType.values else "",
+            audience=params.get("audience", "").strip()[:100],
+            tags={kind.value: params[kind.value].strip()[:100] for kind in TAG_KINDS if params.get(kind.value)},
+            sort_choice=sort if sort in SORTS else "",
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.type or self.audience or self.tags)
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str
+    label: str
+    options: list[FacetOption]
+
+
+def assets_matching(*, user, filters: LibraryFilters, tag_slugs: list[str] = ()) -> QuerySet:
+    """The assets `user` may see that match every filter, unordered. `tag_slugs` (the API's
+    `tag=`) must all be present."""
+    assets = Asset.objects.for_user(user).visible()
+    if filters.type:
+        assets = assets.filter(type=filters.type)
+    if filters.audience:
+        assets = assets.filter(audiences__name=filters.audience)
+    for kind, slug in filters.tags.items():
+        assets = assets.filter(tagged_items__tag__slug=slug, tagged_items__tag__kind=kind)
+    for slug in tag_slugs:
+        assets = assets.filter(tagged_items__tag__slug=slug)
+    return search_assets(assets, filters.q)
+
+
+def assets_for_display(assets: QuerySet, filters: LibraryFilters) -> QuerySet:
+    """`assets` in the order asked for, with what a result card shows loaded up front."""
+    if filters.sort == "relevance" and filters.q:
+        ordered = order_by_relevance(assets, filters.q)
+    elif filters.sort == "most_used":
+        ordered = assets.annotate(usage_count=Count("usages")).order_by("-usage_count", "-published_at", "asset_id")
+    else:
+        ordered = assets.order_by("-published_at", "asset_id")
+    return ordered.select_related("current_version").prefetch_related(
+        Prefetch("tagged_items", queryset=TaggedAsset.objects.select_related("tag").order_by("tag__name")),
+        "audiences",
+    )
+
+
+@dataclass(frozen=True)
+class LibraryCounts:
+    total: int
+    facets: list[Facet]
+
+
+def _counts_sql(assets: QuerySet) -> tuple[str, list]:
+    """One statement for the total and every facet. The matching assets are found once (a
+    materialised CTE), and tags and audiences are counted from the id lists on those rows, so a
+    broad query never scans the whole tag or audience link tables."""
+    matching, params = assets.order_by().values("pk", "type", "facet_tags", "facet_audiences").query.sql_with_params()
+    q = connection.ops.quote_name
+    tag, audience = q(CollateralTag._meta.db_table), q(Audience._meta.db_table)
+    kinds = ", ".join(f"'{kind.value}'" for kind in TAG_KINDS)
+    if connection.vendor == "postgresql":
+        tag_ids = "CROSS JOIN LATERAL jsonb_array_elements_text(m.tags) AS e(value)"
+        audience_ids = "CROSS JOIN LATERAL jsonb_array_elements_text(m.audiences) AS e(value)"
+        id_value = "e.value::bigint"
+    else:
+        tag_ids, audience_ids, id_value = (
+            "CROSS JOIN json_each(m.tags) AS e",
+            "CROSS JOIN json_each(m.audiences) AS e",
+            "e.value",
+        )
+    sql = f"""
+        WITH m(id, type, tags, audiences) AS MATERIALIZED ({matching})
+        SELECT 'total', '', '', COUNT(*) FROM m
+        UNION ALL
+        SELECT 'type', m.type, '', COUNT(*) FROM m GROUP BY m.type
+        UNION ALL
+        SELECT t.kind, t.slug, t.name, COUNT(*) FROM m {tag_ids} JOIN {tag} t ON t.id = {id_value}
+          WHERE t.kind IN ({kinds}) GROUP BY t.kind, t.slug, t.name
+        UNION ALL
+        SELECT 'audience', au.name, '', COUNT(*) FROM m {audience_ids} JOIN {audience} au ON au.id = {id_value}
+          GROUP BY au.name
+    """  # noqa: S608 (table names and kinds are constants; user input is only in params)
+    return sql, list(params)
+
+
+def library_counts(*, assets: QuerySet, filters: LibraryFilters) -> LibraryCounts:
+    """How many `assets` there are, and their counts per type, tag kind and audience (one query)."""
+    sql, params = _counts_sql(assets)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    total = next(n for group, _, _, n in rows if group == "total")
+    by_type = {value: n for group, value, _, n in rows if group == "type"}
+    facets = [
+        Facet(
+            "type",
+            "Type",
+            [
+                FacetOption(value, label, by_type[value], filters.type == value)
+                for value, label in AssetType.choices
+                if value in by_type
+            ],
+        )
+    ]
+    ranked = sorted(rows, key=lambda row: (-row[3], row[2] or row[1]))
+    for kind in TAG_KINDS:
+        options = [
+            FacetOption(slug, name.replace("_", " "), n, filters.tags.get(kind) == slug)
+            for group, slug, name, n in ranked
+            if group == kind
+        ]
+        facets.append(Facet(kind.value, kind.label, options))
+    audiences = [
+        FacetOption(name, name, n, filters.audience == name) for group, name, _, n in ranked if group == "audience"
+    ]
+    facets.append(Facet("audience", "Audience", audiences))
+    return LibraryCounts(total=total, facets=facets)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (from library_counts) instead of running COUNT(*) again."""
+
+    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def asset_versions_for(*, user, asset: Asset) -> QuerySet:
+    """The versions of `asset` that `user` may open: published ones, every one for admins."""
+    versions = asset.versions.select_related("published_by").by_semver()
+    if getattr(user, "is_enablement_admin", False):
+        return versions
+    return versions.published()
+
+
+def stale_assets(*, user) -> QuerySet:
+    return (
+        Asset.objects.for_user(user)
+        .filter(archived_at__isnull=True)
+        .stale()
+        .select_related("owner", "current_version")
+        .order_by("review_by", "asset_id")
+    )
+
+
+def assets_shared_on_deal(*, deal) -> QuerySet:
+    """Assets shared on `deal`, last shared first, each with `last_shared_at` and `share_count`."""
+    return (
+        Asset.objects.filter(usages__deal=deal, usages__kind=UsageKind.SHARE)
+        .annotate(last_shared_at=Max("usages__created_at"), share_count=Count("usages"))
+        .select_related("current_version")
+        .order_by("-last_shared_at")
+    )
+
+
+def usage_counts(*, asset: Asset) -> dict[str, int]:
+    return dict(AssetUsage.objects.filter(asset=asset).values_list("kind").annotate(n=Count("pk")))
+
+
+def version_newer_than(version: AssetVersion) -> AssetVersion | None:
+    """The asset's current version when it is higher than `version` (for the banner on old links)."""
+    current = version.asset.current_version
+    if current is not None and current.semver > version.semver:
+        return current
+    return None

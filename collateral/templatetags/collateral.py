@@ -1,0 +1,31 @@
+from django import template
+from django.http import QueryDict
+
+from collateral.selectors import assets_shared_on_deal
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def facet_url(context, param: str, value: str, selected: bool) -> str:
+    """The library URL with this facet value chosen, or removed when it already is; back to page 1."""
+    params: QueryDict = context["request"].GET.copy()
+    params.pop("page", None)
+    if selected:
+        params.pop(param, None)
+    else:
+        params[param] = value
+    return f"{context['request'].path}?{params.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    params: QueryDict = context["request"].GET.copy()
+    params["page"] = str(number)
+    return f"{context['request'].path}?{params.urlencode()}"
+
+
+@register.inclusion_tag("collateral/partials/deal_collateral.html")
+def deal_collateral(deal) -> dict:
+    """`{% load collateral %}{% deal_collateral deal %}`: the assets shared on a deal page."""
+    return {"deal": deal, "shared_assets": assets_shared_on_deal(deal=deal)}

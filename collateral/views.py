@@ -1,0 +1,153 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from collateral.forms import ShareToDealForm
+from collateral.models import Asset, AssetVersion, UsageKind
+from collateral.selectors import (
+    SORTS,
+    CountedPaginator,
+    LibraryFilters,
+    asset_versions_for,
+    assets_for_display,
+    assets_matching,
+    library_counts,
+    stale_assets,
+    version_newer_than,
+)
+from collateral.services import asset_record_usage, asset_share_to_deal
+from collateral.uploads import CONTENT_TYPES
+
+PAGE_SIZE = 20
+
+
+@login_required
+@require_GET
+def library(request: HttpRequest) -> HttpResponse:
+    filters = LibraryFilters.from_query(request.GET)
+    assets = assets_matching(user=request.user, filters=filters)
+    counts = library_counts(assets=assets, filters=filters)
+    paginator = CountedPaginator(assets_for_display(assets, filters), PAGE_SIZE, count=counts.total)
+    context = {
+        "filters": filters,
+        "page": paginator.get_page(request.GET.get("page")),
+        "facets": counts.facets,
+        "sorts": SORTS,
+    }
+    # htmx asks for the results only (live search as you type); a normal request gets the page.
+    template = "collateral/partials/results.html" if request.headers.get("HX-Request") else "collateral/library.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _visible_asset(request: HttpRequest, asset_id: str) -> Asset:
+    return get_object_or_404(
+        Asset.objects.for_user(request.user).select_related("current_version", "owner"), asset_id=asset_id
+    )
+
+
+def _render_asset(
+    request: HttpRequest, asset: Asset, version: AssetVersion | None, form: ShareToDealForm | None = None, status=200
+) -> HttpResponse:
+    if version is not None and status == 200:
+        asset_record_usage(asset=asset, version=version, kind=UsageKind.VIEW, user=request.user)
+    context = {
+        "asset": asset,
+        "version": version,
+        "newer": version_newer_than(version) if version else None,
+        "versions": asset_versions_for(user=request.user, asset=asset),
+        "tags": asset.tagged_items.select_related("tag").order_by("tag__kind", "tag__name"),
+        "share_form": form or ShareToDealForm(user=request.user),
+        "permalink": request.build_absolute_uri(asset.get_permalink()),
+    }
+    return render(request, "collateral/asset.html", context, status=status)
+
+
+@login_required
+@require_GET
+def asset_detail(request: HttpRequest, asset_id: str) -> HttpResponse:
+    asset = _visible_asset(request, asset_id)
+    return _render_asset(request, asset, asset.current_version)
+
+
+@login_required
+@require_GET
+def version_detail(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
+    asset = _visible_asset(request, asset_id)
+    shown = get_object_or_404(asset_versions_for(user=request.user, asset=asset), version=version)
+    shown.asset = asset
+    return _render_asset(request, asset, shown)
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, asset_id: str) -> HttpResponse:
+    asset = _visible_asset(request, asset_id)
+    form = ShareToDealForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _render_asset(request, asset, asset.current_version, form=form, status=400)
+    try:
+        asset_share_to_deal(asset=asset, deal=form.cleaned_data["deal"], by=request.user)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _render_asset(request, asset, asset.current_version, form=form, status=400)
+    messages.success(
+        request, f"Shared {asset.asset_id} v{asset.current_version.version} on {form.cleaned_data['deal']}."
+    )
+    return redirect(asset)
+
+
+def _serve(request: HttpRequest, asset: Asset, version: AssetVersion) -> HttpResponse:
+    asset_record_usage(asset=asset, version=version, kind=UsageKind.DOWNLOAD, user=request.user)
+    if not version.file:
+        return HttpResponseRedirect(version.external_url)
+    # Inline only where a browser shows the file itself (PDF, images); everything else downloads.
+    inline = request.GET.get("inline") == "1" and version.previewable
+    response = FileResponse(
+        version.file.open("rb"),
+        as_attachment=not inline,
+        filename=f"{asset.asset_id}-v{version.version}.{version.file_extension}",
+        content_type=CONTENT_TYPES.get(version.file_extension, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
+    asset = _visible_asset(request, asset_id)
+    shown = get_object_or_404(asset_versions_for(user=request.user, asset=asset), version=version)
+    return _serve(request, asset, shown)
+
+
+@login_required
+@require_GET
+def permalink(request: HttpRequest, asset_id: str) -> HttpResponse:
+    asset = _visible_asset(request, asset_id)
+    if asset.current_version is None:
+        raise Http404("This asset has no published version.")
+    return redirect("collateral:version", asset_id=asset.asset_id, version=asset.current_version.version)
+
+
+@login_required
+@require_GET
+def permalink_download(request: HttpRequest, asset_id: str) -> HttpResponse:
+    asset = _visible_asset(request, asset_id)
+    if asset.current_version is None:
+        raise Http404("This asset has no published version.")
+    return _serve(request, asset, asset.current_version)
+
+
+@login_required
+@require_GET
+def stale(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_enablement_admin:
+        raise PermissionDenied("Only enablement admins review stale assets.")
+    return render(request, "collateral/stale.html", {"assets": stale_assets(user=request.user)})

@@ -1,0 +1,183 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from leads.models import (
+    Integration,
+    Lead,
+    LeadEvent,
+    LeadRejection,
+    QualificationCriterion,
+    QualificationRule,
+    RoutingRule,
+)
+from leads.services import (
+    integration_create,
+    integration_issue_key,
+    integration_revoke_key,
+    integration_rotate_signing_secret,
+)
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = ["name", "key_prefix", "key_state", "signs_requests", "rate_limit", "created_at"]
+    list_select_related = ["api_key"]
+    search_fields = ["name", "api_key__prefix"]
+    readonly_fields = ["key_prefix", "key_state", "signs_requests", "created_at"]
+    actions = ["issue_new_key", "revoke_key", "rotate_signing_secret"]
+
+    def get_fields(self, request: HttpRequest, obj: Integration | None = None) -> list[str]:
+        editable = ["name", "rate_limit_requests", "rate_limit_window_seconds"]
+        return editable if obj is None else [*editable, *self.readonly_fields]
+
+    @admin.display(description="Key")
+    def key_prefix(self, integration: Integration) -> str:
+        return f"{integration.api_key.prefix}…"
+
+    @admin.display(description="Key state")
+    def key_state(self, integration: Integration) -> str:
+        return (
+            f"revoked {integration.api_key.revoked_at:%Y-%m-%d %H:%M}" if integration.api_key.is_revoked else "active"
+        )
+
+    @admin.display(boolean=True, description="Signed requests")
+    def signs_requests(self, integration: Integration) -> bool:
+        return integration.signs_requests
+
+    @admin.display(description="Rate limit")
+    def rate_limit(self, integration: Integration) -> str:
+        return f"{integration.rate_limit_requests} / {integration.rate_limit_window_seconds} s"
+
+    def save_model(self, request: HttpRequest, obj: Integration, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        integration, token = integration_create(
+            name=obj.name,
+            created_by=request.user,
+            rate_limit_requests=obj.rate_limit_requests,
+            rate_limit_window_seconds=obj.rate_limit_window_seconds,
+        )
+        # The admin's later steps (log entry, redirect) work on `obj`: make it the saved row.
+        obj.__dict__.update(integration.__dict__)
+        self._show_once(request, f"The API key for “{obj.name}” is {token}")
+
+    def _show_once(self, request: HttpRequest, text: str) -> None:
+        messages.warning(request, f"{text} — copy it now: it is not shown again.")
+
+    @admin.action(description="Issue a new API key (revokes the current one)")
+    def issue_new_key(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for integration in queryset.select_related("api_key"):
+            token = integration_issue_key(integration=integration, by=request.user)
+            self._show_once(request, f"The new API key for “{integration.name}” is {token}")
+
+    @admin.action(description="Revoke the API key")
+    def revoke_key(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for integration in queryset.select_related("api_key"):
+            integration_revoke_key(integration=integration)
+        self.message_user(request, f"Revoked the keys of {queryset.count()} integration(s).", messages.SUCCESS)
+
+    @admin.action(description="Rotate the signing secret (requests must then be signed)")
+    def rotate_signing_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for integration in queryset:
+            secret = integration_rotate_signing_secret(integration=integration)
+            self._show_once(request, f"The signing secret for “{integration.name}” is {secret}")
+
+
+@admin.register(QualificationCriterion)
+class QualificationCriterionAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(QualificationRule)
+class QualificationRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "active", "min_engagement_score", "blocked_email_domains"]
+    list_filter = ["active"]
+    filter_horizontal = ["required_criteria"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "active", "industry", "min_employees", "max_employees", "team"]
+    list_editable = ["order", "active"]
+    list_filter = ["active", "team"]
+    list_select_related = ["team"]
+    search_fields = ["name", "industry", "team__name"]
+
+
+class LeadEventInline(admin.TabularInline):
+    model = LeadEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "at", "by", "note"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = ["lead_id", "full_name", "company_name", "integration", "status", "owner", "team", "received_at"]
+    list_filter = ["status", "integration", "team", "industry", "return_reason"]
+    list_select_related = ["integration", "owner", "team"]
+    search_fields = ["lead_id", "email", "first_name", "last_name", "company_name"]
+    date_hierarchy = "received_at"
+    autocomplete_fields = ["owner", "team"]
+    inlines = [LeadEventInline]
+    fields = [
+        "integration",
+        "lead_id",
+        "status",
+        "owner",
+        "team",
+        "source",
+        "email",
+        "first_name",
+        "last_name",
+        "job_title",
+        "company_name",
+        "industry",
+        "employee_count",
+        "engagement_score",
+        "criteria",
+        "return_reason",
+        "return_note",
+        "deal",
+        "raw_payload",
+        "received_at",
+        "updated_at",
+    ]
+    # Marketing owns the data and sales the status: admin may only reassign a lead.
+    readonly_fields = [name for name in fields if name not in {"owner", "team"}]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(LeadRejection)
+class LeadRejectionAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "integration", "lead_id", "reason_list", "paths"]
+    list_filter = ["integration"]
+    list_select_related = ["integration"]
+    search_fields = ["lead_id", "payload_digest"]
+    date_hierarchy = "received_at"
+
+    @admin.display(description="Reasons")
+    def reason_list(self, rejection: LeadRejection) -> str:
+        return ", ".join(rejection.reasons)
+
+    @admin.display(description="Fields")
+    def paths(self, rejection: LeadRejection) -> str:
+        return ", ".join(error["path"] or "(body)" for error in rejection.errors)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,155 @@
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, User
+from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
+from leads.models import Lead, QualificationCriterion
+from leads.selectors import inbox_for, quality_report
+from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_return
+
+SALES_ROLES = {Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN}
+INBOX_LIMIT = 50
+
+
+def _require_sales(user: User) -> None:
+    if not (user.is_superuser or user.role in SALES_ROLES):
+        raise PermissionDenied("The lead inbox is for sales.")
+
+
+def _require_quality_reader(user: User) -> None:
+    if not (user.is_superuser or user.role in {Role.MARKETING_OPS, Role.ENABLEMENT_ADMIN}):
+        raise PermissionDenied("The lead quality report is for marketing ops and admins.")
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    _require_sales(request.user)
+    working, queue = inbox_for(request.user)
+    context = {
+        "working": working[:INBOX_LIMIT],
+        "working_count": working.count(),
+        "queue": queue[:INBOX_LIMIT],
+        "queue_count": queue.count(),
+        "is_rep": request.user.role == Role.REP,
+    }
+    return render(request, "leads/inbox.html", context)
+
+
+def _lead_for(request: HttpRequest, pk: int) -> Lead:
+    _require_sales(request.user)
+    queryset = Lead.objects.for_user(request.user).select_related("owner", "team", "integration", "deal")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _panel_context(lead: Lead, **extra) -> dict:
+    return {
+        "lead": lead,
+        "events": lead.events.select_related("by"),
+        "return_form": extra.pop("return_form", None) or ReturnForm(),
+        "convert_form": extra.pop("convert_form", None) or ConvertForm(initial={"name": ""}),
+        **extra,
+    }
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = _lead_for(request, pk)
+    labels = dict(QualificationCriterion.objects.filter(code__in=lead.criteria).values_list("code", "label"))
+    criteria = [(code, labels.get(code, code)) for code in lead.criteria]
+    return render(request, "leads/detail.html", {**_panel_context(lead), "criteria": criteria})
+
+
+def _answer(request: HttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms):
+    """htmx gets the lead's panel again; without JavaScript the form posts and we redirect back."""
+    if request.headers.get("HX-Request"):
+        lead = Lead.objects.select_related("owner", "team", "integration", "deal").get(pk=lead.pk)
+        context = _panel_context(lead, done=done, error=error, **forms)
+        return render(request, "leads/partials/lead_panel.html", context, status=status)
+    if error:
+        messages.error(request, error)
+    elif forms:
+        messages.error(
+            request, " ".join(str(e) for form in forms.values() for errs in form.errors.values() for e in errs)
+        )
+    else:
+        messages.success(request, done)
+    return redirect(lead)
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = _lead_for(request, pk)
+    try:
+        lead = lead_accept(lead=lead, by=request.user)
+    except LeadActionRefused as exc:
+        return _answer(request, lead, error=str(exc), status=409)
+    return _answer(request, lead, done="Accepted: the lead is now sales-qualified.")
+
+
+@login_required
+@require_POST
+def return_to_marketing(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = _lead_for(request, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, lead, status=422, return_form=form)
+    try:
+        lead = lead_return(lead=lead, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            form.add_error(name, errors)
+        return _answer(request, lead, status=422, return_form=form)
+    except LeadActionRefused as exc:
+        return _answer(request, lead, error=str(exc), status=409)
+    return _answer(request, lead, done="Returned to marketing; the reason shows in their quality report.")
+
+
+@login_required
+@require_POST
+def convert(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = _lead_for(request, pk)
+    form = ConvertForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, lead, status=422, convert_form=form)
+    try:
+        lead = lead_convert(lead=lead, by=request.user, **form.cleaned_data)
+    except LeadActionRefused as exc:
+        return _answer(request, lead, error=str(exc), status=409)
+    return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")
+
+
+@login_required
+def quality(request: HttpRequest) -> HttpResponse:
+    _require_quality_reader(request.user)
+    form = QualityFilterForm(request.GET or None)
+    days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
+    report = quality_report(start=timezone.now() - timedelta(days=days))
+    if request.GET.get("format") == "csv":
+        return _quality_csv(report, days)
+    return render(request, "leads/quality.html", {"form": form, "report": report, "days": days})
+
+
+def _quality_csv(report, days: int) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="lead-quality-{days}d.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["integration", "day", "received", "accepted", "rejected", "returned_by_sales"])
+    for row in report.rows:
+        writer.writerow(
+            [_cell(row.integration), row.day.isoformat(), row.received, row.accepted, row.rejected, row.returned]
+        )
+    return response
+
+
+def _cell(text: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return f"'{text}" if text[:1] in "=+-@" else text

@@ -1,0 +1,15 @@
+// Collateral pages: copy the permalink. Loaded as a file with the page's nonce (no inline handlers).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest(".copy-permalink");
+  if (!button) return;
+  const input = document.getElementById(button.dataset.copyTarget);
+  const status = button.closest("section").querySelector(".copy-status");
+  try {
+    await navigator.clipboard.writeText(input.value);
+    status.textContent = "Permalink copied.";
+  } catch {
+    // No clipboard permission (plain HTTP, old browser): select it so Ctrl+C works.
+    input.select();
+    status.textContent = "Press Ctrl+C to copy the selected permalink.";
+  }
+});

@@ -1,0 +1,82 @@
+"""One corpus, the same answers on SQLite (FTS5) and PostgreSQL (full text + trigram).
+
+CI runs this module in both passes; the expected lists below are the contract between them.
+"""
+
+import pytest
+from django.db import connection
+
+from collateral.models import Asset
+from collateral.selectors import LibraryFilters, assets_for_display, assets_matching
+from tests.collateral.factories import published_asset
+
+pytestmark = pytest.mark.django_db
+
+CORPUS = [
+    # asset_id, title, tags, description
+    ("CS-0001", "Payments platform cuts latency for a fintech leader", ["fintech", "api_performance"], "A bank."),
+    ("WP-0001", "Scaling event pipelines", ["payments", "scalability"], "Throughput at peak."),
+    ("CS-0002", "Retail checkout migration", ["retail"], "The payments team moved checkout in a weekend."),
+    ("BC-0001", "Winning against Competitor X", ["competitor_x", "fintech"], "Objection handling for scaled teams."),
+    ("OP-0001", "Healthcare records one-pager", ["healthcare", "compliance"], "Audit trails and consent."),
+]
+
+EXPECTED = {
+    # A word in a title ranks above the same word in tags, which ranks above the description.
+    "payments": ["CS-0001", "WP-0001", "CS-0002"],
+    # Stemming: "scaled" and "scaling" are the same word on both backends.
+    "scaling": ["WP-0001", "BC-0001"],
+    # Words are ANDed.
+    "fintech competitor": ["BC-0001"],
+    # The last word is a prefix, for live search as you type.
+    "health": ["OP-0001"],
+    "paym": ["CS-0001", "WP-0001", "CS-0002"],
+    # Underscored tags are searchable as words.
+    "api performance": ["CS-0001"],
+    "audit consent": ["OP-0001"],
+    "nothing-like-this": [],
+}
+
+
+@pytest.fixture
+def corpus(admin):
+    for asset_id, title, tags, description in CORPUS:
+        published_asset(by=admin, asset_id=asset_id, title=title, tags=tags, description=description)
+
+
+def ranked(query: str) -> list[str]:
+    filters = LibraryFilters(q=query)
+    assets = assets_for_display(assets_matching(user=None, filters=filters), filters)
+    return list(assets.values_list("asset_id", flat=True))
+
+
+@pytest.mark.parametrize("query", list(EXPECTED))
+def test_the_same_corpus_gives_the_same_ranking_on_every_database(corpus, query):
+    assert ranked(query) == EXPECTED[query]
+
+
+def test_an_empty_query_lists_everything_newest_first(corpus):
+    assert ranked("") == [row[0] for row in reversed(CORPUS)]
+
+
+def test_punctuation_and_search_syntax_are_just_words(corpus):
+    for query in ['"payments', "payments*", "payments OR retail", "payments)", "NEAR(payments", "-payments", "'"]:
+        ranked(query)  # never a database error
+    assert ranked("payments OR retail") == ["CS-0002"]
+
+
+def test_search_follows_title_and_tag_changes(corpus, admin):
+    from collateral.services import asset_update
+
+    asset_update(asset=Asset.objects.get(asset_id="OP-0001"), by=admin, title="Payments records", tags=["retail"])
+    assert ranked("payments")[0] == "OP-0001"
+    assert ranked("healthcare") == []
+
+
+def test_a_typo_finds_near_misses_on_postgresql_and_nothing_on_sqlite(corpus):
+    if connection.vendor != "postgresql":
+        assert ranked("pyments") == []
+        return
+    # No asset contains "pyments": titles and tags that nearly do are found instead, best first.
+    assert ranked("pyments")[:2] == ["CS-0001", "WP-0001"]
+    assert ranked("healthcare") == ["OP-0001"]

@@ -1,0 +1,115 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import hash_api_key
+from leads.models import Integration, LeadRejection, QualificationCriterion
+from tests.leads.factories import PLAYBOOK_LEAD, IntegrationFactory, LeadFactory
+from tests.leads.helpers import send
+
+pytestmark = pytest.mark.django_db
+
+
+def shown_once(response, label: str) -> str:
+    texts = [str(m) for m in response.context["messages"] if label in str(m)]
+    assert len(texts) == 1, texts
+    return re.search(r" is (\S+) — copy it now", texts[0]).group(1)
+
+
+def test_marketing_creates_an_integration_and_sees_its_key_once(client, marketing):
+    client.force_login(marketing)
+    data = {"name": "HubSpot EU", "rate_limit_requests": 50, "rate_limit_window_seconds": 10}
+    response = client.post(reverse("admin:leads_integration_add"), data, follow=True)
+    integration = Integration.objects.select_related("api_key").get(name="HubSpot EU")
+    token = shown_once(response, "API key")
+    assert hash_api_key(token) == integration.api_key.key_hash
+    assert integration.rate_limit_requests == 50
+    page = client.get(reverse("admin:leads_integration_change", args=[integration.pk])).content.decode()
+    assert token not in page
+    client.logout()
+    assert send(client, PLAYBOOK_LEAD, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 201
+
+
+def test_an_integration_name_is_required(client, marketing):
+    client.force_login(marketing)
+    response = client.post(reverse("admin:leads_integration_add"), {"name": ""})
+    assert response.status_code == 200 and response.context["adminform"].form.errors["name"]
+    assert not Integration.objects.exists()
+
+
+def act(client, action: str, integration: Integration):
+    url = reverse("admin:leads_integration_changelist")
+    return client.post(url, {"action": action, "_selected_action": [integration.pk]}, follow=True)
+
+
+def test_admin_revokes_an_integrations_key(client, marketing):
+    integration = IntegrationFactory()
+    client.force_login(marketing)
+    act(client, "revoke_key", integration)
+    client.logout()
+    assert send(client, PLAYBOOK_LEAD, HTTP_AUTHORIZATION=f"Bearer {integration.token}").status_code == 403
+
+
+def test_admin_issues_a_new_key(client, marketing):
+    integration = IntegrationFactory()
+    client.force_login(marketing)
+    token = shown_once(act(client, "issue_new_key", integration), "new API key")
+    client.logout()
+    assert send(client, PLAYBOOK_LEAD, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 201
+    assert send(client, PLAYBOOK_LEAD, HTTP_AUTHORIZATION=f"Bearer {integration.token}").status_code == 403
+
+
+def test_admin_rotates_the_signing_secret(client, marketing):
+    integration = IntegrationFactory()
+    client.force_login(marketing)
+    secret = shown_once(act(client, "rotate_signing_secret", integration), "signing secret")
+    integration.refresh_from_db()
+    assert integration.signing_secret == secret
+    client.logout()
+    assert send(client, PLAYBOOK_LEAD, HTTP_AUTHORIZATION=f"Bearer {integration.token}").status_code == 401
+
+
+def test_rejections_are_read_only_in_admin(client, admin):
+    rejection = LeadRejection.objects.create(
+        integration=IntegrationFactory(), reasons=["invalid_email"], errors=[], payload_digest="0" * 64
+    )
+    client.force_login(admin)
+    change = reverse("admin:leads_leadrejection_change", args=[rejection.pk])
+    assert client.get(reverse("admin:leads_leadrejection_changelist")).status_code == 200
+    assert client.get(change).status_code == 200
+    assert client.post(change, {"lead_id": "x"}).status_code == 403
+    assert client.get(reverse("admin:leads_leadrejection_add")).status_code == 403
+    assert (
+        client.post(reverse("admin:leads_leadrejection_delete", args=[rejection.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert LeadRejection.objects.get().lead_id == ""
+
+
+def test_leads_are_searchable_and_filterable_in_admin(client, marketing, django_assert_max_num_queries):
+    LeadFactory(company_name="Findme Inc")
+    for _ in range(10):
+        LeadFactory()
+    client.force_login(marketing)
+    url = reverse("admin:leads_lead_changelist")
+    with django_assert_max_num_queries(15):
+        response = client.get(url, {"q": "Findme", "status__exact": "mql"})
+    assert response.context["cl"].result_count == 1
+
+
+def test_marketing_edits_the_criteria_registry(client, marketing):
+    client.force_login(marketing)
+    data = {"code": "attended_webinar", "label": "Attended a webinar", "active": "on"}
+    client.post(reverse("admin:leads_qualificationcriterion_add"), data)
+    assert QualificationCriterion.objects.filter(code="attended_webinar").exists()
+    payload = {**PLAYBOOK_LEAD, "qualificationCriteriaMet": ["attended_webinar"]}
+    integration = IntegrationFactory()
+    client.logout()
+    assert send(client, payload, HTTP_AUTHORIZATION=f"Bearer {integration.token}").status_code == 201
+
+
+@pytest.mark.parametrize("model", ["qualificationrule", "routingrule", "integration", "lead"])
+def test_the_admin_pages_open(client, admin, model):
+    client.force_login(admin)
+    assert client.get(reverse(f"admin:leads_{model}_changelist")).status_code == 200

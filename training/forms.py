@@ -1,0 +1,106 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Role, Team, User
+from training.models import SCORE_MAX, SCORE_MIN, CallReview, Criterion, Program
+
+TIMESTAMPED_LINE = re.compile(r"^(?P<minutes>\d{1,3}):(?P<seconds>[0-5]\d)\s+(?P<text>\S.*)$")
+
+
+def parse_timestamped_comments(text: str) -> list[tuple[int, str]]:
+    """'mm:ss comment' per line -> [(seconds, comment)]; blank lines are skipped."""
+    comments, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        match = TIMESTAMPED_LINE.match(line)
+        if not match:
+            errors.append(f"Line {number} does not start with a mm:ss timestamp and a comment: “{line[:40]}”.")
+            continue
+        seconds = int(match["minutes"]) * 60 + int(match["seconds"])
+        comments.append((seconds, match["text"]))
+    if errors:
+        raise ValidationError(errors)
+    return comments
+
+
+def _https_by_default(field, **kwargs):
+    # A URL typed without a scheme is taken as https (Django 6's default, chosen now).
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class CallReviewForm(forms.ModelForm):
+    comments = forms.CharField(
+        label="Timestamped comments",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One per line: mm:ss then the comment, e.g. “03:15 Good discovery question”.",
+    )
+
+    class Meta:
+        model = CallReview
+        fields = ["call_date", "recording_url", "transcript", "notes"]
+        formfield_callback = _https_by_default
+        widgets = {
+            "call_date": forms.DateInput(attrs={"type": "date"}),
+            "transcript": forms.Textarea(attrs={"rows": 4}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, criteria: list[Criterion], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        self.fields["call_date"].initial = timezone.localdate()
+        choices = [("", "—")] + [(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)]
+        for criterion in criteria:
+            self.fields[self.score_field(criterion)] = forms.TypedChoiceField(
+                label=criterion.name, choices=choices, coerce=int, help_text=criterion.description
+            )
+
+    @staticmethod
+    def score_field(criterion: Criterion) -> str:
+        return f"score_{criterion.pk}"
+
+    def score_fields(self):
+        return [self[self.score_field(c)] for c in self.criteria]
+
+    def detail_fields(self):
+        return [self[name] for name in ["call_date", "recording_url", "transcript", "notes", "comments"]]
+
+    def clean_comments(self) -> list[tuple[int, str]]:
+        return parse_timestamped_comments(self.cleaned_data.get("comments", ""))
+
+    def scores(self) -> dict[int, int]:
+        return {c.pk: self.cleaned_data[self.score_field(c)] for c in self.criteria}
+
+
+class EnrolForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=Program.objects.active())
+    people = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Everyone on the team with the program's role.",
+    )
+
+    def __init__(self, *args, viewer: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = User.objects.for_user(viewer).filter(is_active=True, role=Role.REP)
+        teams = Team.objects.all() if viewer.is_enablement_admin else Team.objects.filter(pk=viewer.team_id)
+        self.fields["teams"].queryset = teams
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("people") and not data.get("teams"):
+            raise ValidationError("Choose people or a team to enrol.")
+        return data

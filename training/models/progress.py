@@ -1,0 +1,85 @@
+"""Who is enrolled in what, and how far each person got with each module."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Role
+from training.models.content import Module, Program
+
+
+def visible_people(user, field: str = "user") -> Q:
+    """Whose learning `user` may see, as a condition on the person foreign key `field`."""
+    if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
+        return Q()
+    if user.role == Role.MANAGER and user.team_id:
+        return Q(**{f"{field}__team_id": user.team_id}) | Q(**{f"{field}_id": user.pk})
+    return Q(**{f"{field}_id": user.pk})
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> "EnrollmentQuerySet":
+        return self.filter(visible_people(user))
+
+    def open(self) -> "EnrollmentQuerySet":
+        return self.filter(completed_at__isnull=True)
+
+    def overdue(self, today: date | None = None) -> "EnrollmentQuerySet":
+        return self.open().filter(due_date__lt=today or timezone.localdate())
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="enrollments")
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_date = models.DateField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "program"], name="enrol_once_per_program")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.program}"
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.completed_at is None and self.due_date < (today or timezone.localdate())
+
+
+class ModuleProgressQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ModuleProgressQuerySet":
+        return self.filter(visible_people(user))
+
+    def completed(self) -> "ModuleProgressQuerySet":
+        return self.filter(completed_at__isnull=False)
+
+
+class ModuleProgress(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_progress")
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="progress")
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    best_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Best quiz score, percent.")
+    last_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    objects = ModuleProgressQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "module progress"
+        constraints = [models.UniqueConstraint(fields=["user", "module"], name="progress_once_per_module")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.module}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None

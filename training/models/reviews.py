@@ -1,0 +1,126 @@
+"""Call reviews as code review: a scorecard per call and comments pinned to moments of it."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from training.models.progress import visible_people
+
+SCORE_MIN, SCORE_MAX = 1, 5
+
+
+class ScorecardQuerySet(models.QuerySet):
+    def active(self) -> "ScorecardQuerySet":
+        return self.filter(active=True)
+
+
+class Scorecard(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    objects = ScorecardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criterion(models.Model):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True, help_text="What a 5 looks like.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name_plural = "criteria"
+        constraints = [models.UniqueConstraint(fields=["scorecard", "name"], name="criterion_name_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallReviewQuerySet(models.QuerySet):
+    def for_user(self, user) -> "CallReviewQuerySet":
+        """Reps see their own reviews, managers their team's, admins all."""
+        return self.filter(visible_people(user, field="rep"))
+
+
+class CallReview(models.Model):
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="call_reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_reviews_written"
+    )
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="reviews")
+    call_date = models.DateField()
+    recording_url = models.URLField(
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="A link to the recording (http or https).",
+    )
+    transcript = models.TextField(blank=True)
+    notes = models.TextField("overall notes", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CallReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-call_date", "-pk"]
+        indexes = [models.Index(fields=["rep", "-call_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.rep} · call of {self.call_date:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("training:review", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        if not self.recording_url and not self.transcript.strip():
+            errors["recording_url"] = "Give a recording URL or paste the transcript."
+        if self.call_date and self.call_date > timezone.localdate():
+            errors["call_date"] = "The call date cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+
+class CriterionScore(models.Model):
+    review = models.ForeignKey(CallReview, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)])
+
+    class Meta:
+        ordering = ["criterion__order", "criterion__pk"]
+        constraints = [models.UniqueConstraint(fields=["review", "criterion"], name="score_once_per_criterion")]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.score}"
+
+
+class ReviewComment(models.Model):
+    review = models.ForeignKey(CallReview, on_delete=models.CASCADE, related_name="comments")
+    at_seconds = models.PositiveIntegerField(help_text="Where in the call, in seconds.")
+    text = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["at_seconds", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp} {self.text[:40]}"
+
+    @property
+    def timestamp(self) -> str:
+        return format_timestamp(self.at_seconds)
+
+
+def format_timestamp(seconds: int) -> str:
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"

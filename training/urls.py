@@ -1,0 +1,23 @@
+from django.urls import path
+
+from training import views
+
+app_name = "training"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("modules/<int:pk>/", views.module_detail, name="module"),
+    path("modules/<int:pk>/quiz/", views.quiz, name="quiz"),
+    path("modules/<int:pk>/complete/", views.module_complete, name="module_complete"),
+    path("updates/", views.updates, name="updates"),
+    path("updates/<int:pk>/acknowledge/", views.update_acknowledge, name="update_acknowledge"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("reviews/<int:pk>/acknowledge/", views.review_acknowledge, name="review_acknowledge"),
+    path("people/<int:user_id>/", views.person, name="person"),
+    path("people/<int:user_id>/review/", views.review_create, name="review_create"),
+    path("team/", views.team, name="team"),
+    path("team.csv", views.team_csv, name="team_csv"),
+    path("team/updates/", views.team_updates, name="team_updates"),
+    path("team/enrol/", views.enrol, name="enrol"),
+]

@@ -1,0 +1,342 @@
+import csv
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, User
+from collateral.models import Asset
+from training import selectors, services
+from training.forms import CallReviewForm, EnrolForm
+from training.models import (
+    CallReview,
+    Criterion,
+    CriterionScore,
+    Module,
+    ModuleProgress,
+    Question,
+    Quiz,
+    Scorecard,
+    Update,
+)
+
+
+def _require_manager(user: User) -> None:
+    if not (user.role == Role.MANAGER or user.is_enablement_admin):
+        raise PermissionDenied("Only managers and enablement admins see team learning.")
+
+
+def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpResponse:
+    """Add one origin to one CSP directive of this response only.
+
+    What csp.decorators.csp_update does, but the origin comes from data (the module's video
+    host, checked against the admin allowlist; a review's recording), not from code.
+    """
+    parts = urlsplit(url)
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        response._csp_update = {directive: [f"{parts.scheme}://{parts.netloc}"]}
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Rep: programs, modules, quizzes
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    programs = selectors.programs_of(request.user)
+    reviews = CallReview.objects.filter(rep=request.user).select_related("reviewer")[:3]
+    context = {
+        "programs": programs,
+        "next_module": selectors.next_up(programs),
+        "unread": selectors.unread_update_count(request.user),
+        "reviews": reviews,
+    }
+    return render(request, "training/home.html", context)
+
+
+def _quiz_questions(module: Module):
+    quiz = Quiz.objects.filter(module=module).first()
+    questions = list(quiz.questions.prefetch_related("choices")) if quiz else []
+    return quiz, questions
+
+
+@login_required
+def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
+    # Opening a module is what "started" means: the first visit records it (idempotent).
+    progress = services.module_start(user=request.user, module=module)
+    quiz, questions = _quiz_questions(module)
+    video_url = module.embeddable_video_url()
+    context = {
+        "module": module,
+        "video_url": video_url,
+        "progress": progress,
+        "quiz": quiz,
+        "questions": questions,
+        "tags": module.tags.all(),
+        # Through collateral's own queryset, so drafts and archived assets stay hidden from reps.
+        "related_assets": Asset.objects.for_user(request.user).filter(modules=module).select_related("current_version"),
+    }
+    response = render(request, "training/module.html", context)
+    # Frames are allowed from this module's allowlisted video host, on this page only.
+    return _allow_source(response, "frame-src", video_url) if video_url else response
+
+
+@login_required
+def quiz(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: a fresh quiz form (for a retry); POST: score an attempt and show the explanations."""
+    module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
+    quiz, questions = _quiz_questions(module)
+    if quiz is None:
+        raise PermissionDenied("This module has no quiz.")
+    context = {"module": module, "quiz": quiz, "questions": questions}
+    if request.method == "POST":
+        answers = {q.pk: _chosen(request, q) for q in questions}
+        try:
+            context["result"] = services.quiz_submit(user=request.user, quiz=quiz, answers=answers)
+        except ValidationError:
+            context["missing"] = {pk for pk, chosen in answers.items() if not chosen}
+            context["chosen_ids"] = set().union(*answers.values())
+    context["progress"] = ModuleProgress.objects.filter(user=request.user, module=module).first()
+    if request.headers.get("HX-Request"):
+        return render(request, "training/partials/quiz.html", context)
+    # Without htmx the whole module page is the answer.
+    context.update(tags=module.tags.all(), video_url=module.embeddable_video_url())
+    response = render(request, "training/module.html", context)
+    return _allow_source(response, "frame-src", context["video_url"]) if context["video_url"] else response
+
+
+def _chosen(request: HttpRequest, question: Question) -> set[int]:
+    # Only the question's own choices count: a forged id from another question is ignored.
+    own = {c.pk for c in question.choices.all()}
+    return {int(v) for v in request.POST.getlist(f"question-{question.pk}") if v.isdigit() and int(v) in own}
+
+
+@require_POST
+@login_required
+def module_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
+    try:
+        services.module_complete(user=request.user, module=module)
+        messages.success(request, f"“{module}” completed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(module)
+
+
+# ---------------------------------------------------------------------------
+# Updates
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def updates(request: HttpRequest) -> HttpResponse:
+    feed = (
+        Update.objects.for_user(request.user)
+        .published()
+        .prefetch_related(Prefetch("acknowledgements", queryset=request.user.acknowledgements.all(), to_attr="mine"))
+    )
+    return render(request, "training/updates.html", {"updates": feed})
+
+
+@require_POST
+@login_required
+def update_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    update = get_object_or_404(Update.objects.for_user(request.user).published(), pk=pk)
+    try:
+        services.update_acknowledge(update=update, user=request.user)
+        messages.success(request, f"Acknowledged “{update}”.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("training:updates")
+
+
+@login_required
+def team_updates(request: HttpRequest) -> HttpResponse:
+    _require_manager(request.user)
+    return render(request, "training/team_updates.html", {"rows": selectors.team_update_status(viewer=request.user)})
+
+
+# ---------------------------------------------------------------------------
+# Call reviews
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    items = CallReview.objects.for_user(request.user).select_related("rep", "reviewer", "scorecard")
+    return render(request, "training/reviews.html", {"reviews": items})
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(
+        CallReview.objects.for_user(request.user)
+        .select_related("rep", "reviewer", "scorecard")
+        .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion")), "comments"),
+        pk=pk,
+    )
+    response = render(request, "training/review.html", {"review": review})
+    if review.recording_url:
+        _allow_source(response, "media-src", review.recording_url)
+    return response
+
+
+@require_POST
+@login_required
+def review_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(CallReview.objects.for_user(request.user), pk=pk)
+    try:
+        services.call_review_acknowledge(review=review, user=request.user)
+        messages.success(request, "Review acknowledged.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(review)
+
+
+@login_required
+def review_create(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require_manager(request.user)
+    rep = get_object_or_404(User.objects.for_user(request.user).filter(role=Role.REP), pk=user_id)
+    scorecards = Scorecard.objects.active().filter(criteria__isnull=False).distinct()
+    chosen = request.GET.get("scorecard", "")
+    scorecard = get_object_or_404(scorecards, pk=chosen) if chosen.isdigit() else scorecards.first()
+    if scorecard is None:
+        messages.error(request, "There is no active scorecard with criteria yet: ask an enablement admin.")
+        return redirect("training:team")
+    form = CallReviewForm(request.POST or None, criteria=list(Criterion.objects.filter(scorecard=scorecard)))
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.call_review_create(
+                reviewer=request.user,
+                rep=rep,
+                scorecard=scorecard,
+                call_date=form.cleaned_data["call_date"],
+                recording_url=form.cleaned_data["recording_url"],
+                transcript=form.cleaned_data["transcript"],
+                notes=form.cleaned_data["notes"],
+                scores=form.scores(),
+                comments=form.cleaned_data["comments"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Review of {rep}'s call saved.")
+            return redirect(review)
+    context = {"form": form, "rep": rep, "scorecard": scorecard, "scorecards": scorecards}
+    return render(request, "training/review_form.html", context, status=400 if form.errors else 200)
+
+
+# ---------------------------------------------------------------------------
+# Manager: team table, a person's progress, enrolment
+# ---------------------------------------------------------------------------
+
+SORT_LABELS = [
+    ("name", "Rep"),
+    ("completion", "Program completion"),
+    ("overdue", "Overdue modules"),
+    ("quiz", "Average quiz score"),
+    ("unacknowledged", "Unacknowledged updates"),
+    ("review", "Last call review"),
+]
+
+
+def _team_rows(request: HttpRequest):
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in selectors.TEAM_SORTS else "name"
+    descending = request.GET.get("dir") == "desc"
+    return sort, descending, selectors.team_learning(viewer=request.user, sort=sort, descending=descending)
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    _require_manager(request.user)
+    sort, descending, rows = _team_rows(request)
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "current": key == sort,
+            "next_dir": "desc" if key == sort and not descending else "asc",
+        }
+        for key, label in SORT_LABELS
+    ]
+    context = {"rows": rows, "columns": columns, "sort": sort, "descending": descending}
+    return render(request, "training/team.html", context)
+
+
+@login_required
+def team_csv(request: HttpRequest) -> HttpResponse:
+    _require_manager(request.user)
+    _, _, rows = _team_rows(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="team-learning.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "rep",
+            "username",
+            "start_date",
+            "completion_percent",
+            "overdue_modules",
+            "average_quiz_score",
+            "unacknowledged_updates",
+            "last_review_date",
+            "last_review_scores",
+        ]
+    )
+    for row in rows:
+        scores = (
+            "; ".join(f"{s.criterion.name}={s.score}" for s in row.last_review.scores.all()) if row.last_review else ""
+        )
+        writer.writerow(
+            [
+                _csv_safe(str(row)),
+                _csv_safe(row.username),
+                row.start_date or "",
+                "" if row.completion is None else row.completion,
+                row.overdue_modules,
+                "" if row.average_score is None else round(row.average_score),
+                row.unacknowledged,
+                row.last_review_date or "",
+                _csv_safe(scores),
+            ]
+        )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
+    return "'" + value if value[:1] in {"=", "+", "-", "@"} else value
+
+
+@login_required
+def person(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(User.objects.for_user(request.user), pk=user_id)
+    programs = selectors.programs_of(person)
+    reviews = CallReview.objects.for_user(request.user).filter(rep=person).select_related("reviewer")
+    context = {"person": person, "programs": programs, "reviews": reviews}
+    return render(request, "training/person.html", context)
+
+
+@login_required
+def enrol(request: HttpRequest) -> HttpResponse:
+    _require_manager(request.user)
+    form = EnrolForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        program = form.cleaned_data["program"]
+        enrolled = services.enrollment_enrol_people(
+            people=form.cleaned_data["people"], program=program, by=request.user
+        )
+        for team in form.cleaned_data["teams"]:
+            enrolled += services.enrollment_enrol_team(team=team, program=program, by=request.user)
+        messages.success(request, f"Enrolled {len(enrolled)} people in “{program}”.")
+        return redirect("training:team")
+    return render(request, "training/enrol.html", {"form": form}, status=400 if form.errors else 200)
