@@ -149,6 +149,39 @@ def dashboard_tables() -> list[Table]:
             chart="horizontal", chart_series=[("Attainment", "value")],
             empty="No quotas for this period.",
         ),
+        Table(
+            "content", "Content: usage and win rate with vs without", Metric.CONTENT_USAGE, Dimension.ASSET,
+            [Column("Asset", "label", "text"), Column("Uses", "details.uses"), Column("Deals", "details.deals"),
+             Column("Won with", "numerator"), Column("Closed with", "denominator"),
+             Column("Win rate with", "value", "percent"),
+             Column("Win rate without", "details.win_rate_without", "percent"),
+             Column("Lift", "details.lift", "ratio")],
+            chart="horizontal", chart_series=[("Uses", "details.uses")],
+            empty="No collateral used in this period.",
+        ),
+        Table(
+            "content-versions", "Content usage per version", Metric.CONTENT_USAGE, Dimension.VERSION,
+            [Column("Asset version", "label", "text"), Column("Views", "details.view"),
+             Column("Downloads", "details.download"), Column("Shares", "details.share"),
+             Column("Deals", "details.deals")],
+            empty="No collateral used in this period.",
+        ),
+        Table(
+            "lead-funnel", "Lead funnel by integration", Metric.LEAD_FUNNEL, Dimension.INTEGRATION,
+            [Column("Integration", "label", "text"), Column("Received", "details.received"),
+             Column("Rejected", "details.rejected"), Column("Accepted", "details.accepted"),
+             Column("Returned", "details.returned"), Column("Converted", "details.converted"),
+             Column("Converted share", "value", "percent")],
+            chart="bar", chart_series=[("Received", "details.received"), ("Rejected", "details.rejected"),
+                                       ("Accepted", "details.accepted"), ("Converted", "details.converted")],
+            empty="No MQLs received in this period.",
+        ),
+        Table(
+            "lead-rejections", "Rejected MQLs by reason", Metric.LEAD_FUNNEL, Dimension.REASON,
+            [Column("Integration: reason", "label", "text"), Column("Rejected", "numerator"),
+             Column("Share of rejections", "value", "percent")],
+            empty="No rejected MQLs in this period.",
+        ),
     ]  # fmt: skip
 
 
@@ -188,9 +221,11 @@ def snapshot_rows(user: User, *, as_of: date, period: str) -> MetricSnapshotQuer
     return rows.filter(period=period) | rows.filter(metric__in=PERIODLESS_METRICS, period=Period.ALL)
 
 
-def dashboard_for(user: User, *, as_of: date | None, period: str) -> Dashboard:
-    """Every table of the dashboard for `user`: four queries whatever the number of rows."""
-    dates = snapshot_dates()
+def dashboard_for(user: User, *, as_of: date | None, period: str, dates: list[date]) -> Dashboard:
+    """Every table of the dashboard for `user`: two queries whatever the number of rows.
+
+    `dates` are the snapshot dates (`snapshot_dates()`), which the caller has for its form.
+    """
     as_of = as_of or (dates[0] if dates else None)
     tables = dashboard_tables()
     summary: dict[str, MetricSnapshot] = {}

@@ -29,7 +29,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context = {"form": form, "board": None, "last_run": selectors.last_run()}
         return render(request, "telemetry/dashboard.html", context, status=400)
     as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
-    board = selectors.dashboard_for(request.user, as_of=as_of, period=period)
+    board = selectors.dashboard_for(request.user, as_of=as_of, period=period, dates=dates)
     query = f"as_of={board.as_of.isoformat()}&period={period}" if board.as_of else ""
     context = {"form": form, "board": board, "last_run": board.last_run, "query": query}
     return render(request, "telemetry/dashboard.html", context)

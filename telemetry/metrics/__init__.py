@@ -9,13 +9,17 @@ period, window functions for medians); Python only shapes the aggregated rows.
 from collections.abc import Callable
 
 from telemetry.metrics.base import Row, Span
+from telemetry.metrics.content import content_usage
 from telemetry.metrics.deals import sales_cycle, stage_funnel, win_rate, win_rate_groups
+from telemetry.metrics.leads import lead_funnel
 from telemetry.metrics.people import quota_attainment, ramp_threshold, time_to_ramp
 
 __all__ = [
     "METRICS",
     "Row",
     "Span",
+    "content_usage",
+    "lead_funnel",
     "quota_attainment",
     "ramp_threshold",
     "sales_cycle",
@@ -32,4 +36,6 @@ METRICS: dict[str, Callable[[Span], list[Row]]] = {
     "sales_cycle": sales_cycle,
     "time_to_ramp": time_to_ramp,
     "quota_attainment": quota_attainment,
+    "content_usage": content_usage,
+    "lead_funnel": lead_funnel,
 }

@@ -71,3 +71,65 @@ def build_worked_example(rep, teammate, other_rep) -> dict:
     quota(teammate, d(2026, 6, 1), 5000)
     quota(other_rep, d(2025, 12, 1), 7000)
     return {"alice": rep, "bob": teammate, "charlie": other_rep, "deals": deals}
+
+
+@pytest.fixture
+def content_example(worked_example) -> dict:
+    """Collateral used on the worked example's deals (#1 won 06-11, #2 lost 05-21, #3 won 02-09,
+    #4 lost 06-20, #5 won 2025-12-31):
+
+      Battlecard v1.0.0  view      Alice  deal #1  06-02
+      Battlecard v2.0.0  share     Alice  deal #1  06-05
+      Battlecard v2.0.0  download  Bob    deal #4  06-12
+      Battlecard v2.0.0  view      Bob    no deal  06-15
+      ROI study  v1.0.0  share     Bob    deal #3  02-01
+      ROI study  v1.0.0  view      Alice  deal #2  05-25   (after #2 was lost: not "used" for it)
+      Battlecard v1.0.0  view      Alice  deal #1  07-01   (after as_of: ignored)
+    """
+    from tests.collateral.factories import AssetFactory, AssetVersionFactory
+    from tests.telemetry.factories import usage
+
+    alice, bob, deals = worked_example["alice"], worked_example["bob"], worked_example["deals"]
+    battlecard = AssetFactory(title="Battlecard")
+    study = AssetFactory(title="ROI study")
+    bc1 = AssetVersionFactory(asset=battlecard, version="1.0.0")
+    bc2 = AssetVersionFactory(asset=battlecard, version="2.0.0")
+    roi = AssetVersionFactory(asset=study, version="1.0.0")
+    d = date
+    usage(bc1, "view", d(2026, 6, 2), user=alice, deal=deals[0])
+    usage(bc2, "share", d(2026, 6, 5), user=alice, deal=deals[0])
+    usage(bc2, "download", d(2026, 6, 12), user=bob, deal=deals[3])
+    usage(bc2, "view", d(2026, 6, 15), user=bob)
+    usage(roi, "share", d(2026, 2, 1), user=bob, deal=deals[2])
+    usage(roi, "view", d(2026, 5, 25), user=alice, deal=deals[1])
+    usage(bc1, "view", d(2026, 7, 1), user=alice, deal=deals[0])
+    return {"battlecard": battlecard, "study": study, "versions": (bc1, bc2, roi)}
+
+
+@pytest.fixture
+def lead_example(db) -> dict:
+    """Two integrations' MQLs, as of 2026-06-30:
+
+    HubSpot  L1 received 06-01, accepted 06-02, converted 06-05
+             L2 received 06-03, returned 06-04
+             L3 received 04-10, accepted 04-11
+             L4 received 06-20
+             rejected 06-05 [invalid_email]; 06-06 [invalid_email, not_qualified]; 01-15 [not_qualified]
+             rejected 07-02 [invalid_email]   (after as_of: ignored)
+    Marketo  L5 received 06-10, converted 06-12
+    """
+    from tests.leads.factories import IntegrationFactory
+    from tests.telemetry.factories import lead, rejection
+
+    hubspot, marketo = IntegrationFactory(name="HubSpot"), IntegrationFactory(name="Marketo")
+    d = date
+    lead(hubspot, "L1", d(2026, 6, 1), ("accepted", d(2026, 6, 2)), ("converted", d(2026, 6, 5)))
+    lead(hubspot, "L2", d(2026, 6, 3), ("returned", d(2026, 6, 4)))
+    lead(hubspot, "L3", d(2026, 4, 10), ("accepted", d(2026, 4, 11)))
+    lead(hubspot, "L4", d(2026, 6, 20))
+    rejection(hubspot, d(2026, 6, 5), "invalid_email")
+    rejection(hubspot, d(2026, 6, 6), "invalid_email", "not_qualified")
+    rejection(hubspot, d(2026, 1, 15), "not_qualified")
+    rejection(hubspot, d(2026, 7, 2), "invalid_email")
+    lead(marketo, "L5", d(2026, 6, 10), ("converted", d(2026, 6, 12)))
+    return {"hubspot": hubspot, "marketo": marketo}

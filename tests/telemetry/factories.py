@@ -55,3 +55,29 @@ def deal_with_history(
 
 def quota(rep, month: date, amount: int) -> Quota:
     return Quota.objects.create(rep=rep, month=month, amount=Decimal(amount))
+
+
+def usage(version, kind: str, day: date, *, user=None, deal=None):
+    from collateral.models import AssetUsage
+
+    return AssetUsage.objects.create(
+        asset=version.asset, version=version, kind=kind, user=user, deal=deal, created_at=at(day)
+    )
+
+
+def lead(integration, lead_id: str, received: date, *events: tuple[str, date]):
+    """A stored lead received on `received`, with its events [(kind, day), ...]."""
+    from leads.models import LeadEvent
+    from tests.leads.factories import LeadFactory
+
+    stored = LeadFactory(integration=integration, lead_id=lead_id, received_at=at(received))
+    LeadEvent.objects.bulk_create([LeadEvent(lead=stored, kind=kind, at=at(day)) for kind, day in events])
+    return stored
+
+
+def rejection(integration, received: date, *reasons: str):
+    from leads.models import LeadRejection
+
+    return LeadRejection.objects.create(
+        integration=integration, received_at=at(received), reasons=list(reasons), payload_digest="0" * 64
+    )

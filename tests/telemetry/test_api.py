@@ -99,3 +99,25 @@ def test_the_query_count_does_not_grow_with_rows(computed, admin, team, api, dja
     telemetry_recompute(as_of=AS_OF)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(get("/win_rate", by="rep", period="all").json()["rows"]) == 23
+
+
+def test_content_usage_and_the_lead_funnel_by_their_dimensions(content_example, lead_example, admin, api):
+    telemetry_recompute(as_of=AS_OF)
+    get = api(admin)
+    content = get("/content_usage", period="all").json()
+    assert content["by"] == "asset"
+    assert {r["label"]: r["details"]["lift"] for r in content["rows"]} == {
+        "Battlecard": "0.7500",
+        "ROI study": "2.0000",
+    }
+    versions = get("/content_usage", by="version", period="all").json()["rows"]
+    assert sorted(r["label"] for r in versions) == ["Battlecard v1.0.0", "Battlecard v2.0.0", "ROI study v1.0.0"]
+    funnel = get("/lead_funnel", period="month").json()
+    assert funnel["by"] == "integration"
+    assert [(r["label"], r["numerator"], r["denominator"]) for r in funnel["rows"]] == [
+        ("HubSpot", "1.00", "5.00"), ("Marketo", "1.00", "1.00"),
+    ]  # fmt: skip
+    reasons = get("/lead_funnel", by="reason", period="month").json()["rows"]
+    assert {r["label"]: r["numerator"] for r in reasons} == {
+        "HubSpot: invalid_email": "2.00", "HubSpot: not_qualified": "1.00",
+    }  # fmt: skip

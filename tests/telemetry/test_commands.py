@@ -13,7 +13,7 @@ def test_recompute_telemetry_shows_progress_and_stores_the_date(worked_example):
     out = StringIO()
     call_command("recompute_telemetry", "--as-of", AS_OF.isoformat(), stdout=out)
     output = out.getvalue()
-    for step in ("[0/5] win_rate", "[1/5] stage_funnel", "[4/5] quota_attainment", "[5/5] write"):
+    for step in ("[0/7] win_rate", "[1/7] stage_funnel", "[5/7] content_usage", "[6/7] lead_funnel", "[7/7] write"):
         assert step in output
     run = TelemetryRun.objects.get()
     assert (run.as_of, run.trigger, run.status) == (AS_OF, "command", RunStatus.SUCCEEDED)

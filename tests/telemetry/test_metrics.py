@@ -161,4 +161,74 @@ def test_each_metric_runs_a_fixed_number_of_queries(name, worked_example, django
         compute(span)
 
 
-QUERIES = {"win_rate": 4, "stage_funnel": 1, "sales_cycle": 4, "time_to_ramp": 3, "quota_attainment": 3}
+QUERIES = {
+    "win_rate": 4,
+    "stage_funnel": 1,
+    "sales_cycle": 4,
+    "time_to_ramp": 3,
+    "quota_attainment": 3,
+    "content_usage": 3,
+    "lead_funnel": 4,
+}
+
+
+def test_content_usage_counts_views_downloads_shares_and_deals_per_version(content_example):
+    rows = metrics.content_usage(metrics.Span.ending(AS_OF))
+    bc1, bc2, roi = content_example["versions"]
+    t = {(r.period, r.dimension, r.key): r for r in rows}
+    # Battlecard v1: one view (on #1; the July view is after as_of).
+    v1 = t[("all", "version", f"{bc1.asset_id}:{bc1.pk}")]
+    assert (v1.label, v1.value, v1.details) == (
+        "Battlecard v1.0.0",
+        1,
+        {"view": 1, "download": 0, "share": 0, "deals": 1},
+    )
+    # Battlecard v2: a share (#1), a download (#4), a view without a deal -> 3 uses, 2 deals.
+    v2 = t[("all", "version", f"{bc2.asset_id}:{bc2.pk}")]
+    assert (v2.value, v2.details) == (3, {"view": 1, "download": 1, "share": 1, "deals": 2})
+    # ROI study in June: no use, so no row.
+    assert ("month", "version", f"{roi.asset_id}:{roi.pk}") not in t
+
+
+def test_content_usage_compares_win_rates_with_and_without_the_asset(content_example):
+    rows = metrics.content_usage(metrics.Span.ending(AS_OF))
+    t = {(r.period, r.dimension, r.key): r for r in rows}
+    battlecard = t[("all", "asset", str(content_example["battlecard"].pk))]
+    # All time, 5 deals closed, 3 won. Battlecard used before closing on #1 (won) and #4 (lost):
+    # with 1/2 = 50%; without: #2 #3 #5, 2 won of 3 = 66.67%; lift (1/2) / (2/3) = 0.75.
+    assert (battlecard.numerator, battlecard.denominator, battlecard.value) == (1, 2, Decimal("0.5000"))
+    assert battlecard.details["win_rate_without"] == "0.6667"
+    assert battlecard.details["lift"] == "0.7500"
+    # Uses 1 + 3 = 4; distinct deals #1 and #4 (the asset's two versions share #1).
+    assert (battlecard.details["uses"], battlecard.details["deals"]) == (4, 2)
+    study = t[("all", "asset", str(content_example["study"].pk))]
+    # ROI study: used before closing on #3 only (#2's view came after it was lost): with 1/1;
+    # without: #1 #2 #4 #5, 2 won of 4 = 50%; lift 2.
+    assert (study.value, study.details["win_rate_without"], study.details["lift"]) == (
+        Decimal("1.0000"), "0.5000", "2.0000",
+    )  # fmt: skip
+    assert (study.details["uses"], study.details["deals"]) == (2, 2)
+    # June: closed #1 (won) and #4 (lost), both with the Battlecard: none without, so no lift.
+    june = t[("month", "asset", str(content_example["battlecard"].pk))]
+    assert (june.value, june.details["win_rate_without"], june.details["lift"]) == (Decimal("0.5000"), None, None)
+
+
+def test_the_lead_funnel_per_integration_and_rejections_by_reason(lead_example):
+    rows = metrics.lead_funnel(metrics.Span.ending(AS_OF))
+    hubspot, marketo = str(lead_example["hubspot"].pk), str(lead_example["marketo"].pk)
+    t = {(r.period, r.dimension, r.key): r for r in rows}
+    june = t[("month", "integration", hubspot)]
+    # June, HubSpot: stored L1 L2 L4 + 2 rejected = 5 received; L1 accepted and converted, L2 returned.
+    assert june.details == {"received": 5, "rejected": 2, "accepted": 1, "returned": 1, "converted": 1}
+    assert (june.label, june.value) == ("HubSpot", Decimal("0.2000"))
+    # All time: 4 stored + 3 rejected (the July one is after as_of) = 7; L1 and L3 accepted.
+    everything = t[("all", "integration", hubspot)]
+    assert everything.details == {"received": 7, "rejected": 3, "accepted": 2, "returned": 1, "converted": 1}
+    assert everything.value == Decimal("0.1429")
+    # Marketo: L5 converted straight from MQL.
+    assert t[("month", "integration", marketo)].details["converted"] == 1
+    # By reason in June: invalid_email on both rejections (2 of 2), not_qualified on one (1 of 2).
+    assert t[("month", "reason", f"{hubspot}:invalid_email")].value == Decimal("1.0000")
+    assert t[("month", "reason", f"{hubspot}:not_qualified")].value == Decimal("0.5000")
+    # All time: each reason on 2 of the 3 rejections.
+    assert t[("all", "reason", f"{hubspot}:not_qualified")].numerator == 2

@@ -214,3 +214,19 @@ def test_a_chart_is_left_out_when_it_would_have_no_number(worked_example, manage
     assert not ramp.has_chart
     ramp.rows = list(MetricSnapshot.objects.filter(metric="time_to_ramp", dimension="rep"))
     assert ramp.has_chart
+
+
+def test_the_content_and_lead_funnel_tables_show_lift_and_conversion(content_example, lead_example, manager, logged_in):
+    telemetry_recompute(as_of=AS_OF)
+    client = logged_in(manager)
+    html = client.get(DASHBOARD, {"as_of": AS_OF.isoformat(), "period": "all"}).content.decode()
+    for title in ("Content: usage and win rate with vs without", "Content usage per version",
+                  "Lead funnel by integration", "Rejected MQLs by reason"):  # fmt: skip
+        assert title in html
+    # The Battlecard: won with 50%, without 66.7%, lift 0.75; HubSpot converted 1 of 7 received.
+    assert "<td>50.0%</td><td>66.7%</td><td>0.75x</td>" in html
+    assert '<th scope="row">HubSpot</th><td>7</td><td>3</td><td>2</td><td>1</td><td>1</td><td>14.3%</td>' in html
+    assert html.count("<canvas data-chart=") == 7
+    response = client.get("/telemetry/content.csv", {"as_of": AS_OF.isoformat(), "period": "all"})
+    rows = {r["label"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert (rows["Battlecard"]["value"], rows["Battlecard"]["lift"]) == ("0.5000", "0.7500")
