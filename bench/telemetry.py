@@ -3,8 +3,9 @@
 Sizes come from TELEMETRY_BENCH_SIZES (comma-separated deal counts). The issue's full sizes are
 100000,300000,1000000 on PostgreSQL (100000,300000 on SQLite); the default is small
 (10000,30000) so that `make bench` finishes in a few minutes on a shared 2-core machine.
-Data: 500 reps on 50 teams with 24 monthly quotas each, about 5 stage changes per deal,
-loaded with COPY on PostgreSQL and bulk_create on SQLite. Each size replaces the previous.
+Data: 500 reps on 50 teams with 24 monthly quotas each, about 5 stage changes per closed-won
+deal (4 on average over all deals), 2 collateral usage events per deal on average over 2,000
+assets, loaded with COPY on PostgreSQL and bulk_create on SQLite. Each size replaces the previous.
 
 Results per size: the full recompute (baseline: the smallest size's, so the ratio is the
 growth), and the win-rate-by-rep query (baseline: one hand-written SQL query computing the
@@ -16,6 +17,7 @@ import random
 import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -23,13 +25,15 @@ from django.db import connection, transaction
 
 from accounts.models import Role, Team, User
 from bench.common import Result
+from collateral.models import Asset, AssetUsage, AssetVersion
 from pipeline.models import CLOSED_STAGES, Account, Deal, DealStageChange, Quota, Stage
 from telemetry import metrics
 from telemetry.models import Dimension, Period
 from telemetry.services import telemetry_recompute
 
 SIZES = [int(s) for s in os.environ.get("TELEMETRY_BENCH_SIZES", "10000,30000").split(",") if s.strip()]
-REPS, TEAMS, PRODUCTS = 500, 50, 12
+REPS, TEAMS, PRODUCTS, ASSETS = 500, 50, 12, 2000
+USAGE_KINDS = ["view", "download", "share"]
 AS_OF = date(2026, 6, 30)
 FIRST_DAY = date(2024, 7, 1)
 OPEN = [Stage.LEAD_IN, Stage.DISCOVERY, Stage.TECHNICAL_DEMO, Stage.PROPOSAL, Stage.CLOSING]
@@ -38,9 +42,10 @@ REPEAT = 5
 
 def run() -> list[Result]:
     reps = _people()
+    assets = _assets()
     results, first_seconds, first_size = [], None, None
     for size in SIZES:
-        load_seconds = _load(size, reps)
+        load_seconds = _load(size, reps, assets)
         seconds = _recompute()
         first_seconds, first_size = first_seconds or seconds, first_size or size
         print(f"telemetry: {size} deals loaded in {load_seconds:.1f} s, recomputed in {seconds:.2f} s")
@@ -98,8 +103,24 @@ def _people() -> list[tuple[int, int]]:
     return reps
 
 
-def _synthetic(size: int, reps: list[tuple[int, int]], account_id: int):
-    """Yield (deal fields, [stage change fields]) for `size` deals; deterministic."""
+def _assets() -> list[tuple[int, int]]:
+    """2,000 assets with one version each (created once): [(asset id, version id)]."""
+    if not Asset.objects.filter(asset_id__startswith="BC-").exists():
+        Asset.objects.bulk_create(
+            [Asset(asset_id=f"BC-{n:04d}", type="Battlecard", title=f"Bench battlecard {n}") for n in range(ASSETS)]
+        )
+        assets = Asset.objects.filter(asset_id__startswith="BC-")
+        AssetVersion.objects.bulk_create(
+            [AssetVersion(asset=a, version="1.0.0", major=1, status="published") for a in assets], batch_size=1000
+        )
+    return list(AssetVersion.objects.filter(asset__asset_id__startswith="BC-").values_list("asset_id", "pk"))
+
+
+def _synthetic(size: int, reps: list[tuple[int, int]], assets: list[tuple[int, int]], account_id: int):
+    """Yield (deal fields, [stage changes], [usage events]) for `size` deals; deterministic.
+
+    About five stage changes per closed-won deal, fewer for the others; 0 to 4 usage events per
+    deal (2 on average) between its creation and its last change."""
     rng = random.Random(size)
     span = (AS_OF - FIRST_DAY).days
     for number in range(1, size + 1):
@@ -144,14 +165,19 @@ def _synthetic(size: int, reps: list[tuple[int, int]], account_id: int):
             "updated_at": entered,
             "source": "bench",
         }
-        yield deal, changes
+        usages = []
+        for _ in range(rng.randrange(5)):
+            asset, version = assets[rng.randrange(len(assets))]
+            when = created + (entered - created) * rng.random()
+            usages.append((asset, version, rng.choice(USAGE_KINDS), owner, when))
+        yield deal, changes, usages
 
 
-def _load(size: int, reps: list[tuple[int, int]]) -> float:
+def _load(size: int, reps: list[tuple[int, int]], assets: list[tuple[int, int]]) -> float:
     started = time.perf_counter()
     _clear()
     account = Account.objects.get_or_create(name="Bench account")[0]
-    rows = _synthetic(size, reps, account.pk)
+    rows = _synthetic(size, reps, assets, account.pk)
     if connection.vendor == "postgresql":
         _copy(rows)
     else:
@@ -162,7 +188,7 @@ def _load(size: int, reps: list[tuple[int, int]]) -> float:
 def _clear() -> None:
     """Empty the deal tables (this is the benchmark's own database) without Django's cascade collector."""
     tables = ["telemetry_metricsnapshot", "telemetry_telemetryrun", "pipeline_dealstagechange",
-              "pipeline_criterioncheck", "pipeline_deal"]  # fmt: skip
+              "pipeline_criterioncheck", "collateral_assetusage", "pipeline_deal"]  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
@@ -171,61 +197,67 @@ def _clear() -> None:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
 
 
+CHANGE_COLUMNS = ["deal_id", "from_stage", "to_stage", "event", "by_id", "at", "imported", "note"]
+USAGE_COLUMNS = ["asset_id", "version_id", "kind", "user_id", "deal_id", "created_at"]
+
+
 def _copy(rows) -> None:
     deal_columns = [f.column for f in Deal._meta.concrete_fields]
-    change_columns = ["deal_id", "from_stage", "to_stage", "event", "by_id", "at", "imported", "note"]
-    # Spooled to disk: at a million deals the two files are several hundred MB.
-    with tempfile.TemporaryFile("w+") as deals, tempfile.TemporaryFile("w+") as changes:
-        _copy_through(rows, deal_columns, change_columns, deals, changes)
+    tables = [("pipeline_deal", deal_columns), ("pipeline_dealstagechange", CHANGE_COLUMNS),
+              ("collateral_assetusage", USAGE_COLUMNS)]  # fmt: skip
+    # Spooled to disk: at a million deals the files are several hundred MB.
+    with ExitStack() as stack:
+        files = [stack.enter_context(tempfile.TemporaryFile("w+")) for _ in tables]
+        deals, changes, usages = files
+        for deal, history, used in rows:
+            deals.write(_line(deal[column] for column in deal_columns))
+            for source, target, at in history:
+                changes.write(_line([deal["id"], source, target, "IMPORTED", None, at.isoformat(), "f", ""]))
+            for asset, version, kind, user, at in used:
+                usages.write(_line([asset, version, kind, user, deal["id"], at.isoformat()]))
+        with connection.cursor() as cursor:
+            for (table, columns), buffer in zip(tables, files, strict=True):
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    buffer.seek(0)
+                    while chunk := buffer.read(1 << 20):
+                        copy.write(chunk)
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('pipeline_deal', 'id'), (SELECT max(id) FROM pipeline_deal))"
+            )
+            for table, _ in tables:
+                cursor.execute(f"ANALYZE {table}")
 
 
-def _copy_through(rows, deal_columns: list[str], change_columns: list[str], deals, changes) -> None:
-
-    def line(values) -> str:
-        return "\t".join("\\N" if v is None else str(v) for v in values) + "\n"
-
-    for deal, history in rows:
-        deals.write(line(deal[column] for column in deal_columns))
-        for source, target, at in history:
-            changes.write(line([deal["id"], source, target, "IMPORTED", None, at.isoformat(), "f", ""]))
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        for table, columns, buffer in (
-            ("pipeline_deal", deal_columns, deals),
-            ("pipeline_dealstagechange", change_columns, changes),
-        ):
-            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                buffer.seek(0)
-                while chunk := buffer.read(1 << 20):
-                    copy.write(chunk)
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('pipeline_deal', 'id'), (SELECT max(id) FROM pipeline_deal))"
-        )
-        cursor.execute("ANALYZE pipeline_deal")
-        cursor.execute("ANALYZE pipeline_dealstagechange")
+def _line(values) -> str:
+    return "\t".join("\\N" if v is None else str(v) for v in values) + "\n"
 
 
 def _bulk_create(rows) -> None:
-    deals, changes = [], []
-    for deal, history in rows:
+    deals, changes, usages = [], [], []
+    for deal, history, used in rows:
         deals.append(Deal(**deal))
         changes.extend(
             DealStageChange(deal_id=deal["id"], from_stage=source, to_stage=target, event="IMPORTED", at=at)
             for source, target, at in history
         )
+        usages.extend(
+            AssetUsage(asset_id=asset, version_id=version, kind=kind, user_id=user, deal_id=deal["id"], created_at=at)
+            for asset, version, kind, user, at in used
+        )
         if len(deals) >= 5000:
-            _flush(deals, changes)
-    _flush(deals, changes)
+            _flush(deals, changes, usages)
+    _flush(deals, changes, usages)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
 
-def _flush(deals: list, changes: list) -> None:
+def _flush(deals: list, changes: list, usages: list) -> None:
     with transaction.atomic():
         Deal.objects.bulk_create(deals, batch_size=1000)
         DealStageChange.objects.bulk_create(changes, batch_size=2000)
-    deals.clear()
-    changes.clear()
+        AssetUsage.objects.bulk_create(usages, batch_size=2000)
+    for batch in (deals, changes, usages):
+        batch.clear()
 
 
 def _recompute() -> float:
