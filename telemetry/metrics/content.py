@@ -1,6 +1,7 @@
 """Metrics of collateral: usage per asset and version, and win rate with an asset vs without."""
 
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 
 from django.db.models import Count, F, Q
@@ -23,7 +24,7 @@ def _usage_per_version(window: Span) -> list[dict]:
     return list(
         AssetUsage.objects.filter(created_at__lt=window.end)
         .order_by()
-        .values("asset_id", "asset__title", "version_id", "version__version")
+        .values("asset_id", "asset__asset_id", "asset__title", "version_id", "version__version")
         .annotate(**aggregates)
     )
 
@@ -63,9 +64,9 @@ def content_usage(window: Span) -> list[Row]:
     rows: list[Row] = []
     per_asset: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     for group in versions:
-        label = (
-            f"{group['asset__title']} v{group['version__version']}" if group["version_id"] else group["asset__title"]
-        )
+        # Titles need not be unique; the asset id (CS-0042) tells two "Insurance pitch deck"s apart.
+        title = f"{group['asset__title']} ({group['asset__asset_id']})"
+        label = f"{title} v{group['version__version']}" if group["version_id"] else title
         for period in Period.values:
             counts = {kind: group[f"{kind}_{period}"] for kind in KINDS}
             uses = sum(counts.values())
@@ -85,7 +86,7 @@ def content_usage(window: Span) -> list[Row]:
                     details=details,
                 )
             )
-            asset = per_asset[(group["asset_id"], group["asset__title"])]
+            asset = per_asset[(group["asset_id"], title)]
             asset[f"uses_{period}"] += uses
             for kind in KINDS:
                 asset[f"{kind}_{period}"] += counts[kind]
@@ -123,4 +124,16 @@ def content_usage(window: Span) -> list[Row]:
                     details=details,
                 )
             )
-    return rows
+    return _ranked_by_use(rows)
+
+
+def _ranked_by_use(rows: list[Row]) -> list[Row]:
+    """Number the rows of each period and dimension from the most used down (the display order)."""
+    uses = {Dimension.VERSION: lambda r: r.value, Dimension.ASSET: lambda r: r.details["uses"]}
+    ordered = sorted(rows, key=lambda r: (r.period, r.dimension, -uses[r.dimension](r), r.label))
+    ranked, previous, position = [], None, 0
+    for row in ordered:
+        position = position + 1 if (row.period, row.dimension) == previous else 0
+        previous = (row.period, row.dimension)
+        ranked.append(replace(row, position=position))
+    return ranked

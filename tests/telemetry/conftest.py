@@ -90,8 +90,8 @@ def content_example(worked_example) -> dict:
     from tests.telemetry.factories import usage
 
     alice, bob, deals = worked_example["alice"], worked_example["bob"], worked_example["deals"]
-    battlecard = AssetFactory(title="Battlecard")
-    study = AssetFactory(title="ROI study")
+    battlecard = AssetFactory(title="Battlecard", asset_id="BC-0001")
+    study = AssetFactory(title="ROI study", asset_id="CS-0001")
     bc1 = AssetVersionFactory(asset=battlecard, version="1.0.0")
     bc2 = AssetVersionFactory(asset=battlecard, version="2.0.0")
     roi = AssetVersionFactory(asset=study, version="1.0.0")

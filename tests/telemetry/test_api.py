@@ -107,11 +107,15 @@ def test_content_usage_and_the_lead_funnel_by_their_dimensions(content_example, 
     content = get("/content_usage", period="all").json()
     assert content["by"] == "asset"
     assert {r["label"]: r["details"]["lift"] for r in content["rows"]} == {
-        "Battlecard": "0.7500",
-        "ROI study": "2.0000",
+        "Battlecard (BC-0001)": "0.7500",
+        "ROI study (CS-0001)": "2.0000",
     }
     versions = get("/content_usage", by="version", period="all").json()["rows"]
-    assert sorted(r["label"] for r in versions) == ["Battlecard v1.0.0", "Battlecard v2.0.0", "ROI study v1.0.0"]
+    assert sorted(r["label"] for r in versions) == [
+        "Battlecard (BC-0001) v1.0.0",
+        "Battlecard (BC-0001) v2.0.0",
+        "ROI study (CS-0001) v1.0.0",
+    ]
     funnel = get("/lead_funnel", period="month").json()
     assert funnel["by"] == "integration"
     assert [(r["label"], r["numerator"], r["denominator"]) for r in funnel["rows"]] == [

@@ -179,7 +179,7 @@ def test_content_usage_counts_views_downloads_shares_and_deals_per_version(conte
     # Battlecard v1: one view (on #1; the July view is after as_of).
     v1 = t[("all", "version", f"{bc1.asset_id}:{bc1.pk}")]
     assert (v1.label, v1.value, v1.details) == (
-        "Battlecard v1.0.0",
+        "Battlecard (BC-0001) v1.0.0",
         1,
         {"view": 1, "download": 0, "share": 0, "deals": 1},
     )
@@ -232,3 +232,12 @@ def test_the_lead_funnel_per_integration_and_rejections_by_reason(lead_example):
     assert t[("month", "reason", f"{hubspot}:not_qualified")].value == Decimal("0.5000")
     # All time: each reason on 2 of the 3 rejections.
     assert t[("all", "reason", f"{hubspot}:not_qualified")].numerator == 2
+
+
+def test_content_rows_come_most_used_first(content_example):
+    rows = metrics.content_usage(metrics.Span.ending(AS_OF))
+    assets = sorted((r for r in rows if r.period == "all" and r.dimension == "asset"), key=lambda r: r.position)
+    # The Battlecard has 4 uses, the ROI study 2.
+    assert [r.label for r in assets] == ["Battlecard (BC-0001)", "ROI study (CS-0001)"]
+    versions = sorted((r for r in rows if r.period == "all" and r.dimension == "version"), key=lambda r: r.position)
+    assert [r.value for r in versions] == [3, 2, 1]

@@ -229,4 +229,4 @@ def test_the_content_and_lead_funnel_tables_show_lift_and_conversion(content_exa
     assert html.count("<canvas data-chart=") == 7
     response = client.get("/telemetry/content.csv", {"as_of": AS_OF.isoformat(), "period": "all"})
     rows = {r["label"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
-    assert (rows["Battlecard"]["value"], rows["Battlecard"]["lift"]) == ("0.5000", "0.7500")
+    assert (rows["Battlecard (BC-0001)"]["value"], rows["Battlecard (BC-0001)"]["lift"]) == ("0.5000", "0.7500")
