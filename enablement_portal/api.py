@@ -134,3 +134,4 @@ def me(request: HttpRequest) -> dict[str, str]:
 api.add_router("/deals", "pipeline.api.router")
 api.add_router("/leads", "leads.api.router")
 api.add_router("/collateral", "collateral.api.router")
+api.add_router("/telemetry", "telemetry.api.router")

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -198,7 +199,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.purge_idempotency_records",
         "schedule": timedelta(hours=1),
     },
+    # Recompute yesterday's telemetry at 02:00 in TIME_ZONE (CELERY_TIMEZONE), once the day is complete.
+    "telemetry-nightly-recompute": {
+        "task": "telemetry.tasks.recompute",
+        "schedule": crontab(hour=2, minute=0),
+        "kwargs": {"days_back": 1, "trigger": "nightly"},
+    },
 }
+# Telemetry: the share of a month's quota that counts as ramped, and the longest a run may take
+# (a run still marked running after that is known dead, so another run may take its date).
+TELEMETRY_RAMP_THRESHOLD_PERCENT = env_int("TELEMETRY_RAMP_THRESHOLD_PERCENT", 100)
+TELEMETRY_RUN_TIME_LIMIT = env_int("TELEMETRY_RUN_TIME_LIMIT", 30 * 60)
 
 # ---------------------------------------------------------------------------
 # Auth, sessions, login throttling

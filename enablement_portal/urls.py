@@ -27,6 +27,7 @@ urlpatterns = [
     path("learning/", include("training.urls")),
     path("pipeline/", include("pipeline.urls")),
     path("leads/", include("leads.urls")),
+    path("telemetry/", include("telemetry.urls")),
     path("", include("accounts.urls")),
     path("", include("collateral.urls")),
 ]

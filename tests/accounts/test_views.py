@@ -15,8 +15,11 @@ def nav_labels(response) -> list[str]:
     ("persona", "expected"),
     [
         ("rep", ["Home", "Leads", "Deals", "Collateral", "Learning", "Updates"]),
-        ("manager", ["Home", "My team", "Leads", "Deals", "Collateral", "Learning", "Updates", "Team learning"]),
-        ("admin", ["Home", "Deals", "Collateral", "Team learning", "Lead quality", "Admin", "API docs"]),
+        (
+            "manager",
+            ["Home", "My team", "Leads", "Deals", "Collateral", "Learning", "Updates", "Team learning", "Telemetry"],
+        ),
+        ("admin", ["Home", "Deals", "Collateral", "Team learning", "Lead quality", "Telemetry", "Admin", "API docs"]),
         ("marketing", ["Home", "Collateral", "Lead quality", "Admin", "API docs"]),
     ],
 )

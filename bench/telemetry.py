@@ -1,0 +1,336 @@
+"""Telemetry's nightly recomputation on synthetic data, and its win-rate step against hand-written SQL.
+
+Sizes come from TELEMETRY_BENCH_SIZES (comma-separated deal counts). The issue's full sizes are
+100000,300000,1000000 on PostgreSQL (100000,300000 on SQLite); the default is small
+(10000,30000) so that `make bench` finishes in a few minutes on a shared 2-core machine.
+Data: 500 reps on 50 teams with 24 monthly quotas each, about 5 stage changes per closed-won
+deal (4 on average over all deals), 2 collateral usage events per deal on average over 2,000
+assets, loaded with COPY on PostgreSQL and bulk_create on SQLite. Each size replaces the previous.
+
+Results per size: the full recompute (baseline: the smallest size's, so the ratio is the
+growth), and the win-rate-by-rep query (baseline: one hand-written SQL query computing the
+same numbers, checked equal, in the same run).
+"""
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from accounts.models import Role, Team, User
+from bench.common import Result
+from collateral.models import Asset, AssetUsage, AssetVersion
+from pipeline.models import CLOSED_STAGES, Account, Deal, DealStageChange, Quota, Stage
+from telemetry import metrics
+from telemetry.models import Dimension, Period
+from telemetry.services import telemetry_recompute
+
+SIZES = [int(s) for s in os.environ.get("TELEMETRY_BENCH_SIZES", "10000,30000").split(",") if s.strip()]
+REPS, TEAMS, PRODUCTS, ASSETS = 500, 50, 12, 2000
+USAGE_KINDS = ["view", "download", "share"]
+AS_OF = date(2026, 6, 30)
+FIRST_DAY = date(2024, 7, 1)
+OPEN = [Stage.LEAD_IN, Stage.DISCOVERY, Stage.TECHNICAL_DEMO, Stage.PROPOSAL, Stage.CLOSING]
+REPEAT = 5
+
+
+def run() -> list[Result]:
+    reps = _people()
+    assets = _assets()
+    results, first_seconds, first_size = [], None, None
+    for size in SIZES:
+        load_seconds = _load(size, reps, assets)
+        seconds = _recompute()
+        first_seconds, first_size = first_seconds or seconds, first_size or size
+        print(f"telemetry: {size} deals loaded in {load_seconds:.1f} s, recomputed in {seconds:.2f} s")
+        results.append(
+            Result(
+                f"telemetry: recompute {size // 1000}k deals ({connection.vendor})",
+                seconds,
+                "s",
+                first_seconds,
+                seconds / first_seconds,
+                f"1M < 60 s on PG; growth <= 1.2 x size ratio ({size / first_size:.0f}x rows)",
+            )
+        )
+        ours, hand = _win_rate_step()
+        results.append(
+            Result(
+                f"telemetry: win rate by rep {size // 1000}k ({connection.vendor})",
+                ours * 1000,
+                "ms",
+                hand * 1000,
+                ours / hand,
+                "<= 1.5 x hand-written SQL",
+            )
+        )
+    return results
+
+
+def _people() -> list[tuple[int, int]]:
+    """500 reps on 50 teams (created once), each with 24 monthly quotas: [(rep id, team id)]."""
+    teams = [Team.objects.get_or_create(name=f"Bench team {n:02d}")[0] for n in range(TEAMS)]
+    existing = set(User.objects.filter(username__startswith="bench.rep.").values_list("username", flat=True))
+    User.objects.bulk_create(
+        [
+            User(
+                username=f"bench.rep.{n:03d}",
+                first_name=f"Rep{n:03d}",
+                last_name="Bench",
+                role=Role.REP,
+                team=teams[n % TEAMS],
+                start_date=FIRST_DAY + timedelta(days=n % 300),
+            )
+            for n in range(REPS)
+            if f"bench.rep.{n:03d}" not in existing
+        ]
+    )
+    reps = list(User.objects.filter(username__startswith="bench.rep.").values_list("pk", "team_id"))
+    months = [
+        date(FIRST_DAY.year + (FIRST_DAY.month - 1 + m) // 12, (FIRST_DAY.month - 1 + m) % 12 + 1, 1) for m in range(24)
+    ]
+    Quota.objects.filter(rep_id__in=[r for r, _ in reps]).delete()
+    Quota.objects.bulk_create(
+        [Quota(rep_id=rep, month=month, amount=Decimal(40000 + rep % 7 * 5000)) for rep, _ in reps for month in months],
+        batch_size=5000,
+    )
+    return reps
+
+
+def _assets() -> list[tuple[int, int]]:
+    """2,000 assets with one version each (created once): [(asset id, version id)]."""
+    if not Asset.objects.filter(asset_id__startswith="BC-").exists():
+        Asset.objects.bulk_create(
+            [Asset(asset_id=f"BC-{n:04d}", type="Battlecard", title=f"Bench battlecard {n}") for n in range(ASSETS)]
+        )
+        assets = Asset.objects.filter(asset_id__startswith="BC-")
+        AssetVersion.objects.bulk_create(
+            [AssetVersion(asset=a, version="1.0.0", major=1, status="published") for a in assets], batch_size=1000
+        )
+    return list(AssetVersion.objects.filter(asset__asset_id__startswith="BC-").values_list("asset_id", "pk"))
+
+
+def _synthetic(size: int, reps: list[tuple[int, int]], assets: list[tuple[int, int]], account_id: int):
+    """Yield (deal fields, [stage changes], [usage events]) for `size` deals; deterministic.
+
+    About five stage changes per closed-won deal, fewer for the others; 0 to 4 usage events per
+    deal (2 on average) between its creation and its last change."""
+    rng = random.Random(size)
+    span = (AS_OF - FIRST_DAY).days
+    for number in range(1, size + 1):
+        owner, team = reps[rng.randrange(len(reps))]
+        created = datetime.combine(FIRST_DAY + timedelta(days=rng.randrange(span)), datetime.min.time(), UTC)
+        roll = rng.random()
+        final = Stage.CLOSED_WON if roll < 0.35 else Stage.CLOSED_LOST if roll < 0.75 else rng.choice(OPEN)
+        depth = (
+            rng.randrange(1, 5)
+            if final == Stage.CLOSED_LOST
+            else 5
+            if final == Stage.CLOSED_WON
+            else OPEN.index(final) + 1
+        )
+        path = OPEN[:depth]
+        if final in CLOSED_STAGES:
+            path = [*path, final]
+        at, changes, previous = created, [], ""
+        for stage in path:
+            changes.append((previous, stage, at))
+            previous = stage
+            at += timedelta(days=rng.randrange(1, 15))
+        entered = changes[-1][2]
+        deal = {
+            "id": number,
+            "name": f"Bench deal {number}",
+            "account_id": account_id,
+            "owner_id": owner,
+            "team_id": team,
+            "amount": Decimal(rng.randrange(500, 50000)),
+            "currency": "USD",
+            "product": f"Product {rng.randrange(PRODUCTS)}",
+            "expected_close_date": None,
+            "stage": final,
+            "stage_entered_at": entered,
+            "lost_at_stage": path[-2] if final == Stage.CLOSED_LOST else "",
+            "lost_reason_id": None,
+            "lost_note": "",
+            "closed_at": entered if final in CLOSED_STAGES else None,
+            "external_id": None,
+            "created_at": created,
+            "updated_at": entered,
+            "source": "bench",
+        }
+        usages = []
+        for _ in range(rng.randrange(5)):
+            asset, version = assets[rng.randrange(len(assets))]
+            when = created + (entered - created) * rng.random()
+            usages.append((asset, version, rng.choice(USAGE_KINDS), owner, when))
+        yield deal, changes, usages
+
+
+def _load(size: int, reps: list[tuple[int, int]], assets: list[tuple[int, int]]) -> float:
+    started = time.perf_counter()
+    _clear()
+    account = Account.objects.get_or_create(name="Bench account")[0]
+    rows = _synthetic(size, reps, assets, account.pk)
+    if connection.vendor == "postgresql":
+        _copy(rows)
+    else:
+        _bulk_create(rows)
+    return time.perf_counter() - started
+
+
+def _clear() -> None:
+    """Empty the deal tables (this is the benchmark's own database) without Django's cascade collector."""
+    tables = ["telemetry_metricsnapshot", "telemetry_telemetryrun", "pipeline_dealstagechange",
+              "pipeline_criterioncheck", "collateral_assetusage", "pipeline_deal"]  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (our own table names)
+
+
+CHANGE_COLUMNS = ["deal_id", "from_stage", "to_stage", "event", "by_id", "at", "imported", "note"]
+USAGE_COLUMNS = ["asset_id", "version_id", "kind", "user_id", "deal_id", "created_at"]
+
+
+def _copy(rows) -> None:
+    deal_columns = [f.column for f in Deal._meta.concrete_fields]
+    tables = [("pipeline_deal", deal_columns), ("pipeline_dealstagechange", CHANGE_COLUMNS),
+              ("collateral_assetusage", USAGE_COLUMNS)]  # fmt: skip
+    # Spooled to disk: at a million deals the files are several hundred MB.
+    with ExitStack() as stack:
+        files = [stack.enter_context(tempfile.TemporaryFile("w+")) for _ in tables]
+        deals, changes, usages = files
+        for deal, history, used in rows:
+            deals.write(_line(deal[column] for column in deal_columns))
+            for source, target, at in history:
+                changes.write(_line([deal["id"], source, target, "IMPORTED", None, at.isoformat(), "f", ""]))
+            for asset, version, kind, user, at in used:
+                usages.write(_line([asset, version, kind, user, deal["id"], at.isoformat()]))
+        with connection.cursor() as cursor:
+            for (table, columns), buffer in zip(tables, files, strict=True):
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    buffer.seek(0)
+                    while chunk := buffer.read(1 << 20):
+                        copy.write(chunk)
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('pipeline_deal', 'id'), (SELECT max(id) FROM pipeline_deal))"
+            )
+            for table, _ in tables:
+                cursor.execute(f"ANALYZE {table}")
+
+
+def _line(values) -> str:
+    return "\t".join("\\N" if v is None else str(v) for v in values) + "\n"
+
+
+def _bulk_create(rows) -> None:
+    deals, changes, usages = [], [], []
+    for deal, history, used in rows:
+        deals.append(Deal(**deal))
+        changes.extend(
+            DealStageChange(deal_id=deal["id"], from_stage=source, to_stage=target, event="IMPORTED", at=at)
+            for source, target, at in history
+        )
+        usages.extend(
+            AssetUsage(asset_id=asset, version_id=version, kind=kind, user_id=user, deal_id=deal["id"], created_at=at)
+            for asset, version, kind, user, at in used
+        )
+        if len(deals) >= 5000:
+            _flush(deals, changes, usages)
+    _flush(deals, changes, usages)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _flush(deals: list, changes: list, usages: list) -> None:
+    with transaction.atomic():
+        Deal.objects.bulk_create(deals, batch_size=1000)
+        DealStageChange.objects.bulk_create(changes, batch_size=2000)
+        AssetUsage.objects.bulk_create(usages, batch_size=2000)
+    for batch in (deals, changes, usages):
+        batch.clear()
+
+
+def _recompute() -> float:
+    started = time.perf_counter()
+    steps: list[str] = []
+    last = [started]
+
+    def progress(step: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done:
+            steps[-1] += f" {now - last[0]:.2f}s"
+        steps.append(step)
+        last[0] = now
+
+    run = telemetry_recompute(as_of=AS_OF, trigger="bench", progress=progress)
+    assert run.status == "succeeded", run.error
+    steps[-1] += f" {time.perf_counter() - last[0]:.2f}s"
+    print(f"  steps: {', '.join(steps)}; {run.rows} snapshot rows")
+    return time.perf_counter() - started
+
+
+HAND_WRITTEN = """
+SELECT d.owner_id, u.first_name, u.last_name, u.username, u.team_id, {columns}
+FROM pipeline_deal d JOIN accounts_user u ON u.id = d.owner_id
+WHERE d.stage IN ('ClosedWon', 'ClosedLost') AND d.closed_at < %s
+GROUP BY d.owner_id, u.first_name, u.last_name, u.username, u.team_id
+"""
+
+
+def _hand_written(span: metrics.Span) -> list[tuple]:
+    columns, params = [], []
+    for period in Period.values:
+        start = span.starts[period]
+        when = "d.closed_at >= %s AND " if start else ""
+        for stage, what in (
+            ("ClosedWon", "1"),
+            ("ClosedLost", "1"),
+            ("ClosedWon", "d.amount"),
+            ("ClosedLost", "d.amount"),
+        ):
+            columns.append(
+                f"SUM(CASE WHEN {when}d.stage = '{stage}' THEN {what} ELSE {'0' if what == '1' else 'NULL'} END)"
+            )
+            params += [start] if start else []
+    sql = HAND_WRITTEN.format(columns=", ".join(columns))
+    # Adapted as the ORM would (SQLite compares datetimes as text in its own format).
+    adapted = [connection.ops.adapt_datetimefield_value(value) for value in [*params, span.end]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, adapted)
+        return cursor.fetchall()
+
+
+def _win_rate_step() -> tuple[float, float]:
+    span = metrics.Span.ending(AS_OF)
+    ours = metrics.win_rate_groups(span, Dimension.REP)
+    hand = _hand_written(span)
+    # The same numbers: rep -> (won, lost, won amount, lost amount) of the "all" period.
+    mine = {
+        g["owner_id"]: (g["won_all"], g["lost_all"], g["won_amount_all"] or 0, g["lost_amount_all"] or 0) for g in ours
+    }
+    theirs = {r[0]: (r[-4] or 0, r[-3] or 0, r[-2] or 0, r[-1] or 0) for r in hand}
+    cents = Decimal("0.01")
+    assert {k: tuple(Decimal(str(x)).quantize(cents) for x in v) for k, v in mine.items()} == {
+        k: tuple(Decimal(str(x)).quantize(cents) for x in v) for k, v in theirs.items()
+    }
+    return _median(lambda: metrics.win_rate_groups(span, Dimension.REP)), _median(lambda: _hand_written(span))
+
+
+def _median(fn) -> float:
+    fn()  # warm the caches: both sides are measured warm
+    samples = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)

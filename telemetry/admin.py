@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from telemetry.models import MetricSnapshot, TelemetryRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Runs and snapshots are written only by the recomputation, never by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(TelemetryRun)
+class TelemetryRunAdmin(ReadOnlyAdmin):
+    # The changelist adds the "Recompute now" button (templates/admin/telemetry/telemetryrun/).
+    list_display = ["as_of", "status", "trigger", "started_at", "duration", "rows", "error"]
+    list_filter = ["status", "trigger"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(MetricSnapshot)
+class MetricSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["as_of", "metric", "period", "dimension", "label", "numerator", "denominator", "value"]
+    list_filter = ["metric", "period", "dimension", "as_of"]
+    search_fields = ["label", "key"]
+    list_select_related = ["run"]

@@ -1,0 +1,74 @@
+"""`/api/v1/telemetry/{metric}`: a stored snapshot's rows, for managers and admins.
+
+Authentication as for the deals API: a portal session, or an API key acting for the person
+who created it; the same `for_user` rule applies (a manager gets their own team's reps only).
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from pipeline.api import PersonAuth
+from telemetry.models import Dimension, Metric, MetricSnapshot, Period
+
+router = Router(tags=["telemetry"], auth=PersonAuth())
+
+MetricName = Literal[tuple(m.value for m in Metric)]  # type: ignore[valid-type]
+DimensionName = Literal[tuple(d.value for d in Dimension)]  # type: ignore[valid-type]
+PeriodName = Literal[tuple(p.value for p in Period)]  # type: ignore[valid-type]
+
+# The dimension a metric is read along when the request names none.
+DEFAULT_BY = {
+    Metric.STAGE_FUNNEL: Dimension.STAGE,
+    Metric.SALES_CYCLE: Dimension.OUTCOME,
+    Metric.TIME_TO_RAMP: Dimension.REP,
+    Metric.CONTENT_USAGE: Dimension.ASSET,
+    Metric.LEAD_FUNNEL: Dimension.INTEGRATION,
+}
+PERIODLESS = {Metric.TIME_TO_RAMP}
+
+
+class SnapshotQuery(Schema):
+    as_of: date | None = Field(None, description="Snapshot date, YYYY-MM-DD (default: the latest)")
+    by: DimensionName | None = Field(None, description="rep, team, product, stage, asset, integration, ...")
+    period: PeriodName = Field(Period.QUARTER, description="month, quarter, year (to date) or all")
+
+
+class RowOut(Schema):
+    key: str
+    label: str
+    numerator: Decimal
+    denominator: Decimal
+    value: Decimal | None
+    details: dict
+
+
+class SnapshotOut(Schema):
+    metric: str
+    as_of: date
+    by: str
+    period: str
+    rows: list[RowOut]
+
+
+@router.get("/{metric}", response=SnapshotOut, summary="One metric of a stored snapshot, along one dimension")
+def metric_rows(request: HttpRequest, metric: MetricName, query: Query[SnapshotQuery]):
+    if not request.auth.has_perm("telemetry.view_metricsnapshot"):
+        raise HttpError(403, "Telemetry is for managers and enablement admins.")
+    by = query.by or DEFAULT_BY.get(metric, Dimension.ALL)
+    period = Period.ALL if metric in PERIODLESS else query.period
+    snapshots = MetricSnapshot.objects.filter(metric=metric)
+    as_of = query.as_of or snapshots.order_by("-as_of").values_list("as_of", flat=True).first()
+    if as_of is None or not snapshots.filter(as_of=as_of).exists():
+        raise HttpError(404, f"No {metric} snapshot{f' as of {as_of}' if as_of else ''}.")
+    rows = (
+        MetricSnapshot.objects.for_user(request.auth)
+        .of(as_of=as_of, metric=metric, period=period)
+        .filter(dimension=by)
+        .order_by("position", "label", "key")
+    )
+    return {"metric": metric, "as_of": as_of, "by": by, "period": period, "rows": list(rows)}

@@ -1,0 +1,215 @@
+"""Metrics of deals: win rate, the funnel by stage, and the sales cycle."""
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, RowRange, Sum, Window
+from django.db.models.functions import LastValue, Lead, RowNumber
+
+from pipeline.models import CLOSED_STAGES, NEXT_STAGE, Deal, DealStageChange, Stage
+from telemetry.metrics.base import NO_PRODUCT, NO_TEAM_KEY, ZERO, Row, Span, full_name, money, ratio
+from telemetry.models import Dimension, Metric, Period
+
+# ---------------------------------------------------------------------------
+# Win rate: won / (won + lost) over deals closed in the period, by count and by amount
+# ---------------------------------------------------------------------------
+WIN_RATE_GROUPS = {
+    Dimension.ALL: [],
+    Dimension.REP: ["owner_id", "owner__first_name", "owner__last_name", "owner__username", "owner__team_id"],
+    Dimension.TEAM: ["team_id", "team__name"],
+    Dimension.PRODUCT: ["product"],
+}
+
+
+def _win_rate_key(dimension: str, group: dict) -> tuple[str, str, int | None]:
+    """(key, label, team id) of one aggregated group."""
+    if dimension == Dimension.REP:
+        name = full_name(group["owner__first_name"], group["owner__last_name"], group["owner__username"])
+        return str(group["owner_id"]), name, group["owner__team_id"]
+    if dimension == Dimension.TEAM:
+        if group["team_id"] is None:
+            return NO_TEAM_KEY, "No team", None
+        return str(group["team_id"]), group["team__name"], group["team_id"]
+    if dimension == Dimension.PRODUCT:
+        return group["product"] or NO_PRODUCT, group["product"] or NO_PRODUCT, None
+    return "all", "All deals", None
+
+
+def win_rate_groups(window: Span, dimension: str) -> list[dict]:
+    """Won and lost counts and amounts per period for each group of `dimension`: one query."""
+    aggregates = {}
+    for period in Period.values:
+        won = Q(stage=Stage.CLOSED_WON) & window.during(period, "closed_at")
+        lost = Q(stage=Stage.CLOSED_LOST) & window.during(period, "closed_at")
+        aggregates |= {
+            f"won_{period}": Count("pk", filter=won),
+            f"lost_{period}": Count("pk", filter=lost),
+            f"won_amount_{period}": Sum("amount", filter=won),
+            f"lost_amount_{period}": Sum("amount", filter=lost),
+        }
+    closed = Deal.objects.filter(stage__in=CLOSED_STAGES, closed_at__lt=window.end).order_by()
+    group_by = WIN_RATE_GROUPS[dimension]
+    if not group_by:
+        return [closed.aggregate(**aggregates)]
+    return list(closed.values(*group_by).annotate(**aggregates))
+
+
+def win_rate(window: Span) -> list[Row]:
+    """Rows of `win_rate` (counts) and `win_rate_amount`, one query per dimension."""
+    rows = []
+    for dimension in WIN_RATE_GROUPS:
+        for group in win_rate_groups(window, dimension):
+            key, label, team_id = _win_rate_key(dimension, group)
+            for period in Period.values:
+                won, lost = group[f"won_{period}"], group[f"lost_{period}"]
+                if not won + lost:
+                    continue
+                won_amount, lost_amount = money(group[f"won_amount_{period}"]), money(group[f"lost_amount_{period}"])
+                common = {"period": period, "dimension": dimension, "key": key, "label": label, "team_id": team_id}
+                details = {"won": won, "lost": lost, "won_amount": str(won_amount), "lost_amount": str(lost_amount)}
+                rows.append(
+                    Row(
+                        Metric.WIN_RATE,
+                        numerator=Decimal(won),
+                        denominator=Decimal(won + lost),
+                        value=ratio(won, won + lost),
+                        details=details,
+                        **common,
+                    )
+                )
+                rows.append(
+                    Row(
+                        Metric.WIN_RATE_AMOUNT,
+                        numerator=won_amount,
+                        denominator=won_amount + lost_amount,
+                        value=ratio(won_amount, won_amount + lost_amount),
+                        details=details,
+                        **common,
+                    )
+                )
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Funnel by stage, from the stage history
+# ---------------------------------------------------------------------------
+FUNNEL_STAGES = [*NEXT_STAGE, Stage.CLOSED_WON, Stage.CLOSED_LOST]
+
+
+def stage_funnel(window: Span) -> list[Row]:
+    """Per stage: deals that reached it in the period, moved on from it, were lost there, and were won.
+
+    A deal "reached" a stage when a history row put it there: a move in the portal, or the
+    import row of a deal imported in that stage (imported deals count where they came in).
+    What happened next is read from the same deal's next history row and its last one before
+    the window's end (LEAD and LAST_VALUE over one window per deal: one sort, no per-row
+    subquery). Moves are forward-only, so a deal reaches a stage once. The row's value is the
+    share of the deals reaching the stage that were finally won. One query.
+    """
+    per_deal = {"partition_by": [F("deal_id")], "order_by": [F("at").asc(), F("pk").asc()]}
+    changes = (
+        DealStageChange.objects.filter(at__lt=window.end)
+        .order_by()
+        .annotate(
+            next_stage=Window(Lead("to_stage"), **per_deal),
+            last_stage=Window(LastValue("to_stage"), frame=RowRange(start=None, end=None), **per_deal),
+        )
+    )
+    aggregates = {}
+    for stage in FUNNEL_STAGES:
+        for period in Period.values:
+            reached = Q(to_stage=stage) & window.during(period, "at")
+            aggregates |= {
+                f"{stage}_reached_{period}": Count("pk", filter=reached),
+                f"{stage}_moved_{period}": Count(
+                    "pk", filter=reached & Q(next_stage__isnull=False) & ~Q(next_stage=Stage.CLOSED_LOST)
+                ),
+                f"{stage}_lost_{period}": Count("pk", filter=reached & Q(next_stage=Stage.CLOSED_LOST)),
+                f"{stage}_won_{period}": Count("pk", filter=reached & Q(last_stage=Stage.CLOSED_WON)),
+            }
+    totals = changes.aggregate(**aggregates)
+    rows = []
+    for position, stage in enumerate(FUNNEL_STAGES):
+        for period in Period.values:
+            reached = totals[f"{stage}_reached_{period}"]
+            if not reached:
+                continue
+            moved, lost = totals[f"{stage}_moved_{period}"], totals[f"{stage}_lost_{period}"]
+            won_count = totals[f"{stage}_won_{period}"]
+            details = {"reached": reached, "moved_on": moved, "lost": lost, "won": won_count,
+                       "conversion": str(ratio(moved, reached)) if stage in NEXT_STAGE else None}  # fmt: skip
+            rows.append(
+                Row(
+                    Metric.STAGE_FUNNEL,
+                    period,
+                    Dimension.STAGE,
+                    stage,
+                    Stage(stage).label,
+                    numerator=Decimal(won_count),
+                    denominator=Decimal(reached),
+                    value=ratio(won_count, reached),
+                    details=details,
+                    position=position,
+                )
+            )
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Sales cycle: days from creation to close, average and median, for won and lost deals
+# ---------------------------------------------------------------------------
+def _days(duration: timedelta | float | int | None) -> Decimal:
+    if duration is None:
+        return ZERO
+    if not isinstance(duration, timedelta):
+        # SQLite hands back an average of durations as microseconds.
+        duration = timedelta(microseconds=duration)
+    return Decimal(duration.total_seconds() / 86400).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def sales_cycle(window: Span) -> list[Row]:
+    """Per outcome (won, lost): count, average and median cycle in days. One query per period.
+
+    The median comes from window functions: each deal's rank within its outcome and the
+    outcome's size; the one or two middle deals are the only rows that leave the database.
+    """
+    cycle = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    by_outcome = {"partition_by": [F("stage")]}
+    rows = []
+    for period in Period.values:
+        ranked = (
+            Deal.objects.filter(Q(stage__in=CLOSED_STAGES) & window.during(period, "closed_at"))
+            .order_by()
+            .annotate(
+                cycle=cycle,
+                rank=Window(RowNumber(), order_by=[cycle.asc(), F("pk").asc()], **by_outcome),
+                size=Window(Count("pk"), **by_outcome),
+                total=Window(Sum(cycle), **by_outcome),
+            )
+        )
+        middle = ranked.filter(Q(rank=(F("size") + 1) / 2) | Q(rank=(F("size") + 2) / 2))
+        outcomes: dict[str, list] = defaultdict(list)
+        for deal in middle.values("stage", "cycle", "size", "total"):
+            outcomes[deal["stage"]].append(deal)
+        for position, stage in enumerate(CLOSED_STAGES):
+            middles = outcomes.get(stage)
+            if not middles:
+                continue
+            size, total_days = middles[0]["size"], _days(middles[0]["total"])
+            median = sum(_days(m["cycle"]) for m in middles) / len(middles)
+            rows.append(
+                Row(
+                    Metric.SALES_CYCLE,
+                    period,
+                    Dimension.OUTCOME,
+                    "won" if stage == Stage.CLOSED_WON else "lost",
+                    Stage(stage).label,
+                    numerator=total_days,
+                    denominator=Decimal(size),
+                    value=ratio(total_days, size),
+                    details={"median_days": str(median.quantize(Decimal("0.01")))},
+                    position=position,
+                )
+            )
+    return rows

@@ -1,0 +1,265 @@
+"""Telemetry's reads: the stored snapshot as tables and charts, each in a fixed number of queries."""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from accounts.models import User
+from telemetry.models import Dimension, Metric, MetricSnapshot, MetricSnapshotQuerySet, Period, TelemetryRun
+
+# Time to ramp does not depend on the period: it is stored under "all" and shown with every period.
+PERIODLESS_METRICS = frozenset({Metric.TIME_TO_RAMP})
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    source: str  # "label", "numerator", "denominator", "value", "details.<name>"
+    kind: str = "number"  # number, percent, days, money, text
+    missing: str = "—"  # what an undefined value reads as
+
+
+@dataclass
+class Table:
+    """One table of the dashboard: a metric along a dimension, downloadable as CSV."""
+
+    slug: str
+    title: str
+    metric: str
+    dimension: str
+    columns: list[Column]
+    chart: str = ""  # "bar", "horizontal" or "" (no chart)
+    chart_series: list[tuple[str, str]] = field(default_factory=list)  # (legend, source)
+    empty: str = "No data for this period."
+    rows: list[MetricSnapshot] = field(default_factory=list)
+
+    def cells(self, row: MetricSnapshot) -> list[str]:
+        return [display(cell_value(row, column.source), column.kind) or column.missing for column in self.columns]
+
+    @property
+    def body(self) -> list[list[str]]:
+        return [self.cells(row) for row in self.rows]
+
+    @property
+    def chart_data(self) -> list[dict]:
+        kinds = {column.source: column.kind for column in self.columns}
+        return [
+            {
+                "label": legend + (" (%)" if kinds.get(source) == "percent" else ""),
+                "data": [
+                    chart_number(cell_value(row, source), percent=kinds.get(source) == "percent") for row in self.rows
+                ],
+            }
+            for legend, source in self.chart_series
+        ]
+
+    @property
+    def has_chart(self) -> bool:
+        """A chart is drawn only when it has a number to show (not for a column of "not yet ramped")."""
+        return bool(self.chart) and any(v is not None for d in self.chart_data for v in d["data"])
+
+    @property
+    def chart_json(self) -> str:
+        spec = {"type": self.chart, "labels": [row.label for row in self.rows], "datasets": self.chart_data}
+        return json.dumps(spec)
+
+
+def cell_value(row: MetricSnapshot, source: str):
+    if source.startswith("details."):
+        return row.details.get(source.removeprefix("details."))
+    return getattr(row, source)
+
+
+def display(value, kind: str) -> str:
+    if value is None or value == "None":
+        return ""
+    if kind == "text":
+        return str(value)
+    number = Decimal(str(value))
+    if kind == "percent":
+        return f"{number * 100:.1f}%"
+    if kind == "money":
+        return f"{number:,.0f}"
+    if kind == "ratio":
+        return f"{number:.2f}x"
+    if kind == "days":
+        return f"{number:.1f}"
+    return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
+
+
+def chart_number(value, *, percent: bool = False) -> float | None:
+    if value in (None, "None"):
+        return None
+    return round(float(value) * 100, 1) if percent else float(value)
+
+
+def dashboard_tables() -> list[Table]:
+    """The dashboard's tables, in page order (a fresh list: tables are filled per request)."""
+    return [
+        Table(
+            "funnel", "Where deals die: funnel by stage", Metric.STAGE_FUNNEL, Dimension.STAGE,
+            [Column("Stage", "label", "text"), Column("Reached", "details.reached"),
+             Column("Moved on", "details.moved_on"), Column("Lost there", "details.lost"),
+             Column("Finally won", "details.won"), Column("Conversion", "details.conversion", "percent"),
+             Column("Win rate from here", "value", "percent")],
+            chart="bar", chart_series=[("Reached", "details.reached"), ("Lost there", "details.lost")],
+        ),
+        Table(
+            "win-rate-rep", "Win rate by rep", Metric.WIN_RATE, Dimension.REP,
+            [Column("Rep", "label", "text"), Column("Won", "numerator"), Column("Closed", "denominator"),
+             Column("Win rate", "value", "percent"), Column("Won amount", "details.won_amount", "money"),
+             Column("Lost amount", "details.lost_amount", "money")],
+            chart="horizontal", chart_series=[("Win rate", "value")],
+        ),
+        Table(
+            "win-rate-team", "Win rate by team", Metric.WIN_RATE, Dimension.TEAM,
+            [Column("Team", "label", "text"), Column("Won", "numerator"), Column("Closed", "denominator"),
+             Column("Win rate", "value", "percent")],
+        ),
+        Table(
+            "win-rate-product", "Win rate by product / segment", Metric.WIN_RATE, Dimension.PRODUCT,
+            [Column("Product", "label", "text"), Column("Won", "numerator"), Column("Closed", "denominator"),
+             Column("Win rate", "value", "percent")],
+        ),
+        Table(
+            "win-rate-amount-rep", "Win rate by amount, by rep", Metric.WIN_RATE_AMOUNT, Dimension.REP,
+            [Column("Rep", "label", "text"), Column("Won amount", "numerator", "money"),
+             Column("Closed amount", "denominator", "money"), Column("Win rate (amount)", "value", "percent")],
+        ),
+        Table(
+            "sales-cycle", "Sales cycle (days from creation to close)", Metric.SALES_CYCLE, Dimension.OUTCOME,
+            [Column("Outcome", "label", "text"), Column("Deals", "denominator"),
+             Column("Average days", "value", "days"), Column("Median days", "details.median_days", "days")],
+            chart="bar", chart_series=[("Average days", "value"), ("Median days", "details.median_days")],
+        ),
+        Table(
+            "ramp", "Time to ramp per rep", Metric.TIME_TO_RAMP, Dimension.REP,
+            [Column("Rep", "label", "text"), Column("Start date", "details.start_date", "text"),
+             Column("Ramped in", "details.ramped_month", "text", "Not yet ramped"),
+             Column("Days to ramp", "value", "days", "Not yet ramped")],
+            chart="horizontal", chart_series=[("Days to ramp", "value")],
+            empty="No reps with a start date.",
+        ),
+        Table(
+            "quota", "Quota attainment per rep", Metric.QUOTA_ATTAINMENT, Dimension.REP,
+            [Column("Rep", "label", "text"), Column("Closed won", "numerator", "money"),
+             Column("Quota", "denominator", "money"), Column("Attainment", "value", "percent")],
+            chart="horizontal", chart_series=[("Attainment", "value")],
+            empty="No quotas for this period.",
+        ),
+        Table(
+            "content", "Content: usage and win rate with vs without", Metric.CONTENT_USAGE, Dimension.ASSET,
+            [Column("Asset", "label", "text"), Column("Uses", "details.uses"), Column("Deals", "details.deals"),
+             Column("Won with", "numerator"), Column("Closed with", "denominator"),
+             Column("Win rate with", "value", "percent"),
+             Column("Win rate without", "details.win_rate_without", "percent"),
+             Column("Lift", "details.lift", "ratio")],
+            chart="horizontal", chart_series=[("Uses", "details.uses")],
+            empty="No collateral used in this period.",
+        ),
+        Table(
+            "content-versions", "Content usage per version", Metric.CONTENT_USAGE, Dimension.VERSION,
+            [Column("Asset version", "label", "text"), Column("Views", "details.view"),
+             Column("Downloads", "details.download"), Column("Shares", "details.share"),
+             Column("Deals", "details.deals")],
+            empty="No collateral used in this period.",
+        ),
+        Table(
+            "lead-funnel", "Lead funnel by integration", Metric.LEAD_FUNNEL, Dimension.INTEGRATION,
+            [Column("Integration", "label", "text"), Column("Received", "details.received"),
+             Column("Rejected", "details.rejected"), Column("Accepted", "details.accepted"),
+             Column("Returned", "details.returned"), Column("Converted", "details.converted"),
+             Column("Converted share", "value", "percent")],
+            chart="bar", chart_series=[("Received", "details.received"), ("Rejected", "details.rejected"),
+                                       ("Accepted", "details.accepted"), ("Converted", "details.converted")],
+            empty="No MQLs received in this period.",
+        ),
+        Table(
+            "lead-rejections", "Rejected MQLs by reason", Metric.LEAD_FUNNEL, Dimension.REASON,
+            [Column("Integration: reason", "label", "text"), Column("Rejected", "numerator"),
+             Column("Share of rejections", "value", "percent")],
+            empty="No rejected MQLs in this period.",
+        ),
+    ]  # fmt: skip
+
+
+TABLE_SLUGS = [table.slug for table in dashboard_tables()]
+
+
+def table_for(slug: str) -> Table | None:
+    return next((table for table in dashboard_tables() if table.slug == slug), None)
+
+
+@dataclass
+class Dashboard:
+    as_of: date | None
+    period: str
+    tables: list[Table]
+    summary: dict[str, MetricSnapshot]
+    last_run: TelemetryRun | None
+    dates: list[date]
+
+    @property
+    def ramp_not_yet(self) -> int:
+        overall = self.summary.get("ramp")
+        return overall.details.get("not_yet_ramped", 0) if overall else 0
+
+
+def snapshot_dates(limit: int = 90) -> list[date]:
+    return list(MetricSnapshot.objects.order_by("-as_of").values_list("as_of", flat=True).distinct()[:limit])
+
+
+def last_run() -> TelemetryRun | None:
+    return TelemetryRun.objects.latest_first().first()
+
+
+def snapshot_rows(user: User, *, as_of: date, period: str) -> MetricSnapshotQuerySet:
+    """The rows `user` may see of one date and period (plus the period-less metrics)."""
+    rows = MetricSnapshot.objects.for_user(user).filter(as_of=as_of)
+    return rows.filter(period=period) | rows.filter(metric__in=PERIODLESS_METRICS, period=Period.ALL)
+
+
+def dashboard_for(user: User, *, as_of: date | None, period: str, dates: list[date]) -> Dashboard:
+    """Every table of the dashboard for `user`: two queries whatever the number of rows.
+
+    `dates` are the snapshot dates (`snapshot_dates()`), which the caller has for its form.
+    """
+    as_of = as_of or (dates[0] if dates else None)
+    tables = dashboard_tables()
+    summary: dict[str, MetricSnapshot] = {}
+    if as_of:
+        by_table = defaultdict(list)
+        for row in snapshot_rows(user, as_of=as_of, period=period).order_by("position", "label", "key"):
+            by_table[(row.metric, row.dimension)].append(row)
+            if row.dimension == Dimension.ALL:
+                summary[SUMMARY_KEYS.get(row.metric, row.metric)] = row
+        for table in tables:
+            table.rows = by_table.get((table.metric, table.dimension), [])
+    return Dashboard(as_of=as_of, period=period, tables=tables, summary=summary, last_run=last_run(), dates=dates)
+
+
+SUMMARY_KEYS = {
+    Metric.WIN_RATE: "win_rate",
+    Metric.WIN_RATE_AMOUNT: "win_rate_amount",
+    Metric.QUOTA_ATTAINMENT: "quota",
+    Metric.TIME_TO_RAMP: "ramp",
+}
+
+
+def csv_rows(user: User, table: Table, *, as_of: date, period: str) -> tuple[list[str], list[list[str]]]:
+    """The table's header and rows as the CSV download has them (raw numbers, no formatting)."""
+    rows = list(
+        snapshot_rows(user, as_of=as_of, period=period)
+        .filter(metric=table.metric, dimension=table.dimension)
+        .order_by("position", "label", "key")
+    )
+    detail_names = sorted({name for row in rows for name in row.details})
+    header = ["key", "label", "numerator", "denominator", "value", *detail_names]
+    body = [
+        [row.key, row.label, str(row.numerator), str(row.denominator), "" if row.value is None else str(row.value)]
+        + ["" if row.details.get(name) is None else str(row.details[name]) for name in detail_names]
+        for row in rows
+    ]
+    return header, body

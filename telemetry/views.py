@@ -1,0 +1,75 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from telemetry import selectors
+from telemetry.forms import RecomputeForm, SnapshotForm
+from telemetry.services import default_as_of
+from telemetry.tasks import recompute
+
+
+def _selection(request: HttpRequest, dates) -> tuple[SnapshotForm, bool]:
+    form = SnapshotForm(request.GET or None, dates=dates)
+    return form, (not form.is_bound) or form.is_valid()
+
+
+@login_required
+@permission_required("telemetry.view_metricsnapshot", raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    dates = selectors.snapshot_dates()
+    form, valid = _selection(request, dates)
+    if not valid:
+        context = {"form": form, "board": None, "last_run": selectors.last_run()}
+        return render(request, "telemetry/dashboard.html", context, status=400)
+    as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
+    board = selectors.dashboard_for(request.user, as_of=as_of, period=period, dates=dates)
+    query = f"as_of={board.as_of.isoformat()}&period={period}" if board.as_of else ""
+    context = {"form": form, "board": board, "last_run": board.last_run, "query": query}
+    return render(request, "telemetry/dashboard.html", context)
+
+
+@login_required
+@permission_required("telemetry.view_metricsnapshot", raise_exception=True)
+def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    table = selectors.table_for(slug)
+    dates = selectors.snapshot_dates()
+    form, valid = _selection(request, dates)
+    if table is None or not dates:
+        raise Http404("No such table, or no snapshot yet.")
+    if not valid:
+        errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
+    as_of = as_of or dates[0]
+    header, rows = selectors.csv_rows(request.user, table, as_of=as_of, period=period)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="telemetry-{slug}-{as_of.isoformat()}-{period}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@require_POST
+@login_required
+@permission_required("telemetry.recompute_telemetry", raise_exception=True)
+def recompute_now(request: HttpRequest) -> HttpResponse:
+    """Enqueue a recomputation of today's snapshot (or of `as_of`) once this request commits."""
+    form = RecomputeForm(request.POST)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("telemetry:dashboard")
+    if not form.is_valid():
+        messages.error(request, "Not recomputed: " + "; ".join(" ".join(e) for e in form.errors.values()))
+        return redirect(target)
+    as_of = form.cleaned_data["as_of"] or default_as_of()
+    transaction.on_commit(lambda: recompute.delay(as_of=as_of.isoformat(), trigger="admin"))
+    messages.success(request, f"Recomputation of {as_of.isoformat()} queued; the last run's status shows below.")
+    return redirect(target)

@@ -1,0 +1,34 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from telemetry.models import MetricSnapshot, RunStatus, TelemetryRun
+from tests.telemetry.conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+
+
+def test_recompute_telemetry_shows_progress_and_stores_the_date(worked_example):
+    out = StringIO()
+    call_command("recompute_telemetry", "--as-of", AS_OF.isoformat(), stdout=out)
+    output = out.getvalue()
+    for step in ("[0/7] win_rate", "[1/7] stage_funnel", "[5/7] content_usage", "[6/7] lead_funnel", "[7/7] write"):
+        assert step in output
+    run = TelemetryRun.objects.get()
+    assert (run.as_of, run.trigger, run.status) == (AS_OF, "command", RunStatus.SUCCEEDED)
+    assert f"Done: {run.rows} rows" in output
+    assert MetricSnapshot.objects.filter(as_of=AS_OF).count() == run.rows
+
+
+def test_a_bad_date_is_refused_with_the_expected_format(db):
+    with pytest.raises(CommandError, match="expected a date as YYYY-MM-DD"):
+        call_command("recompute_telemetry", "--as-of", "30/06/2026")
+    assert not TelemetryRun.objects.exists()
+
+
+def test_the_command_says_when_another_run_has_the_date(worked_example):
+    TelemetryRun.objects.create(as_of=AS_OF, trigger="nightly")
+    with pytest.raises(CommandError, match="Skipped: Run"):
+        call_command("recompute_telemetry", "--as-of", AS_OF.isoformat(), stdout=StringIO())
+    assert not MetricSnapshot.objects.exists()
