@@ -63,6 +63,7 @@ SEED_MIGRATIONS = [
     ("collateral.migrations.0003_role_permissions", "grant"),
     ("leads.migrations.0002_seed_criteria_and_roles", "seed"),
     ("training.migrations.0002_role_permissions", "grant"),
+    ("telemetry.migrations.0002_role_permissions", "grant"),
 ]
 
 

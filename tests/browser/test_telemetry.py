@@ -1,15 +1,12 @@
 """The telemetry dashboard in Chromium: the charts draw their data and a table downloads as CSV."""
 
 import csv
-import importlib
 import io
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import expect
 
-from accounts.roles import grant_role_permissions
 from telemetry.services import telemetry_recompute
 from tests.accounts.factories import PASSWORD
 from tests.browser.conftest import log_in
@@ -18,8 +15,6 @@ from tests.telemetry.conftest import AS_OF, build_worked_example
 
 @pytest.fixture
 def dashboard_data(transactional_db, rep, teammate, other_rep, manager):
-    # A transactional test may run after another one flushed the seeded role grants: put them back.
-    grant_role_permissions(django_apps, importlib.import_module("telemetry.migrations.0002_role_permissions").GRANTS)
     example = build_worked_example(rep, teammate, other_rep)
     telemetry_recompute(as_of=AS_OF)
     return example

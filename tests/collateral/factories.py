@@ -72,8 +72,9 @@ def pdf_bytes() -> bytes:
 def docx_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
+        # A fixed timestamp: the same bytes on every call, whatever the clock says.
+        for name, text in [("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<document/>")]:
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 

@@ -13,16 +13,12 @@ from django.core.management import call_command
 
 from telemetry.models import MetricSnapshot
 from telemetry.services import telemetry_recompute
-from tests.conftest import require
-
-# In CI the datasets sit beside the repository: ../shared/datasets/crm-sample.
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "crm-sample"
+from tests.conftest import crm_sample
 
 
 @pytest.fixture
 def sample() -> Path:
-    require((SAMPLE / "sales_pipeline.csv").is_file(), f"the crm-sample export is not at {SAMPLE}")
-    return SAMPLE
+    return crm_sample("sales_pipeline.csv").parent
 
 
 def expected_from_csv(path: Path) -> tuple[date, Counter, Counter, Decimal, Decimal]:
