@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from enablement_portal.admin import ReadOnlyAdmin
 from leads.models import (
     Integration,
     Lead,
@@ -158,7 +159,7 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadRejection)
-class LeadRejectionAdmin(admin.ModelAdmin):
+class LeadRejectionAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "integration", "lead_id", "reason_list", "paths"]
     list_filter = ["integration"]
     list_select_related = ["integration"]
@@ -172,12 +173,3 @@ class LeadRejectionAdmin(admin.ModelAdmin):
     @admin.display(description="Fields")
     def paths(self, rejection: LeadRejection) -> str:
         return ", ".join(error["path"] or "(body)" for error in rejection.errors)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -1,20 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
+from enablement_portal.admin import ReadOnlyAdmin
 from telemetry.models import MetricSnapshot, TelemetryRun
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Runs and snapshots are written only by the recomputation, never by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(TelemetryRun)
