@@ -105,6 +105,24 @@ def assets_for_display(assets: QuerySet, filters: LibraryFilters) -> QuerySet:
 
 
 @dataclass(frozen=True)
+class AssetPages:
+    """`queryset` (from assets_for_display) for paginating: slicing it gives one page of assets.
+
+    PostgreSQL joins every match to its current version before sorting, and only then keeps a
+    page: for a broad query that is a hash join over all versions (about 30 ms at 50,000 assets).
+    So there the page's ids are sorted and cut in a subquery of ids alone, and only those rows
+    are read and joined. SQLite would run its FTS5 match twice that way, so it slices `queryset`.
+    """
+
+    queryset: QuerySet
+
+    def __getitem__(self, window: slice) -> QuerySet:
+        if connection.vendor != "postgresql":
+            return self.queryset[window]
+        return self.queryset.filter(pk__in=self.queryset.values("pk")[window])
+
+
+@dataclass(frozen=True)
 class LibraryCounts:
     total: int
     facets: list[Facet]
