@@ -20,7 +20,7 @@ from ninja.security import SessionAuth
 
 from accounts.auth import ApiKeyAuth
 from collateral.models import ASSET_ID_RE, SEMVER_RE, Asset, AssetType, AssetVersion, VersionStatus
-from collateral.selectors import LibraryFilters, assets_for_display, assets_matching
+from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching
 from collateral.services import asset_save_from_playbook
 from enablement_portal.api import problem_response
 
@@ -165,8 +165,8 @@ def collateral_search(request: HttpRequest, params: Query[SearchParams]) -> dict
     filters = LibraryFilters(q=params.q, type=params.type or "", audience=params.audience)
     slugs = [tag.strip().lower() for tag in params.tag if tag.strip()]
     assets = assets_matching(user=None, filters=filters, tag_slugs=slugs)
-    page = assets_for_display(assets, LibraryFilters(q=params.q))
-    results = list(page[params.offset : params.offset + params.limit])
+    pages = AssetPages(assets_for_display(assets, LibraryFilters(q=params.q)))
+    results = list(pages[params.offset : params.offset + params.limit])
     return {"count": assets.count(), "results": [_out(request, asset) for asset in results]}
 
 

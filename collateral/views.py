@@ -10,6 +10,7 @@ from collateral.forms import ShareToDealForm
 from collateral.models import Asset, AssetVersion, UsageKind
 from collateral.selectors import (
     SORTS,
+    AssetPages,
     CountedPaginator,
     LibraryFilters,
     asset_versions_for,
@@ -31,7 +32,7 @@ def library(request: HttpRequest) -> HttpResponse:
     filters = LibraryFilters.from_query(request.GET)
     assets = assets_matching(user=request.user, filters=filters)
     counts = library_counts(assets=assets, filters=filters)
-    paginator = CountedPaginator(assets_for_display(assets, filters), PAGE_SIZE, count=counts.total)
+    paginator = CountedPaginator(AssetPages(assets_for_display(assets, filters)), PAGE_SIZE, count=counts.total)
     context = {
         "filters": filters,
         "page": paginator.get_page(request.GET.get("page")),

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from collateral.models import Asset
-from collateral.selectors import LibraryFilters, assets_for_display, assets_matching
+from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching
 from tests.collateral.factories import published_asset
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,14 @@ def ranked(query: str) -> list[str]:
 @pytest.mark.parametrize("query", list(EXPECTED))
 def test_the_same_corpus_gives_the_same_ranking_on_every_database(corpus, query):
     assert ranked(query) == EXPECTED[query]
+
+
+@pytest.mark.parametrize("query", ["payments", "paym", "", "pyments"])
+def test_a_page_is_the_same_slice_of_the_ranking(corpus, query):
+    filters = LibraryFilters(q=query)
+    pages = AssetPages(assets_for_display(assets_matching(user=None, filters=filters), filters))
+    for window in [slice(0, 2), slice(1, 3), slice(2, 4)]:
+        assert [asset.asset_id for asset in pages[window]] == ranked(query)[window]
 
 
 def test_an_empty_query_lists_everything_newest_first(corpus):
