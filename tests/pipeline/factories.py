@@ -56,3 +56,15 @@ def lost_reason() -> LostReason:
 
 def criteria(stage: str, kind: str) -> list[StageCriterion]:
     return list(StageCriterion.objects.filter(stage=stage, kind=kind))
+
+
+# Who sees whose deal: (viewer, owner, visible). One matrix for the deal page, the API and the board.
+DEAL_VISIBILITY = [
+    ("rep", "rep", True),
+    ("rep", "teammate", False),
+    ("manager", "rep", True),
+    ("manager", "other_rep", False),
+    ("other_manager", "rep", False),
+    ("admin", "rep", True),
+    ("admin", "other_rep", True),
+]

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.services import api_key_create
 from pipeline.models import Deal, DealStageChange, Event, LostReason, Stage
-from tests.pipeline.factories import check_all
+from tests.pipeline.factories import DEAL_VISIBILITY, check_all
 
 PROBLEM = "application/problem+json"
 
@@ -27,18 +27,8 @@ def api(client):
     return as_person
 
 
-VISIBILITY = [
-    ("rep", "rep", True),
-    ("rep", "teammate", False),
-    ("manager", "rep", True),
-    ("manager", "other_rep", False),
-    ("other_manager", "rep", False),
-    ("admin", "other_rep", True),
-]
-
-
 @pytest.mark.django_db
-@pytest.mark.parametrize(("caller", "owner", "visible"), VISIBILITY)
+@pytest.mark.parametrize(("caller", "owner", "visible"), DEAL_VISIBILITY)
 def test_get_a_deal_is_a_404_for_deals_the_caller_may_not_see(caller, owner, visible, request, api, make_deal):
     deal = make_deal(request.getfixturevalue(owner))
     response = api(request.getfixturevalue(caller)).get(f"/deals/{deal.pk}")
@@ -48,7 +38,7 @@ def test_get_a_deal_is_a_404_for_deals_the_caller_may_not_see(caller, owner, vis
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("caller", "owner", "visible"), VISIBILITY)
+@pytest.mark.parametrize(("caller", "owner", "visible"), DEAL_VISIBILITY)
 def test_a_transition_follows_the_same_rules(caller, owner, visible, request, api, make_deal):
     deal = make_deal(request.getfixturevalue(owner), stage=Stage.PROPOSAL)
     check_all(deal)

@@ -13,7 +13,7 @@ from pipeline.models import (
     StageCriterion,
     StageSetting,
 )
-from tests.pipeline.factories import AccountFactory, check_all
+from tests.pipeline.factories import DEAL_VISIBILITY, AccountFactory, check_all
 
 
 @pytest.fixture
@@ -25,18 +25,8 @@ def logged_in(client):
     return log_in
 
 
-VISIBILITY = [
-    ("rep", "rep", True),
-    ("rep", "teammate", False),
-    ("manager", "rep", True),
-    ("manager", "other_rep", False),
-    ("other_manager", "rep", False),
-    ("admin", "rep", True),
-]
-
-
 @pytest.mark.django_db
-@pytest.mark.parametrize(("viewer", "owner", "visible"), VISIBILITY)
+@pytest.mark.parametrize(("viewer", "owner", "visible"), DEAL_VISIBILITY)
 def test_the_deal_page_is_a_404_for_deals_the_user_may_not_see(viewer, owner, visible, request, logged_in, make_deal):
     deal = make_deal(request.getfixturevalue(owner), name="Acme renewal")
     client = logged_in(request.getfixturevalue(viewer))
@@ -47,7 +37,7 @@ def test_the_deal_page_is_a_404_for_deals_the_user_may_not_see(viewer, owner, vi
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("viewer", "owner", "visible"), VISIBILITY)
+@pytest.mark.parametrize(("viewer", "owner", "visible"), DEAL_VISIBILITY)
 def test_the_board_move_follows_the_same_rules(viewer, owner, visible, request, logged_in, make_deal):
     deal = make_deal(request.getfixturevalue(owner), stage=Stage.PROPOSAL)
     check_all(deal)
