@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
@@ -116,9 +117,11 @@ def wait_until_listening(server: subprocess.Popen, port: int) -> None:
     raise SmokeFailure(f"gunicorn did not listen on port {port} within {STARTUP_TIMEOUT_SECONDS} s")
 
 
+@dataclass(frozen=True)
 class Response:
-    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes) -> None:
-        self.status, self.headers, self.body = status, headers, body
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
 
     @property
     def text(self) -> str:
@@ -128,8 +131,8 @@ class Response:
 class Browser:
     """One visitor behind the TLS proxy: keeps its cookies, follows no redirects."""
 
-    def __init__(self, port: int, log: list[str]) -> None:
-        self.port, self.log = port, log
+    def __init__(self, port: int, fetched: list[str]) -> None:
+        self.port, self.fetched = port, fetched
         self.origin = f"https://127.0.0.1:{port}"
         self.cookies: dict[str, str] = {}
 
@@ -156,7 +159,7 @@ class Browser:
             for name, morsel in cookie.items():
                 expect(bool(morsel["secure"]), f"cookie {name} from {path} is not Secure")
                 self.cookies[name] = morsel.value
-        self.log.append(f"{response.status} {method} {path}")
+        self.fetched.append(f"{response.status} {method} {path}")
         print(f"  {response.status} {method} {path}", flush=True)
         expect(response.status < 500, f"{method} {path} answered {response.status}:\n{response.text[:2000]}")
         return response
@@ -190,8 +193,8 @@ class Browser:
         return paths
 
 
-def check_site(port: int, password: str, log: list[str]) -> None:
-    anonymous = Browser(port, log)
+def check_site(port: int, password: str, fetched: list[str]) -> None:
+    anonymous = Browser(port, fetched)
     plain = anonymous.request("GET", "/login/", via_proxy=False)
     expect(
         plain.status == 301 and plain.headers.get("Location", "").startswith("https://"),
@@ -201,12 +204,12 @@ def check_site(port: int, password: str, log: list[str]) -> None:
     expect("Strict-Transport-Security" in login_page.headers, "no HSTS header on the login page")
     expect(any("pico" in path for path in anonymous.get_static_files_of(login_page)), "login page names no pico.css")
 
-    rep = Browser(port, log)
+    rep = Browser(port, fetched)
     rep.log_in("smoke.rep", password)
     home = rep.get("/")
     expect("Log out" in home.text and "Smoke REP" in home.text, "the home page is not the signed-in rep's")
 
-    admin = Browser(port, log)
+    admin = Browser(port, fetched)
     admin.log_in("smoke.admin", password)
     expect("Site administration" in admin.get("/admin/").text, "the admin index is not Django admin's")
     telemetry = admin.get("/telemetry/")
@@ -255,14 +258,14 @@ def smoke(database_url: str, redis_url: str, workdir: Path) -> int:
 
     port = free_port()
     server_log = workdir / "gunicorn.log"
-    log: list[str] = []
+    fetched: list[str] = []
     print(f"== gunicorn on 127.0.0.1:{port}", flush=True)
     with server_log.open("w") as log_file:
         command = [*GUNICORN, "--bind", f"127.0.0.1:{port}"]
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)  # noqa: S603 (ours)
         try:
             wait_until_listening(server, port)
-            check_site(port, password, log)
+            check_site(port, password, fetched)
         except SmokeFailure:
             print(f"-- gunicorn log:\n{server_log.read_text()}", file=sys.stderr)
             raise
@@ -270,7 +273,7 @@ def smoke(database_url: str, redis_url: str, workdir: Path) -> int:
             stop(server)
     server_errors = [line for line in server_log.read_text().splitlines() if "Internal Server Error" in line]
     expect(not server_errors, "gunicorn logged server errors:\n" + "\n".join(server_errors))
-    print(f"production smoke passed: {len(log)} requests, no server error")
+    print(f"production smoke passed: {len(fetched)} requests, no server error")
     return 0
 
 
