@@ -37,9 +37,10 @@ test: $(VENV)/.installed-dev .env ## Lint, then run the whole test suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev ## ruff lint and format check
+lint: $(VENV)/.installed-dev .env ## ruff lint, ruff format check and mypy (CI runs it)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
