@@ -7,6 +7,7 @@ import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -40,7 +41,7 @@ def _person(username: str, full_name: str, email_domain: str = "demo.example") -
     return {"first_name": first, "last_name": last, "email": f"{username}@{email_domain}"}
 
 
-def _upsert_user(*, username: str, password_hash: str, role: str, **fields) -> User:
+def _upsert_user(*, username: str, password_hash: str, role: str, **fields: Any) -> User:
     user, created = User.objects.update_or_create(username=username, defaults=fields)
     if created:
         user.password = password_hash

@@ -6,6 +6,7 @@ app's migration states what each role may do with that app's models.
 
 from collections.abc import Mapping, Sequence
 
+from django.apps.registry import Apps
 from django.contrib.auth.management import create_permissions
 
 from accounts.models import Role
@@ -15,7 +16,7 @@ def role_group_name(role: str) -> str:
     return Role(role).label
 
 
-def grant_role_permissions(apps, grants: Mapping[str, Sequence[str]]) -> None:
+def grant_role_permissions(apps: Apps, grants: Mapping[str, Sequence[str]]) -> None:
     """Give each role's Group the permissions named as 'app_label.codename'.
 
     Permissions are normally created after migrations run, so create them first:

@@ -1,11 +1,15 @@
 """Enablement admins curate the library here. django-reversion's VersionAdmin gives every change
 a revision (user + comment), and history, compare, revert and "recover deleted"."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.forms import BaseFormSet
 from django.http import HttpRequest
 from reversion.admin import VersionAdmin
 
@@ -22,7 +26,7 @@ from collateral.services import (
 from collateral.uploads import extension_of
 
 
-def https_urls(field: models.Field, **kwargs) -> forms.Field | None:
+def https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
     # A URL typed without a scheme is https (Django 6's default, opted into now).
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"
@@ -93,7 +97,9 @@ class AssetAdmin(VersionAdmin):
     inlines = [AssetVersionInline]
     actions = ["archive", "unarchive"]
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list[BaseFormSet], change: bool
+    ) -> None:
         # After the form, its tags and its versions are saved (also on revert and recover), the
         # asset's current version and search words are recomputed from what is stored now.
         super().save_related(request, form, formsets, change)
@@ -124,14 +130,16 @@ class AssetVersionAdmin(VersionAdmin):
     actions = ["publish", "archive"]
     formfield_overrides = URL_OVERRIDES
 
-    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: AssetVersion | None = None) -> list[str]:
         return ["asset", "version", "file", "external_url", "changelog", "status", "published_at", "published_by"]
 
-    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: AssetVersion | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         kwargs["fields"] = ["asset", "version", "file", "external_url", "changelog"]
         return super().get_form(request, obj, change, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: AssetVersion, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: AssetVersion, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         asset_refresh(asset=obj.asset)
 
@@ -143,7 +151,7 @@ class AssetVersionAdmin(VersionAdmin):
     def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._apply(request, queryset, asset_archive_version, "Archived")
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet, service, verb: str) -> None:
+    def _apply(self, request: HttpRequest, queryset: QuerySet, service: Callable[..., AssetVersion], verb: str) -> None:
         for version in queryset.select_related("asset").by_semver():
             try:
                 service(version=version, by=request.user, comment=f"{verb} in admin")
@@ -177,5 +185,5 @@ class AssetUsageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AssetUsage | None = None) -> bool:
         return False

@@ -12,6 +12,7 @@ from datetime import date
 
 import reversion
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -22,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
+
+from accounts.models import User
 
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ASSET_ID_RE = r"^[A-Z]{2}-\d{4,}$"
@@ -94,7 +97,7 @@ class Audience(models.Model):
 
 
 class AssetQuerySet(models.QuerySet):
-    def for_user(self, user) -> "AssetQuerySet":
+    def for_user(self, user: User | AnonymousUser) -> "AssetQuerySet":
         """Enablement admins see every asset; everyone else only what reps may use."""
         if getattr(user, "is_enablement_admin", False):
             return self

@@ -53,7 +53,11 @@ def _visible_asset(request: HttpRequest, asset_id: str) -> Asset:
 
 
 def _render_asset(
-    request: HttpRequest, asset: Asset, version: AssetVersion | None, form: ShareToDealForm | None = None, status=200
+    request: HttpRequest,
+    asset: Asset,
+    version: AssetVersion | None,
+    form: ShareToDealForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     if version is not None and status == 200:
         asset_record_usage(asset=asset, version=version, kind=UsageKind.VIEW, user=request.user)

@@ -1,5 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from enablement_portal.admin import ReadOnlyAdmin
@@ -50,7 +51,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     def rate_limit(self, integration: Integration) -> str:
         return f"{integration.rate_limit_requests} / {integration.rate_limit_window_seconds} s"
 
-    def save_model(self, request: HttpRequest, obj: Integration, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Integration, form: forms.ModelForm, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -115,7 +116,7 @@ class LeadEventInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["kind", "at", "by", "note"]
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

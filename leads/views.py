@@ -1,9 +1,11 @@
 import csv
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role, User
 from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
-from leads.selectors import inbox_for, quality_report
+from leads.selectors import QualityReport, inbox_for, quality_report
 from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_return
 
 SALES_ROLES = {Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN}
@@ -49,7 +51,7 @@ def _lead_for(request: HttpRequest, pk: int) -> Lead:
     return get_object_or_404(queryset, pk=pk)
 
 
-def _panel_context(lead: Lead, **extra) -> dict:
+def _panel_context(lead: Lead, **extra: Any) -> dict[str, Any]:
     return {
         "lead": lead,
         "events": lead.events.select_related("by"),
@@ -67,7 +69,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "leads/detail.html", {**_panel_context(lead), "criteria": criteria})
 
 
-def _answer(request: HttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms):
+def _answer(
+    request: HttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms: Form
+) -> HttpResponse:
     """htmx gets the lead's panel again; without JavaScript the form posts and we redirect back."""
     if request.headers.get("HX-Request"):
         lead = Lead.objects.select_related("owner", "team", "integration", "deal").get(pk=lead.pk)
@@ -138,7 +142,7 @@ def quality(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/quality.html", {"form": form, "report": report, "days": days})
 
 
-def _quality_csv(report, days: int) -> HttpResponse:
+def _quality_csv(report: QualityReport, days: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="lead-quality-{days}d.csv"'
     writer = csv.writer(response)

@@ -1,5 +1,8 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from pipeline.models import (
@@ -60,7 +63,7 @@ class CheckInline(admin.TabularInline):
     fields = ["criterion", "checked_by", "checked_at", "evidence"]
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Deal | None = None) -> bool:
         return False
 
 
@@ -71,12 +74,12 @@ class StageChangeInline(admin.TabularInline):
     fields = ["at", "event", "from_stage", "to_stage", "by", "imported", "note"]
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Deal | None = None) -> bool:
         return False
 
 
-def _move(event: str):
-    def action(modeladmin, request: HttpRequest, queryset) -> None:
+def _move(event: str) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Deal]], None]:
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Deal]) -> None:
         """Admin moves go through deal_transition like every other: same criteria, same history."""
         moved = 0
         for deal in queryset:
@@ -133,5 +136,5 @@ class DealAdmin(admin.ModelAdmin):
         # Deals come from leads, the portal or an import, each of which records the first history row.
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return request.user.is_superuser

@@ -1,4 +1,7 @@
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from accounts.models import Team, User
 from pipeline.models import Deal, Event, LostReason, StageCriterion
@@ -17,18 +20,25 @@ class BoardFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
 
-    def __init__(self, *args, owners, teams, products: list[str], **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        owners: QuerySet[User] | None,
+        teams: QuerySet[Team] | None,
+        products: list[str],
+        **kwargs: Any,
+    ) -> None:
         """`owners` None hides the owner filter (a rep's board), `teams` None the team filter."""
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", "All products"), *[(p, p) for p in products]]
+        cast(forms.ChoiceField, self.fields["product"]).choices = [("", "All products"), *[(p, p) for p in products]]
         if owners is None:
             del self.fields["owner"]
         else:
-            self.fields["owner"].queryset = owners
+            cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
         if teams is None:
             del self.fields["team"]
         else:
-            self.fields["team"].queryset = teams
+            cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
 
 
 class DealForm(forms.ModelForm):

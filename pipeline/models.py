@@ -4,6 +4,7 @@ The Deal model, its stages and the accounts it sells to are the shared contract 
 build on (leads convert into a Deal, collateral is shared on one, telemetry reads them).
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -154,7 +155,7 @@ class StageCriterion(models.Model):
 
 
 class DealQuerySet(models.QuerySet):
-    def for_user(self, user) -> "DealQuerySet":
+    def for_user(self, user: User) -> "DealQuerySet":
         """The deals `user` may see: admins all, managers their team's, reps their own."""
         if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
             return self
@@ -170,7 +171,7 @@ class DealQuerySet(models.QuerySet):
     def closed(self) -> "DealQuerySet":
         return self.filter(stage__in=CLOSED_STAGES)
 
-    def editable_by(self, user) -> "DealQuerySet":
+    def editable_by(self, user: User) -> "DealQuerySet":
         """The deals `user` may move and edit: the same as those they see, if their role moves deals."""
         if not user.has_perm("pipeline.move_deal"):
             return self.none()
@@ -182,7 +183,7 @@ def criteria_met(deal: "Deal") -> bool:
     return not deal.missing_criteria()
 
 
-def may_move(deal: "Deal", user) -> bool:
+def may_move(deal: "Deal", user: User) -> bool:
     """Permission of every transition; mirrors DealQuerySet.editable_by for one loaded deal."""
     return deal.is_editable_by(user)
 
@@ -249,10 +250,10 @@ class Deal(ConcurrentTransitionMixin, models.Model):
     def forward_event_label(self) -> str:
         return Event(self.forward_event).label if self.forward_event else ""
 
-    def days_in_stage(self, now=None) -> int:
+    def days_in_stage(self, now: datetime | None = None) -> int:
         return ((now or timezone.now()) - self.stage_entered_at).days
 
-    def is_editable_by(self, user) -> bool:
+    def is_editable_by(self, user: User) -> bool:
         if not user.has_perm("pipeline.move_deal"):
             return False
         if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:

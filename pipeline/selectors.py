@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -189,5 +189,5 @@ def gate(deal: Deal) -> list[GateItem]:
     return [GateItem(criterion, checks.get(criterion.pk)) for criterion in deal.gating_criteria()]
 
 
-def owners_for(user: User):
+def owners_for(user: User) -> QuerySet[User]:
     return User.objects.for_user(user).filter(deals__isnull=False).distinct().order_by("first_name", "last_name")

@@ -1,3 +1,6 @@
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -96,7 +99,7 @@ def _requested_event(request: HttpRequest, deal: Deal) -> str:
     )
 
 
-def _deal_context(request: HttpRequest, deal: Deal, **extra) -> dict:
+def _deal_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
     return {
         "deal": deal,
         "can_edit": deal.is_editable_by(request.user),
@@ -149,7 +152,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(deal)
 
 
-def _errors(form) -> str:
+def _errors(form: forms.Form) -> str:
     return " ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
 
 

@@ -5,11 +5,13 @@ value), so the dashboard, the CSV downloads and the API read stored numbers and 
 recompute anything on a request.
 """
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role, Team
+from accounts.models import Role, Team, User
 
 
 class Period(models.TextChoices):
@@ -99,7 +101,7 @@ class TelemetryRun(models.Model):
 
 
 class MetricSnapshotQuerySet(models.QuerySet):
-    def for_user(self, user) -> "MetricSnapshotQuerySet":
+    def for_user(self, user: User) -> "MetricSnapshotQuerySet":
         """Admins see every row; managers the organisation's totals and their own team's reps and team."""
         if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
             return self
@@ -107,7 +109,7 @@ class MetricSnapshotQuerySet(models.QuerySet):
             return self.filter(~Q(dimension__in=TEAM_DIMENSIONS) | Q(team_id=user.team_id))
         return self.none()
 
-    def of(self, *, as_of, metric: str, period: str) -> "MetricSnapshotQuerySet":
+    def of(self, *, as_of: date, metric: str, period: str) -> "MetricSnapshotQuerySet":
         return self.filter(as_of=as_of, metric=metric, period=period)
 
 

@@ -1,4 +1,5 @@
 import csv
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -15,7 +16,7 @@ from telemetry.services import default_as_of
 from telemetry.tasks import recompute
 
 
-def _selection(request: HttpRequest, dates) -> tuple[SnapshotForm, bool]:
+def _selection(request: HttpRequest, dates: list[date]) -> tuple[SnapshotForm, bool]:
     form = SnapshotForm(request.GET or None, dates=dates)
     return form, (not form.is_bound) or form.is_valid()
 

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, QuerySet
@@ -117,7 +118,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     readonly_fields = ["enrolled_by"]
 
-    def save_model(self, request: HttpRequest, obj: Enrollment, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Enrollment, form: forms.ModelForm, change: bool) -> None:
         if not change:
             obj.enrolled_by = request.user
         super().save_model(request, obj, form, change)
@@ -147,7 +148,7 @@ class UpdateAdmin(admin.ModelAdmin):
     def ack_count(self, update: Update) -> int:
         return update.ack_count
 
-    def save_model(self, request: HttpRequest, obj: Update, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Update, form: forms.ModelForm, change: bool) -> None:
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -61,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "training/home.html", context)
 
 
-def _quiz_questions(module: Module):
+def _quiz_questions(module: Module) -> tuple[Quiz | None, list[Question]]:
     quiz = Quiz.objects.filter(module=module).first()
     questions = list(quiz.questions.prefetch_related("choices")) if quiz else []
     return quiz, questions
@@ -248,7 +248,7 @@ SORT_LABELS = [
 ]
 
 
-def _team_rows(request: HttpRequest):
+def _team_rows(request: HttpRequest) -> tuple[str, bool, QuerySet[User]]:
     sort = request.GET.get("sort", "name")
     sort = sort if sort in selectors.TEAM_SORTS else "name"
     descending = request.GET.get("dir") == "desc"

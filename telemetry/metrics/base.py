@@ -45,7 +45,7 @@ class Span:
     @classmethod
     def ending(cls, as_of: date) -> "Span":
         quarter_month = 3 * ((as_of.month - 1) // 3) + 1
-        first_days = {
+        first_days: dict[str, date | None] = {
             Period.MONTH: as_of.replace(day=1),
             Period.QUARTER: date(as_of.year, quarter_month, 1),
             Period.YEAR: date(as_of.year, 1, 1),
@@ -69,13 +69,13 @@ def aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def ratio(numerator, denominator) -> Decimal | None:
+def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(FOUR_PLACES, ROUND_HALF_UP)
 
 
-def money(value) -> Decimal:
+def money(value: Decimal | int | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 

@@ -7,11 +7,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from training.models.content import Module, Program
 
 
-def visible_people(user, field: str = "user") -> Q:
+def visible_people(user: User, field: str = "user") -> Q:
     """Whose learning `user` may see, as a condition on the person foreign key `field`."""
     if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
         return Q()
@@ -21,7 +21,7 @@ def visible_people(user, field: str = "user") -> Q:
 
 
 class EnrollmentQuerySet(models.QuerySet):
-    def for_user(self, user) -> "EnrollmentQuerySet":
+    def for_user(self, user: User) -> "EnrollmentQuerySet":
         return self.filter(visible_people(user))
 
     def open(self) -> "EnrollmentQuerySet":
@@ -55,7 +55,7 @@ class Enrollment(models.Model):
 
 
 class ModuleProgressQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ModuleProgressQuerySet":
+    def for_user(self, user: User) -> "ModuleProgressQuerySet":
         return self.filter(visible_people(user))
 
     def completed(self) -> "ModuleProgressQuerySet":

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from accounts.models import Role, Team
+from accounts.models import Role, Team, User
 from training.markdown import render_markdown
 
 
@@ -28,7 +28,7 @@ class UpdateQuerySet(models.QuerySet):
             ~Exists(teams) | Exists(teams.filter(team_id=team_id))
         )
 
-    def for_user(self, user) -> "UpdateQuerySet":
+    def for_user(self, user: User) -> "UpdateQuerySet":
         """What `user` may read: admins everything; others what is published for them, or for their team."""
         if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
             return self
@@ -41,7 +41,7 @@ class UpdateQuerySet(models.QuerySet):
             )
         return mine
 
-    def unacknowledged_by(self, user) -> "UpdateQuerySet":
+    def unacknowledged_by(self, user: User) -> "UpdateQuerySet":
         return self.exclude(acknowledgements__user=user)
 
 
@@ -71,7 +71,7 @@ class Update(models.Model):
     def body_html(self) -> SafeString:
         return render_markdown(self.body)
 
-    def is_for(self, user, team_ids: set[int] | None = None) -> bool:
+    def is_for(self, user: User, team_ids: set[int] | None = None) -> bool:
         """Whether `user` is in the audience; `team_ids` is the prefetched audience (else one query)."""
         if self.audience_role and self.audience_role != user.role:
             return False
