@@ -6,8 +6,10 @@ build on (leads convert into a Deal, collateral is shared on one, telemetry read
 
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser, AnonymousUser, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -178,14 +180,15 @@ class DealQuerySet(models.QuerySet):
         return self.for_user(user)
 
 
-def criteria_met(deal: "Deal") -> bool:
+# django-fsm types conditions and permissions over any model and any user; these get a Deal and a User.
+def criteria_met(deal: models.Model) -> bool:
     """Condition of every forward transition: all gating criteria are checked on the deal."""
-    return not deal.missing_criteria()
+    return not cast("Deal", deal).missing_criteria()
 
 
-def may_move(deal: "Deal", user: User) -> bool:
+def may_move(deal: models.Model, user: AbstractUser | AnonymousUser | PermissionsMixin) -> bool:
     """Permission of every transition; mirrors DealQuerySet.editable_by for one loaded deal."""
-    return deal.is_editable_by(user)
+    return cast("Deal", deal).is_editable_by(cast(User, user))
 
 
 class Deal(ConcurrentTransitionMixin, models.Model):

@@ -75,7 +75,7 @@ class QuizAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="question_count", description="Questions")
     def question_count(self, quiz: Quiz) -> int:
-        return quiz.question_count
+        return quiz.question_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(Question)
@@ -146,7 +146,7 @@ class UpdateAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="ack_count", description="Acknowledged by")
     def ack_count(self, update: Update) -> int:
-        return update.ack_count
+        return update.ack_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def save_model(self, request: HttpRequest, obj: Update, form: forms.ModelForm, change: bool) -> None:
         if not change:

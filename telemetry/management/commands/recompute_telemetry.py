@@ -32,4 +32,5 @@ class Command(BaseCommand):
         run = telemetry_recompute(as_of=as_of, trigger="command", progress=progress)
         if run.status == RunStatus.SKIPPED:
             raise CommandError(f"Skipped: {run.error}")
-        self.stdout.write(self.style.SUCCESS(f"Done: {run.rows} rows in {run.duration.total_seconds():.2f} s."))
+        seconds = run.duration.total_seconds() if run.duration else 0.0
+        self.stdout.write(self.style.SUCCESS(f"Done: {run.rows} rows in {seconds:.2f} s."))
