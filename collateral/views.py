@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import ShareToDealForm
 from collateral.models import Asset, AssetVersion, UsageKind
 from collateral.selectors import (
@@ -28,7 +29,7 @@ PAGE_SIZE = 20
 
 @login_required
 @require_GET
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LibraryFilters.from_query(request.GET)
     assets = assets_matching(user=request.user, filters=filters)
     counts = library_counts(assets=assets, filters=filters)
@@ -46,14 +47,14 @@ def library(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _visible_asset(request: HttpRequest, asset_id: str) -> Asset:
+def _visible_asset(request: AuthenticatedHttpRequest, asset_id: str) -> Asset:
     return get_object_or_404(
         Asset.objects.for_user(request.user).select_related("current_version", "owner"), asset_id=asset_id
     )
 
 
 def _render_asset(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     asset: Asset,
     version: AssetVersion | None,
     form: ShareToDealForm | None = None,
@@ -75,14 +76,14 @@ def _render_asset(
 
 @login_required
 @require_GET
-def asset_detail(request: HttpRequest, asset_id: str) -> HttpResponse:
+def asset_detail(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     return _render_asset(request, asset, asset.current_version)
 
 
 @login_required
 @require_GET
-def version_detail(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
+def version_detail(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     shown = get_object_or_404(asset_versions_for(user=request.user, asset=asset), version=version)
     shown.asset = asset
@@ -91,7 +92,7 @@ def version_detail(request: HttpRequest, asset_id: str, version: str) -> HttpRes
 
 @login_required
 @require_POST
-def share(request: HttpRequest, asset_id: str) -> HttpResponse:
+def share(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     form = ShareToDealForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -107,7 +108,7 @@ def share(request: HttpRequest, asset_id: str) -> HttpResponse:
     return redirect(asset)
 
 
-def _serve(request: HttpRequest, asset: Asset, version: AssetVersion) -> HttpResponse:
+def _serve(request: AuthenticatedHttpRequest, asset: Asset, version: AssetVersion) -> HttpResponse:
     asset_record_usage(asset=asset, version=version, kind=UsageKind.DOWNLOAD, user=request.user)
     if not version.file:
         return HttpResponseRedirect(version.external_url)
@@ -126,7 +127,7 @@ def _serve(request: HttpRequest, asset: Asset, version: AssetVersion) -> HttpRes
 
 @login_required
 @require_GET
-def download(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
+def download(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     shown = get_object_or_404(asset_versions_for(user=request.user, asset=asset), version=version)
     return _serve(request, asset, shown)
@@ -134,7 +135,7 @@ def download(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def permalink(request: HttpRequest, asset_id: str) -> HttpResponse:
+def permalink(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     if asset.current_version is None:
         raise Http404("This asset has no published version.")
@@ -143,7 +144,7 @@ def permalink(request: HttpRequest, asset_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def permalink_download(request: HttpRequest, asset_id: str) -> HttpResponse:
+def permalink_download(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     if asset.current_version is None:
         raise Http404("This asset has no published version.")
@@ -152,7 +153,7 @@ def permalink_download(request: HttpRequest, asset_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def stale(request: HttpRequest) -> HttpResponse:
+def stale(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.is_enablement_admin:
         raise PermissionDenied("Only enablement admins review stale assets.")
     return render(request, "collateral/stale.html", {"assets": stale_assets(user=request.user)})

@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role, User
 from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
@@ -32,7 +33,7 @@ def _require_quality_reader(user: User) -> None:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_sales(request.user)
     working, queue = inbox_for(request.user)
     context = {
@@ -45,7 +46,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/inbox.html", context)
 
 
-def _lead_for(request: HttpRequest, pk: int) -> Lead:
+def _lead_for(request: AuthenticatedHttpRequest, pk: int) -> Lead:
     _require_sales(request.user)
     queryset = Lead.objects.for_user(request.user).select_related("owner", "team", "integration", "deal")
     return get_object_or_404(queryset, pk=pk)
@@ -62,7 +63,7 @@ def _panel_context(lead: Lead, **extra: Any) -> dict[str, Any]:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     labels = dict(QualificationCriterion.objects.filter(code__in=lead.criteria).values_list("code", "label"))
     criteria = [(code, labels.get(code, code)) for code in lead.criteria]
@@ -70,7 +71,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _answer(
-    request: HttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms: Form
+    request: AuthenticatedHttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms: Form
 ) -> HttpResponse:
     """htmx gets the lead's panel again; without JavaScript the form posts and we redirect back."""
     if request.headers.get("HX-Request"):
@@ -90,7 +91,7 @@ def _answer(
 
 @login_required
 @require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     try:
         lead = lead_accept(lead=lead, by=request.user)
@@ -101,7 +102,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def return_to_marketing(request: HttpRequest, pk: int) -> HttpResponse:
+def return_to_marketing(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
@@ -119,7 +120,7 @@ def return_to_marketing(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def convert(request: HttpRequest, pk: int) -> HttpResponse:
+def convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     form = ConvertForm(request.POST)
     if not form.is_valid():
@@ -132,7 +133,7 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def quality(request: HttpRequest) -> HttpResponse:
+def quality(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_quality_reader(request.user)
     form = QualityFilterForm(request.GET or None)
     days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30

@@ -4,12 +4,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role, Team
 from pipeline import selectors
 from pipeline.forms import BoardFilterForm, CheckForm, DealForm, LostForm, TransitionForm
@@ -20,7 +21,7 @@ from pipeline.services import TransitionRefused, criterion_check, deal_transitio
 REFUSED_STATUS = 409
 
 
-def _filtered_board(request: HttpRequest) -> dict:
+def _filtered_board(request: AuthenticatedHttpRequest) -> dict:
     """Parse the board's filters from the query string and build the board for the user."""
     user = request.user
     deals = Deal.objects.for_user(user)
@@ -50,14 +51,14 @@ def _filtered_board(request: HttpRequest) -> dict:
 
 @login_required
 @permission_required("pipeline.view_deal", raise_exception=True)
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _filtered_board(request)
     return render(request, "pipeline/board.html", context)
 
 
 @require_POST
 @login_required
-def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A move from the board: a button (`event`) or a drop on a column (`to_stage`).
 
     Answers the re-rendered board, so a refused drop puts the card back where the server has it;
@@ -86,7 +87,7 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pipeline/partials/board.html", context)
 
 
-def _requested_event(request: HttpRequest, deal: Deal) -> str:
+def _requested_event(request: AuthenticatedHttpRequest, deal: Deal) -> str:
     if "event" in request.POST:
         return request.POST["event"]
     to_stage = request.POST.get("to_stage", "")
@@ -99,7 +100,7 @@ def _requested_event(request: HttpRequest, deal: Deal) -> str:
     )
 
 
-def _deal_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
+def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
     return {
         "deal": deal,
         "can_edit": deal.is_editable_by(request.user),
@@ -112,20 +113,20 @@ def _deal_context(request: HttpRequest, deal: Deal, **extra: Any) -> dict[str, A
     }
 
 
-def _visible_deal(request: HttpRequest, pk: int) -> Deal:
+def _visible_deal(request: AuthenticatedHttpRequest, pk: int) -> Deal:
     deals = Deal.objects.for_user(request.user).select_related("account", "owner", "team", "lost_reason")
     return get_object_or_404(deals, pk=pk)
 
 
 @login_required
-def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _visible_deal(request, pk)
     return render(request, "pipeline/deal.html", _deal_context(request, deal))
 
 
 @require_POST
 @login_required
-def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _visible_deal(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -158,7 +159,7 @@ def _errors(form: forms.Form) -> str:
 
 @require_POST
 @login_required
-def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _visible_deal(request, pk)
     form = CheckForm(request.POST)
     if form.is_valid():
@@ -176,7 +177,7 @@ def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _visible_deal(request, pk)
     if not deal.is_editable_by(request.user):
         raise PermissionDenied("You may not change this deal.")

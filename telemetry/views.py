@@ -4,26 +4,27 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from telemetry import selectors
 from telemetry.forms import RecomputeForm, SnapshotForm
 from telemetry.services import default_as_of
 from telemetry.tasks import recompute
 
 
-def _selection(request: HttpRequest, dates: list[date]) -> tuple[SnapshotForm, bool]:
+def _selection(request: AuthenticatedHttpRequest, dates: list[date]) -> tuple[SnapshotForm, bool]:
     form = SnapshotForm(request.GET or None, dates=dates)
     return form, (not form.is_bound) or form.is_valid()
 
 
 @login_required
 @permission_required("telemetry.view_metricsnapshot", raise_exception=True)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     dates = selectors.snapshot_dates()
     form, valid = _selection(request, dates)
     if not valid:
@@ -38,7 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("telemetry.view_metricsnapshot", raise_exception=True)
-def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def table_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     table = selectors.table_for(slug)
     dates = selectors.snapshot_dates()
     form, valid = _selection(request, dates)
@@ -61,7 +62,7 @@ def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 @permission_required("telemetry.recompute_telemetry", raise_exception=True)
-def recompute_now(request: HttpRequest) -> HttpResponse:
+def recompute_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enqueue a recomputation of today's snapshot (or of `as_of`) once this request commits."""
     form = RecomputeForm(request.POST)
     target = request.POST.get("next", "")

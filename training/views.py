@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role, User
 from collateral.models import Asset
 from training import selectors, services
@@ -49,7 +50,7 @@ def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpRespo
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     programs = selectors.programs_of(request.user)
     reviews = CallReview.objects.filter(rep=request.user).select_related("reviewer")[:3]
     context = {
@@ -68,7 +69,7 @@ def _quiz_questions(module: Module) -> tuple[Quiz | None, list[Question]]:
 
 
 @login_required
-def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def module_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     # Opening a module is what "started" means: the first visit records it (idempotent).
     progress = services.module_start(user=request.user, module=module)
@@ -90,7 +91,7 @@ def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def quiz(request: HttpRequest, pk: int) -> HttpResponse:
+def quiz(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: a fresh quiz form (for a retry); POST: score an attempt and show the explanations."""
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     quiz, questions = _quiz_questions(module)
@@ -113,7 +114,7 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
     return _allow_source(response, "frame-src", context["video_url"]) if context["video_url"] else response
 
 
-def _chosen(request: HttpRequest, question: Question) -> set[int]:
+def _chosen(request: AuthenticatedHttpRequest, question: Question) -> set[int]:
     # Only the question's own choices count: a forged id from another question is ignored.
     own = {c.pk for c in question.choices.all()}
     return {int(v) for v in request.POST.getlist(f"question-{question.pk}") if v.isdigit() and int(v) in own}
@@ -121,7 +122,7 @@ def _chosen(request: HttpRequest, question: Question) -> set[int]:
 
 @require_POST
 @login_required
-def module_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def module_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     try:
         services.module_complete(user=request.user, module=module)
@@ -137,7 +138,7 @@ def module_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def updates(request: HttpRequest) -> HttpResponse:
+def updates(request: AuthenticatedHttpRequest) -> HttpResponse:
     feed = (
         Update.objects.for_user(request.user)
         .published()
@@ -148,7 +149,7 @@ def updates(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def update_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def update_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(Update.objects.for_user(request.user).published(), pk=pk)
     try:
         services.update_acknowledge(update=update, user=request.user)
@@ -159,7 +160,7 @@ def update_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def team_updates(request: HttpRequest) -> HttpResponse:
+def team_updates(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_manager(request.user)
     return render(request, "training/team_updates.html", {"rows": selectors.team_update_status(viewer=request.user)})
 
@@ -170,13 +171,13 @@ def team_updates(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def reviews(request: HttpRequest) -> HttpResponse:
+def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = CallReview.objects.for_user(request.user).select_related("rep", "reviewer", "scorecard")
     return render(request, "training/reviews.html", {"reviews": items})
 
 
 @login_required
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         CallReview.objects.for_user(request.user)
         .select_related("rep", "reviewer", "scorecard")
@@ -191,7 +192,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def review_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def review_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(CallReview.objects.for_user(request.user), pk=pk)
     try:
         services.call_review_acknowledge(review=review, user=request.user)
@@ -202,7 +203,7 @@ def review_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_create(request: HttpRequest, user_id: int) -> HttpResponse:
+def review_create(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     _require_manager(request.user)
     rep = get_object_or_404(User.objects.for_user(request.user).filter(role=Role.REP), pk=user_id)
     scorecards = Scorecard.objects.active().filter(criteria__isnull=False).distinct()
@@ -248,7 +249,7 @@ SORT_LABELS = [
 ]
 
 
-def _team_rows(request: HttpRequest) -> tuple[str, bool, QuerySet[User]]:
+def _team_rows(request: AuthenticatedHttpRequest) -> tuple[str, bool, QuerySet[User]]:
     sort = request.GET.get("sort", "name")
     sort = sort if sort in selectors.TEAM_SORTS else "name"
     descending = request.GET.get("dir") == "desc"
@@ -256,7 +257,7 @@ def _team_rows(request: HttpRequest) -> tuple[str, bool, QuerySet[User]]:
 
 
 @login_required
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_manager(request.user)
     sort, descending, rows = _team_rows(request)
     columns = [
@@ -273,7 +274,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_csv(request: HttpRequest) -> HttpResponse:
+def team_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_manager(request.user)
     _, _, rows = _team_rows(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -318,7 +319,7 @@ def _csv_safe(value: str) -> str:
 
 
 @login_required
-def person(request: HttpRequest, user_id: int) -> HttpResponse:
+def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User.objects.for_user(request.user), pk=user_id)
     programs = selectors.programs_of(person)
     reviews = CallReview.objects.for_user(request.user).filter(rep=person).select_related("reviewer")
@@ -327,7 +328,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
-def enrol(request: HttpRequest) -> HttpResponse:
+def enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_manager(request.user)
     form = EnrolForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
