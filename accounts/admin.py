@@ -1,9 +1,12 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ApiKey, Team, User
 from accounts.services import api_key_create, api_key_revoke, user_set_role
 
@@ -56,14 +59,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
-        return ["name"] if obj is None else ["name", *self.readonly_fields]
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        return ("name",) if obj is None else ("name", *self.readonly_fields)
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: forms.ModelForm, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
-        api_key, token = api_key_create(name=obj.name, created_by=request.user)
+        api_key, token = api_key_create(name=obj.name, created_by=cast(User, request.user))
         # The admin's later steps (log entry, redirect) work on `obj`: make it the saved row.
         obj.__dict__.update(api_key.__dict__)
         messages.warning(
@@ -71,7 +74,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Revoke the selected keys")
-    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def revoke(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)

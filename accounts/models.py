@@ -1,5 +1,6 @@
 import hashlib
 from datetime import date
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -43,7 +44,7 @@ class UserQuerySet(models.QuerySet):
         return self.filter(role=Role.REP, is_active=True)
 
 
-class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -53,7 +54,7 @@ class User(AbstractUser):
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports")
     start_date = models.DateField(null=True, blank=True, help_text="First working day; ramp time counts from it.")
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -26,7 +26,7 @@ def grant_role_permissions(apps: Apps, grants: Mapping[str, Sequence[str]]) -> N
         # create_permissions skips app configs without a models module, as historical ones are;
         # put back what was there, so that this also works on the real app registry.
         models_module = getattr(app_config, "models_module", None)
-        app_config.models_module = True
+        app_config.models_module = True  # type: ignore[assignment]
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = models_module
 

@@ -13,8 +13,9 @@ from django.forms import BaseFormSet
 from django.http import HttpRequest
 from reversion.admin import VersionAdmin
 
+from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import VersionFileField
-from collateral.models import Asset, AssetUsage, AssetVersion, Audience, CollateralTag
+from collateral.models import Asset, AssetUsage, AssetVersion, AssetVersionQuerySet, Audience, CollateralTag
 from collateral.services import (
     asset_archive,
     asset_archive_version,
@@ -33,7 +34,7 @@ def https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
     return field.formfield(**kwargs)
 
 
-URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+URL_OVERRIDES: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 class AssetVersionForm(forms.ModelForm):
@@ -72,12 +73,13 @@ class AssetAdminForm(forms.ModelForm):
         model = Asset
         fields = ["asset_id", "type", "title", "description", "audiences", "tags", "owner", "review_by", "archived_at"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["asset_id"].required = False
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("asset_id") and data.get("type"):
             data["asset_id"] = asset_next_id(type=data["type"])
             self.instance.asset_id = data["asset_id"]
@@ -106,13 +108,13 @@ class AssetAdmin(VersionAdmin):
         asset_refresh(asset=form.instance)
 
     @admin.action(description="Archive: hide from reps")
-    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def archive(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for asset in queryset:
             asset_archive(asset=asset, by=request.user, comment="Archived in admin")
         self.message_user(request, f"Archived {queryset.count()} asset(s).")
 
     @admin.action(description="Unarchive: show to reps again")
-    def unarchive(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def unarchive(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for asset in queryset:
             asset_unarchive(asset=asset, by=request.user, comment="Unarchived in admin")
         self.message_user(request, f"Unarchived {queryset.count()} asset(s).")
@@ -144,14 +146,20 @@ class AssetVersionAdmin(VersionAdmin):
         asset_refresh(asset=obj.asset)
 
     @admin.action(description="Publish the selected versions")
-    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def publish(self, request: AuthenticatedHttpRequest, queryset: AssetVersionQuerySet) -> None:
         self._apply(request, queryset, asset_publish_version, "Published")
 
     @admin.action(description="Archive the selected versions")
-    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def archive(self, request: AuthenticatedHttpRequest, queryset: AssetVersionQuerySet) -> None:
         self._apply(request, queryset, asset_archive_version, "Archived")
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet, service: Callable[..., AssetVersion], verb: str) -> None:
+    def _apply(
+        self,
+        request: AuthenticatedHttpRequest,
+        queryset: AssetVersionQuerySet,
+        service: Callable[..., AssetVersion],
+        verb: str,
+    ) -> None:
         for version in queryset.select_related("asset").by_semver():
             try:
                 service(version=version, by=request.user, comment=f"{verb} in admin")

@@ -116,7 +116,8 @@ class AssetQuerySet(models.QuerySet):
         return search_assets(self, query)
 
 
-class Asset(models.Model):
+# The plugin cannot follow taggit's untyped generic relation (tagged_items).
+class Asset(models.Model):  # type: ignore[django-manager-missing]
     asset_id = models.CharField(
         "asset id",
         max_length=16,

@@ -207,7 +207,7 @@ def library_counts(*, assets: QuerySet, filters: LibraryFilters) -> LibraryCount
 class CountedPaginator(Paginator):
     """A paginator told its count (from library_counts) instead of running COUNT(*) again."""
 
-    def __init__(self, object_list: Sequence[Any] | QuerySet[Any], per_page: int, *, count: int) -> None:
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
         super().__init__(object_list, per_page)
         self._known_count = count
 

@@ -143,7 +143,7 @@ def asset_create(
     description: str = "",
     tags: Iterable[str] = (),
     audiences: Iterable[str] = (),
-    owner=None,
+    owner: User | None = None,
     review_by: date | None = None,
     comment: str = "Created",
 ) -> Asset:

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
@@ -103,12 +104,13 @@ def share(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
         form.add_error(None, exc)
         return _render_asset(request, asset, asset.current_version, form=form, status=400)
     messages.success(
-        request, f"Shared {asset.asset_id} v{asset.current_version.version} on {form.cleaned_data['deal']}."
+        request,
+        f"Shared {asset.asset_id} v{asset.current_version.version} on {form.cleaned_data['deal']}.",  # type: ignore[union-attr]  # shared, so published
     )
     return redirect(asset)
 
 
-def _serve(request: AuthenticatedHttpRequest, asset: Asset, version: AssetVersion) -> HttpResponse:
+def _serve(request: AuthenticatedHttpRequest, asset: Asset, version: AssetVersion) -> HttpResponseBase:
     asset_record_usage(asset=asset, version=version, kind=UsageKind.DOWNLOAD, user=request.user)
     if not version.file:
         return HttpResponseRedirect(version.external_url)
@@ -127,7 +129,7 @@ def _serve(request: AuthenticatedHttpRequest, asset: Asset, version: AssetVersio
 
 @login_required
 @require_GET
-def download(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> HttpResponse:
+def download(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> HttpResponseBase:
     asset = _visible_asset(request, asset_id)
     shown = get_object_or_404(asset_versions_for(user=request.user, asset=asset), version=version)
     return _serve(request, asset, shown)
@@ -144,7 +146,7 @@ def permalink(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def permalink_download(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
+def permalink_download(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponseBase:
     asset = _visible_asset(request, asset_id)
     if asset.current_version is None:
         raise Http404("This asset has no published version.")

@@ -129,7 +129,7 @@ def convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         lead = lead_convert(lead=lead, by=request.user, **form.cleaned_data)
     except LeadActionRefused as exc:
         return _answer(request, lead, error=str(exc), status=409)
-    return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")
+    return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")  # type: ignore[union-attr]
 
 
 @login_required

@@ -81,7 +81,7 @@ def _accounts() -> list[Account]:
 def _path(stage: str, lost_at: str | None) -> list[str]:
     """The stages a deal went through to reach `stage` (for a lost deal: up to where it was lost)."""
     last = lost_at if stage == Stage.CLOSED_LOST else stage
-    path = [Stage.LEAD_IN]
+    path: list[str] = [Stage.LEAD_IN]
     while path[-1] != last:
         path.append(NEXT_STAGE[path[-1]])
     if stage == Stage.CLOSED_LOST:

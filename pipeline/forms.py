@@ -57,8 +57,9 @@ class TransitionForm(forms.Form):
     )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("event") == Event.DEAL_LOST and not data.get("lost_reason"):
             self.add_error("lost_reason", "Choose why the deal was lost.")
         return data

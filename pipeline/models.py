@@ -34,7 +34,7 @@ class Stage(models.TextChoices):
 OPEN_STAGES = [Stage.LEAD_IN, Stage.DISCOVERY, Stage.TECHNICAL_DEMO, Stage.PROPOSAL, Stage.CLOSING]
 CLOSED_STAGES = [Stage.CLOSED_WON, Stage.CLOSED_LOST]
 # The playbook's forward path: each open stage and the one a deal moves on to.
-NEXT_STAGE = {
+NEXT_STAGE: dict[str, Stage] = {
     Stage.LEAD_IN: Stage.DISCOVERY,
     Stage.DISCOVERY: Stage.TECHNICAL_DEMO,
     Stage.TECHNICAL_DEMO: Stage.PROPOSAL,
@@ -57,14 +57,14 @@ class Event(models.TextChoices):
 
 
 # The forward event out of each open stage, and the Deal method that runs each transition.
-FORWARD_EVENT = {
+FORWARD_EVENT: dict[str, Event] = {
     Stage.LEAD_IN: Event.QUALIFY,
     Stage.DISCOVERY: Event.DEMO_SCHEDULED,
     Stage.TECHNICAL_DEMO: Event.PROPOSAL_REQUESTED,
     Stage.PROPOSAL: Event.VERBAL_YES,
     Stage.CLOSING: Event.CONTRACT_SIGNED,
 }
-TRANSITION_METHODS = {
+TRANSITION_METHODS: dict[str, str] = {
     Event.QUALIFY: "qualify",
     Event.DEMO_SCHEDULED: "demo_scheduled",
     Event.PROPOSAL_REQUESTED: "proposal_requested",

@@ -107,7 +107,7 @@ def with_criteria_progress(deals: DealQuerySet) -> DealQuerySet:
 
 def gate_sizes() -> dict[str, int]:
     """How many active criteria each open stage's forward move needs."""
-    sizes = dict.fromkeys(OPEN_STAGES, 0)
+    sizes: dict[str, int] = dict.fromkeys(OPEN_STAGES, 0)
     for stage, kind in StageCriterion.objects.active().values_list("stage", "kind"):
         for source, target in NEXT_STAGE.items():
             if (kind == CriterionKind.EXIT and stage == source) or (kind == CriterionKind.ENTRY and stage == target):

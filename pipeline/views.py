@@ -91,7 +91,7 @@ def _requested_event(request: AuthenticatedHttpRequest, deal: Deal) -> str:
     if "event" in request.POST:
         return request.POST["event"]
     to_stage = request.POST.get("to_stage", "")
-    if NEXT_STAGE.get(deal.stage) == to_stage:
+    if NEXT_STAGE.get(deal.stage) == to_stage and deal.forward_event:
         return deal.forward_event
     target = Stage(to_stage).label if to_stage in Stage.values else repr(to_stage)
     raise TransitionRefused(
@@ -154,7 +154,7 @@ def deal_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _errors(form: forms.Form) -> str:
-    return " ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+    return " ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
 
 
 @require_POST

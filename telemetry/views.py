@@ -1,5 +1,6 @@
 import csv
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -28,7 +29,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     dates = selectors.snapshot_dates()
     form, valid = _selection(request, dates)
     if not valid:
-        context = {"form": form, "board": None, "last_run": selectors.last_run()}
+        context: dict[str, Any] = {"form": form, "board": None, "last_run": selectors.last_run()}
         return render(request, "telemetry/dashboard.html", context, status=400)
     as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
     board = selectors.dashboard_for(request.user, as_of=as_of, period=period, dates=dates)
@@ -46,7 +47,7 @@ def table_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if table is None or not dates:
         raise Http404("No such table, or no snapshot yet.")
     if not valid:
-        errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
+        errors = "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in form.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
     as_of = as_of or dates[0]
@@ -69,7 +70,7 @@ def recompute_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("telemetry:dashboard")
     if not form.is_valid():
-        messages.error(request, "Not recomputed: " + "; ".join(" ".join(e) for e in form.errors.values()))
+        messages.error(request, "Not recomputed: " + "; ".join(" ".join(map(str, e)) for e in form.errors.values()))
         return redirect(target)
     as_of = form.cleaned_data["as_of"] or default_as_of()
     transaction.on_commit(lambda: recompute.delay(as_of=as_of.isoformat(), trigger="admin"))

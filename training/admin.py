@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
@@ -5,7 +7,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from reversion.admin import VersionAdmin
 
-from accounts.models import Team
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Team, User
 from training.models import (
     Acknowledgement,
     CallReview,
@@ -101,7 +104,7 @@ class ProgramAdmin(VersionAdmin):
     actions = ["enrol_teams"]
 
     @admin.action(description="Enrol every team's members with the program's role")
-    def enrol_teams(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def enrol_teams(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         count = 0
         for program in queryset:
             for team in Team.objects.all():
@@ -120,7 +123,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Enrollment, form: forms.ModelForm, change: bool) -> None:
         if not change:
-            obj.enrolled_by = request.user
+            obj.enrolled_by = cast(User, request.user)
         super().save_model(request, obj, form, change)
 
 
@@ -150,7 +153,7 @@ class UpdateAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Update, form: forms.ModelForm, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = cast(User, request.user)
         super().save_model(request, obj, form, change)
 
 

@@ -99,11 +99,12 @@ class EnrolForm(forms.Form):
         cast(forms.ModelMultipleChoiceField, self.fields["people"]).queryset = User.objects.for_user(viewer).filter(
             is_active=True, role=Role.REP
         )
-        teams = Team.objects.all() if viewer.is_enablement_admin else Team.objects.filter(pk=viewer.team_id)
+        teams = Team.objects.all() if viewer.is_enablement_admin else Team.objects.filter(pk=viewer.team_id)  # type: ignore[misc]  # None: no team
         cast(forms.ModelMultipleChoiceField, self.fields["teams"]).queryset = teams
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("people") and not data.get("teams"):
             raise ValidationError("Choose people or a team to enrol.")
         return data

@@ -101,8 +101,8 @@ def _count(queryset: QuerySet[Any], column: str) -> Coalesce:
 
 def team_learning(
     *, viewer: User, sort: str = "name", descending: bool = False, today: date | None = None
-) -> QuerySet[User]:
-    """One row per active rep `viewer` may see, with learning figures; a fixed number of queries."""
+) -> list[Any]:
+    """One row per active rep `viewer` may see (a User annotated with learning figures); a fixed number of queries."""
     today = today or timezone.localdate()
     enrolled = ProgramModule.objects.filter(program__enrollments__user=OuterRef("pk"))
     completed_by_rep = ModuleProgress.objects.filter(

@@ -1,10 +1,11 @@
 import csv
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -40,7 +41,8 @@ def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpRespo
     """
     parts = urlsplit(url)
     if parts.scheme in {"http", "https"} and parts.netloc:
-        response._csp_update = {directive: [f"{parts.scheme}://{parts.netloc}"]}
+        # django-csp's middleware reads this attribute (what its csp_update decorator sets).
+        response._csp_update = {directive: [f"{parts.scheme}://{parts.netloc}"]}  # type: ignore[attr-defined]
     return response
 
 
@@ -249,7 +251,7 @@ SORT_LABELS = [
 ]
 
 
-def _team_rows(request: AuthenticatedHttpRequest) -> tuple[str, bool, QuerySet[User]]:
+def _team_rows(request: AuthenticatedHttpRequest) -> tuple[str, bool, list[Any]]:
     sort = request.GET.get("sort", "name")
     sort = sort if sort in selectors.TEAM_SORTS else "name"
     descending = request.GET.get("dir") == "desc"

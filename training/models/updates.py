@@ -25,7 +25,7 @@ class UpdateQuerySet(models.QuerySet):
         """Updates addressed to people with this role and team."""
         teams = Update.audience_teams.through.objects.filter(update_id=OuterRef("pk"))
         return self.filter(Q(audience_role="") | Q(audience_role=role)).filter(
-            ~Exists(teams) | Exists(teams.filter(team_id=team_id))
+            ~Exists(teams) | Exists(teams.filter(team_id=team_id))  # type: ignore[misc]  # None: no team matches
         )
 
     def for_user(self, user: User) -> "UpdateQuerySet":
