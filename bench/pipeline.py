@@ -17,6 +17,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, reset_queries
 from django.db.models import Q
@@ -122,7 +123,7 @@ def bench_board(account: Account) -> list[Result]:
 def bench_transition(account: Account) -> list[Result]:
     manager, reps = _team("benchmove", 5)
     _, token = api_key_create(name="bench pipeline", created_by=manager)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     deals = _deals(reps, 600, account, stages=[Stage.LEAD_IN], prefix="m")
     gate = list(StageCriterion.objects.gating(Stage.LEAD_IN, Stage.DISCOVERY))
     CriterionCheck.objects.bulk_create(
