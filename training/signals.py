@@ -1,6 +1,6 @@
 """Auto-enrolment of new reps, as a post_save receiver that only calls the service.
 
-Why a signal here (STYLE.md allows one where decoupling is the point): people are created
+Why a signal here (the one place where decoupling is the point, see ARCHITECTURE.md): people are created
 in several places that belong to accounts — the admin (`save_model` → `user_set_role`), the
 demo loader, `createsuperuser`, the shell — and accounts sits below training in the
 dependency order, so it must not import training. The receiver holds no logic: it skips
