@@ -44,8 +44,7 @@ class UserQuerySet(models.QuerySet):
         return self.filter(role=Role.REP, is_active=True)
 
 
-class PortalUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
-    pass
+PortalUserManager = UserManager.from_queryset(UserQuerySet, "PortalUserManager")
 
 
 class User(AbstractUser):

@@ -215,6 +215,7 @@ def bench_import(account: Account) -> list[Result]:
     results = []
     load_demo_people()
     owner = User.objects.filter(role=Role.REP).first()
+    assert owner is not None, "load_demo_people() made no reps"
     if CRM_SAMPLE.exists():
         rate, rows = _timed_import(CRM_SAMPLE)
         raw = _raw_bulk_rate(rows, owner, account)

@@ -154,14 +154,14 @@ def team_learning(
     )
     column = TEAM_SORTS.get(sort, TEAM_SORTS["name"])
     order = [F(c).desc(nulls_last=True) if descending else F(c).asc(nulls_first=True) for c in column]
-    rows = list(rows.order_by(*order, "pk"))
-    reviews = CallReview.objects.filter(pk__in=[r.last_review_id for r in rows if r.last_review_id]).prefetch_related(
+    people = list(rows.order_by(*order, "pk"))
+    reviews = CallReview.objects.filter(pk__in=[p.last_review_id for p in people if p.last_review_id]).prefetch_related(
         Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion"))
     )
     by_id = {review.pk: review for review in reviews}
-    for row in rows:
-        row.last_review = by_id.get(row.last_review_id)
-    return rows
+    for person in people:
+        person.last_review = by_id.get(person.last_review_id)
+    return people
 
 
 def team_update_status(*, viewer: User) -> list[tuple[Update, list[User], list[User]]]:
