@@ -72,7 +72,7 @@ TRANSITION_METHODS: dict[str, str] = {
     Event.CONTRACT_SIGNED: "contract_signed",
     Event.DEAL_LOST: "deal_lost",
 }
-TRANSITION_EVENTS = list(TRANSITION_METHODS)
+TRANSITION_EVENTS = [Event(event) for event in TRANSITION_METHODS]
 
 
 class Account(models.Model):
