@@ -71,30 +71,43 @@ class KeyAuth(HttpBearer):
 
 
 class PersonAuth(KeyAuth):
-    """A portal session, or a key with the scope acting for an active person."""
+    """A portal session, or a key with the scope acting for an active person.
+
+    With `permission`, the person must also hold it (checked before the request's input is
+    read): the operation's rule, answered by the same `has_perm` as the pages.
+    """
+
+    def __init__(self, scope: Scope, permission: str = "") -> None:
+        super().__init__(scope)
+        self.permission = permission
 
     def __call__(self, request: HttpRequest) -> User:
         token = self.bearer_token(request)
         if token is not None:
-            return self.authenticate(request, token)
+            return self.permitted(self.authenticate(request, token))
         if request.user.is_authenticated:
             if request.method not in SAFE_METHODS and check_csrf(request):
                 raise HttpError(403, "The CSRF token is missing or wrong.")
-            return request.user
+            return self.permitted(request.user)
         raise AuthenticationError(message="Log in, or send 'Authorization: Bearer <key>'.")
 
-    def authenticate(self, request: HttpRequest, token: str) -> User:
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
         api_key = self.scoped_key(token)
         person = api_key.acts_for
         if person is None or not person.is_active:
             raise AuthorizationError(message=f"{self.scope} needs a key that acts for a person; this one does not.")
         return person
 
+    def permitted(self, person: Any) -> Any:
+        if self.permission and isinstance(person, User) and not person.has_perm(self.permission):
+            raise AuthorizationError(message=f"{person.get_username()} may not do this ({self.permission}).")
+        return person
+
 
 class ReaderAuth(PersonAuth):
     """A session, or a key with the scope; a key with no person is a system reading what reps read."""
 
-    def authenticate(self, request: HttpRequest, token: str) -> User | ApiKey:
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
         api_key = self.scoped_key(token)
         if api_key.acts_for_id is None:
             return api_key

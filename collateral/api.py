@@ -12,19 +12,21 @@ Authentication (decided here, see README "Collateral"):
 from datetime import date
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.auth import PersonAuth, ReaderAuth, person_of
-from accounts.models import Scope, User
+from accounts.models import Scope
 from collateral.models import ASSET_ID_RE, SEMVER_RE, Asset, AssetType, AssetVersion, VersionStatus
 from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching
 from collateral.services import asset_save_from_playbook
 from enablement_portal.problems import Problem, documented_problems, field_paths
 
 router = Router(tags=["collateral"], auth=ReaderAuth(Scope.COLLATERAL_READ))
+# Enablement admins hold the collateral change permissions (collateral's role grants).
+EDITOR = PersonAuth(Scope.COLLATERAL_WRITE, permission="collateral.change_asset")
 
 # Payload field paths for the model fields a ValidationError may name.
 FIELD_PATHS = {
@@ -39,13 +41,6 @@ FIELD_PATHS = {
     "changelog": "changelog",
     "description": "description",
 }
-
-
-def collateral_editor(request: HttpRequest) -> User:
-    """The person changing collateral: only enablement admins may."""
-    if not request.auth.has_perm("collateral.change_asset"):
-        raise PermissionDenied("Only enablement admins may change collateral.")
-    return request.auth
 
 
 class CollateralIn(Schema):
@@ -175,12 +170,11 @@ def collateral_detail(request: HttpRequest, asset_id: str) -> dict:
 @router.post(
     "",
     response={201: CollateralDetailOut},
-    auth=PersonAuth(Scope.COLLATERAL_WRITE),
+    auth=EDITOR,
     summary="Create an asset with a version (enablement admins)",
     openapi_extra={"responses": documented_problems(409)},
 )
 def collateral_create(request: HttpRequest, payload: CollateralIn):
-    editor = collateral_editor(request)
     if payload.assetId and Asset.objects.filter(asset_id=payload.assetId).exists():
         raise Problem(
             status=409,
@@ -188,21 +182,20 @@ def collateral_create(request: HttpRequest, payload: CollateralIn):
             errors=[{"path": "assetId", "message": "is already taken"}],
         )
     with field_paths(FIELD_PATHS):
-        asset = asset_save_from_playbook(payload=payload.dict(), by=editor)
+        asset = asset_save_from_playbook(payload=payload.dict(), by=request.auth)
     return Status(201, _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), admin=True))
 
 
 @router.put(
     "/{asset_id}",
     response=CollateralDetailOut,
-    auth=PersonAuth(Scope.COLLATERAL_WRITE),
+    auth=EDITOR,
     summary="Change an asset and add, publish or archive one of its versions (enablement admins)",
 )
 def collateral_update(request: HttpRequest, asset_id: str, payload: CollateralIn):
-    editor = collateral_editor(request)
     asset = get_object_or_404(Asset, asset_id=asset_id)
     if payload.assetId and payload.assetId != asset_id:
         raise ValidationError({"assetId": f"must be {asset_id} (the asset in the URL)"})
     with field_paths(FIELD_PATHS):
-        asset = asset_save_from_playbook(payload=payload.dict(), by=editor, asset=asset)
+        asset = asset_save_from_playbook(payload=payload.dict(), by=request.auth, asset=asset)
     return _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), admin=True)

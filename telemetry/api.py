@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
@@ -17,7 +16,7 @@ from accounts.auth import PersonAuth
 from accounts.models import Scope
 from telemetry.models import Dimension, Metric, MetricSnapshot, Period
 
-router = Router(tags=["telemetry"], auth=PersonAuth(Scope.TELEMETRY_READ))
+router = Router(tags=["telemetry"], auth=PersonAuth(Scope.TELEMETRY_READ, permission="telemetry.view_metricsnapshot"))
 
 MetricName = Literal[tuple(m.value for m in Metric)]  # type: ignore[valid-type]
 DimensionName = Literal[tuple(d.value for d in Dimension)]  # type: ignore[valid-type]
@@ -59,8 +58,6 @@ class SnapshotOut(Schema):
 
 @router.get("/{metric}", response=SnapshotOut, summary="One metric of a stored snapshot, along one dimension")
 def metric_rows(request: HttpRequest, metric: MetricName, query: Query[SnapshotQuery]):
-    if not request.auth.has_perm("telemetry.view_metricsnapshot"):
-        raise PermissionDenied("Telemetry is for managers and enablement admins.")
     by = query.by or DEFAULT_BY.get(metric, Dimension.ALL)
     period = Period.ALL if metric in PERIODLESS else query.period
     snapshots = MetricSnapshot.objects.filter(metric=metric)
