@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -125,6 +126,11 @@ def on_transition_refused(request: HttpRequest, exc: TransitionRefused) -> HttpR
         missing_criteria=[{"id": c.pk, "text": c.text} for c in exc.missing],
         stage=Deal.objects.filter(pk=exc.deal_id).values_list("stage", flat=True).first(),
     )
+
+
+@csrf_exempt  # nothing is changed here; a POST to a wrong path gets the same 404 as a GET
+def api_path_not_found(request: HttpRequest) -> HttpResponse:
+    return problem_response(status=404, title="Not found", detail=f"No API operation at {request.path}.")
 
 
 class HealthOut(Schema):
