@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.demo import DEMO_ANCHOR, team_name
-from accounts.models import ApiKey, Team, hash_api_key
+from accounts.models import INTEGRATION_SCOPES, ApiKey, Team, hash_api_key
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, LeadStatus, ReturnReason, RoutingRule
 from leads.services import lead_accept, lead_ingest, lead_return
 
@@ -41,7 +41,8 @@ def _at(index: int, hour: int = 9) -> datetime:
 
 def _integration() -> Integration:
     api_key, _ = ApiKey.objects.get_or_create(
-        key_hash=hash_api_key(DEMO_API_KEY), defaults={"name": "HubSpot (demo)", "prefix": DEMO_API_KEY[:10]}
+        key_hash=hash_api_key(DEMO_API_KEY),
+        defaults={"name": "HubSpot (demo)", "prefix": DEMO_API_KEY[:10], "scopes": sorted(INTEGRATION_SCOPES)},
     )
     integration, _ = Integration.objects.get_or_create(name="HubSpot (demo)", defaults={"api_key": api_key})
     return integration
