@@ -22,8 +22,9 @@ from ninja.utils import check_csrf
 from accounts.auth import ApiKeyAuth
 from accounts.models import User
 from enablement_portal.api import problem_response
+from enablement_portal.periods import month_of
 from pipeline.models import TRANSITION_EVENTS, Deal, DealStageChange, LostReason, Stage
-from pipeline.selectors import gate, month_of
+from pipeline.selectors import gate
 from pipeline.services import CriteriaMissing, TransitionRefused, deal_transition
 
 
