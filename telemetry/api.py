@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from pipeline.api import PersonAuth
-from telemetry.models import Dimension, Metric, MetricSnapshot, Period
+from telemetry.models import PERIODLESS_METRICS, Dimension, Metric, MetricSnapshot, Period
 
 router = Router(tags=["telemetry"], auth=PersonAuth())
 
@@ -29,7 +29,6 @@ DEFAULT_BY = {
     Metric.CONTENT_USAGE: Dimension.ASSET,
     Metric.LEAD_FUNNEL: Dimension.INTEGRATION,
 }
-PERIODLESS = {Metric.TIME_TO_RAMP}
 
 
 class SnapshotQuery(Schema):
@@ -60,7 +59,7 @@ def metric_rows(request: HttpRequest, metric: MetricName, query: Query[SnapshotQ
     if not request.auth.has_perm("telemetry.view_metricsnapshot"):
         raise HttpError(403, "Telemetry is for managers and enablement admins.")
     by = query.by or DEFAULT_BY.get(metric, Dimension.ALL)
-    period = Period.ALL if metric in PERIODLESS else query.period
+    period = Period.ALL if metric in PERIODLESS_METRICS else query.period
     snapshots = MetricSnapshot.objects.filter(metric=metric)
     as_of = query.as_of or snapshots.order_by("-as_of").values_list("as_of", flat=True).first()
     if as_of is None or not snapshots.filter(as_of=as_of).exists():

@@ -8,10 +8,15 @@ from decimal import Decimal
 
 from accounts.models import User
 from enablement_portal.csv import Cell
-from telemetry.models import Dimension, Metric, MetricSnapshot, MetricSnapshotQuerySet, Period, TelemetryRun
-
-# Time to ramp does not depend on the period: it is stored under "all" and shown with every period.
-PERIODLESS_METRICS = frozenset({Metric.TIME_TO_RAMP})
+from telemetry.models import (
+    PERIODLESS_METRICS,
+    Dimension,
+    Metric,
+    MetricSnapshot,
+    MetricSnapshotQuerySet,
+    Period,
+    TelemetryRun,
+)
 
 
 @dataclass(frozen=True)
