@@ -69,7 +69,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _answer(request: HttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms):
     """htmx gets the lead's panel again; without JavaScript the form posts and we redirect back."""
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         lead = Lead.objects.select_related("owner", "team", "integration", "deal").get(pk=lead.pk)
         context = _panel_context(lead, done=done, error=error, **forms)
         return render(request, "leads/partials/lead_panel.html", context, status=status)

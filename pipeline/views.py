@@ -71,7 +71,7 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
         error = str(denied)
     except ValidationError as invalid:
         error = " ".join(invalid.messages)
-    if not request.headers.get("HX-Request"):
+    if not request.htmx:
         if error:
             messages.error(request, f"{deal}: {error}")
         else:

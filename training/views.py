@@ -105,7 +105,7 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
             context["missing"] = {pk for pk, chosen in answers.items() if not chosen}
             context["chosen_ids"] = set().union(*answers.values())
     context["progress"] = ModuleProgress.objects.filter(user=request.user, module=module).first()
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "training/partials/quiz.html", context)
     # Without htmx the whole module page is the answer.
     context.update(tags=module.tags.all(), video_url=module.embeddable_video_url())
