@@ -191,9 +191,6 @@ def dashboard_tables() -> list[Table]:
     ]  # fmt: skip
 
 
-TABLE_SLUGS = [table.slug for table in dashboard_tables()]
-
-
 def table_for(slug: str) -> Table | None:
     return next((table for table in dashboard_tables() if table.slug == slug), None)
 
