@@ -18,9 +18,10 @@ from ninja import Field, Query, Router, Schema
 
 from accounts.auth import PersonAuth
 from accounts.models import Scope
+from enablement_portal.periods import month_of
 from enablement_portal.problems import documented_problems, field_paths
 from pipeline.models import TRANSITION_EVENTS, Deal, DealStageChange, LostReason, Stage
-from pipeline.selectors import gate, month_of
+from pipeline.selectors import gate
 from pipeline.services import deal_transition
 
 router = Router(tags=["deals"], auth=PersonAuth(Scope.DEALS_READ))

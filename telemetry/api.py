@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from accounts.auth import PersonAuth
 from accounts.models import Scope
-from telemetry.models import Dimension, Metric, MetricSnapshot, Period
+from telemetry.models import PERIODLESS_METRICS, Dimension, Metric, MetricSnapshot, Period
 
 router = Router(tags=["telemetry"], auth=PersonAuth(Scope.TELEMETRY_READ, permission="telemetry.view_metricsnapshot"))
 
@@ -30,7 +30,6 @@ DEFAULT_BY = {
     Metric.CONTENT_USAGE: Dimension.ASSET,
     Metric.LEAD_FUNNEL: Dimension.INTEGRATION,
 }
-PERIODLESS = {Metric.TIME_TO_RAMP}
 
 
 class SnapshotQuery(Schema):
@@ -59,7 +58,7 @@ class SnapshotOut(Schema):
 @router.get("/{metric}", response=SnapshotOut, summary="One metric of a stored snapshot, along one dimension")
 def metric_rows(request: HttpRequest, metric: MetricName, query: Query[SnapshotQuery]):
     by = query.by or DEFAULT_BY.get(metric, Dimension.ALL)
-    period = Period.ALL if metric in PERIODLESS else query.period
+    period = Period.ALL if metric in PERIODLESS_METRICS else query.period
     snapshots = MetricSnapshot.objects.filter(metric=metric)
     as_of = query.as_of or snapshots.order_by("-as_of").values_list("as_of", flat=True).first()
     if as_of is None or not snapshots.filter(as_of=as_of).exists():
