@@ -21,20 +21,18 @@ from accounts.auth import ApiKeyAuth
 from accounts.models import ApiKey
 from enablement_portal.api import PROBLEM_TYPE_BASE, error_path, problem_response
 from leads.guards import refusal
-from leads.models import Integration, Lead, LeadRejection
-from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn, LeadIn, inline_json_schema
-from leads.services import (
-    CREATED,
+from leads.idempotency import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
-    IntakeResult,
-    IntakeRules,
     idempotency_claim,
     idempotency_complete,
     idempotency_release,
-    lead_ingest,
     request_digest,
 )
+from leads.models import Integration, Lead, LeadRejection
+from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn, LeadIn, inline_json_schema
+from leads.services import CREATED, lead_ingest
+from leads.validation import IntakeResult, IntakeRules
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
