@@ -19,8 +19,7 @@ from accounts.models import ApiKey, User
 from accounts.services import api_key_create, api_key_revoke
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, ReturnReason, RoundRobinCursor, RoutingRule
 from leads.validation import DATA_FIELDS, FIELD_PATHS, IntakeResult, IntakeRules, lead_check, payload_digest
-from pipeline.models import Account
-from pipeline.services import deal_create
+from pipeline.services import account_get_or_create, deal_create
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
@@ -226,9 +225,7 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
     lead = _locked(lead, "convert", "converted")
     _claim(lead, by)
     owner = lead.owner
-    account, _ = Account.objects.get_or_create(
-        name=lead.company_name, defaults={"industry": lead.industry, "employee_count": lead.employee_count}
-    )
+    account = account_get_or_create(name=lead.company_name, industry=lead.industry, employee_count=lead.employee_count)
     deal = deal_create(
         name=name.strip() or f"{lead.company_name} — {lead.full_name}",
         account=account,
