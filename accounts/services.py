@@ -51,9 +51,9 @@ def team_get_or_create(*, name: str, region: str = "") -> Team:
     if team is not None:
         return team
     team = Team(name=name, region=region)
-    team.full_clean()
+    # The name was just looked up; a parallel insert of it shows as an IntegrityError in the savepoint.
+    team.full_clean(validate_unique=False)
     try:
-        # A savepoint: a parallel import may create the same team between our read and our insert.
         with transaction.atomic():
             team.save()
     except IntegrityError:

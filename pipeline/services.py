@@ -54,9 +54,9 @@ def account_get_or_create(*, name: str, industry: str = "", employee_count: int 
     if account is not None:
         return account
     account = Account(name=name, industry=industry, employee_count=employee_count)
-    account.full_clean()
+    # The name was just looked up; a parallel insert of it shows as an IntegrityError in the savepoint.
+    account.full_clean(validate_unique=False)
     try:
-        # A savepoint: a parallel request may create the same name between our read and our insert.
         with transaction.atomic():
             account.save()
     except IntegrityError:
