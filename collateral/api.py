@@ -20,7 +20,7 @@ from ninja.security import SessionAuth
 
 from accounts.auth import ApiKeyAuth
 from collateral.models import ASSET_ID_RE, SEMVER_RE, Asset, AssetType, AssetVersion, VersionStatus
-from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching
+from collateral.selectors import AssetPages, LibraryFilters, asset_versions_for, assets_for_display, assets_matching
 from collateral.services import asset_save_from_playbook
 from enablement_portal.api import problem_response
 
@@ -135,8 +135,8 @@ def _out(request: HttpRequest, asset: Asset) -> dict:
     }
 
 
-def _detail(request: HttpRequest, asset: Asset, *, admin: bool) -> dict:
-    versions = asset.versions.by_semver() if admin else asset.versions.published().by_semver()
+def _detail(request: HttpRequest, asset: Asset, *, user) -> dict:
+    versions = asset_versions_for(user=user, asset=asset)
     out = _out(request, asset)
     out["versions"] = [
         {
@@ -179,7 +179,7 @@ def collateral_search(request: HttpRequest, params: Query[SearchParams]) -> dict
 def collateral_detail(request: HttpRequest, asset_id: str) -> dict:
     user = _user(request)
     asset = get_object_or_404(assets_for_display(Asset.objects.for_user(user), LibraryFilters()), asset_id=asset_id)
-    return _detail(request, asset, admin=bool(user and user.is_enablement_admin))
+    return _detail(request, asset, user=user)
 
 
 def _validation_problem(exc: ValidationError) -> HttpResponse:
@@ -210,7 +210,7 @@ def collateral_create(request: HttpRequest, payload: CollateralIn):
         asset = asset_save_from_playbook(payload=payload.dict(), by=request.user)
     except ValidationError as exc:
         return _validation_problem(exc)
-    return Status(201, _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), admin=True))
+    return Status(201, _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), user=request.user))
 
 
 @router.put(
@@ -232,4 +232,4 @@ def collateral_update(request: HttpRequest, asset_id: str, payload: CollateralIn
         asset = asset_save_from_playbook(payload=payload.dict(), by=request.user, asset=asset)
     except ValidationError as exc:
         return _validation_problem(exc)
-    return _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), admin=True)
+    return _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), user=request.user)

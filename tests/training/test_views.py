@@ -428,8 +428,9 @@ def test_every_training_page_is_csp_clean(client, request, persona, rep, manager
     module = ModuleFactory()
     user = request.getfixturevalue(persona)
     client.force_login(user)
-    urls = [
-        reverse("training:home"),
+    # Programs are assigned to reps and managers: an enablement admin has no learning home.
+    urls = [reverse("training:home")] if persona != "admin" else []
+    urls += [
         reverse("training:updates"),
         reverse("training:reviews"),
         reverse("training:module", args=[module.pk]),
