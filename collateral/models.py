@@ -97,7 +97,7 @@ class Audience(models.Model):
 
 class AssetQuerySet(models.QuerySet):
     def for_user(self, user) -> "AssetQuerySet":
-        """Enablement admins see every asset (the rule `collateral.view_unpublished`, collateral/rules.py);
+        """Enablement admins (the predicate accounts.rules.is_enablement_admin) see every asset;
         everyone else, and an API key (`user` None), only what reps may use."""
         if is_enablement_admin(user):
             return self

@@ -6,7 +6,6 @@ from accounts.rules import is_enablement_admin, is_signed_in
 
 # Every signed-in person uses the library; what each one sees in it is AssetQuerySet.for_user.
 rules.add_perm("collateral.view_library", is_signed_in)
-# Drafts, archived assets and every version of an asset: mirrored by AssetQuerySet.for_user and
-# collateral.selectors.asset_versions_for.
-rules.add_perm("collateral.view_unpublished", is_enablement_admin)
+# Drafts, archived assets and every version of an asset are the enablement admins' too: the
+# predicate is_enablement_admin itself filters them (AssetQuerySet.for_user, asset_versions_for).
 rules.add_perm("collateral.review_stale", is_enablement_admin)

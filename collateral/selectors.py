@@ -213,8 +213,9 @@ class CountedPaginator(Paginator):
 
 
 def asset_versions_for(*, user, asset: Asset) -> QuerySet:
-    """The versions of `asset` that `user` may open: published ones; every one for admins (the rule
-    `collateral.view_unpublished`). `user` is None for an API key, which sees what reps see."""
+    """The versions of `asset` that `user` may open: published ones; every one for enablement admins
+    (the predicate accounts.rules.is_enablement_admin). `user` is None for an API key, which sees
+    what reps see. The pages and the API both list versions through this."""
     versions = asset.versions.select_related("published_by").by_semver()
     if is_enablement_admin(user):
         return versions

@@ -468,3 +468,10 @@ def test_the_rep_and_manager_lists_keep_their_query_counts(client, manager, rep,
     for url_name in ["training:team_updates", "training:reviews"]:
         with django_assert_max_num_queries(9):
             assert client.get(reverse(url_name)).status_code == 200
+
+
+@pytest.mark.parametrize(("persona", "offered"), [("manager", True), ("admin", True), ("rep", False)])
+def test_the_review_a_call_button_shows_for_whoever_may_review(client, request, rep, persona, offered):
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(reverse("training:person", args=[rep.pk])).content.decode()
+    assert (reverse("training:review_create", args=[rep.pk]) in page) == offered
