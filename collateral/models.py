@@ -23,6 +23,8 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from accounts.rules import is_enablement_admin
+
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ASSET_ID_RE = r"^[A-Z]{2}-\d{4,}$"
 
@@ -95,8 +97,9 @@ class Audience(models.Model):
 
 class AssetQuerySet(models.QuerySet):
     def for_user(self, user) -> "AssetQuerySet":
-        """Enablement admins see every asset; everyone else only what reps may use."""
-        if getattr(user, "is_enablement_admin", False):
+        """Enablement admins (the predicate accounts.rules.is_enablement_admin) see every asset;
+        everyone else, and an API key (`user` None), only what reps may use."""
+        if is_enablement_admin(user):
             return self
         return self.visible()
 

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "ninja",
     "taggit",
     "reversion",
+    # Loads every app's rules.py, where who may do what is declared.
+    "rules.apps.AutodiscoverRulesConfig",
     # Domain apps in dependency order: load_demo runs their demo loaders in this order.
     "accounts",
     "pipeline",
@@ -218,6 +220,8 @@ TELEMETRY_RUN_TIME_LIMIT = env_int("TELEMETRY_RUN_TIME_LIMIT", 30 * 60)
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The portal's rules (each app's rules.py) first; then the Groups' model permissions, for Django admin.
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
