@@ -44,11 +44,38 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PDF_ACTIVE_NAMES = frozenset(
     {"JavaScript", "JS", "Launch", "AA", "EmbeddedFile", "EmbeddedFiles", "RichMedia", "XFA", "ImportData", "GoToE"}
 )
-PDF_NAME = re.compile(rb"/([^\s()<>\[\]{}/%]*)")
-PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-PDF_STREAM = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
+PDF_FILTERS = frozenset(
+    {"FlateDecode", "Fl", "ASCIIHexDecode", "AHx", "ASCII85Decode", "A85", "LZWDecode", "LZW", "RunLengthDecode", "RL"}
+    | {"CCITTFaxDecode", "CCF", "JBIG2Decode", "DCTDecode", "DCT", "JPXDecode", "Crypt"}
+)
+PDF_NAME_END = rb"(?![^\s()<>\[\]{}/%])"
+
+
+def _pdf_names_pattern(names: frozenset[str]) -> re.Pattern[bytes]:
+    return re.compile(rb"/(" + "|".join(sorted(names)).encode() + rb")" + PDF_NAME_END)
+
+
+PDF_ACTIVE_NAME = _pdf_names_pattern(PDF_ACTIVE_NAMES)
+PDF_FILTER_NAME = _pdf_names_pattern(PDF_FILTERS)
+PDF_OBJECT_STREAM = _pdf_names_pattern(frozenset({"ObjStm"}))
+# A name may spell a letter as #xx (/J#61vaScript is /JavaScript). Names of interest are all
+# letters, so decoding the escapes of letters is enough, one pass each however many names.
+PDF_LETTER_ESCAPES = [
+    (b"#" + spelling, bytes([code]))
+    for code in [*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1)]
+    for spelling in sorted({b"%02x" % code, b"%02X" % code})
+]
+# The lexer looks for what changes how the bytes after it are read: a string, a comment, a stream.
+PDF_LEXEME = re.compile(rb"[(%]|stream(?:\r\n|\n|\r)")
+PDF_STRING_LEXEME = re.compile(rb"\\.|[()]", re.DOTALL)
+PDF_END_OF_LINE = re.compile(rb"[\r\n]")
+PDF_BEFORE_KEYWORD = frozenset(bytes([byte]) for byte in b" \t\r\n\x0c\x00>")
+PDF_OBJECT_HEADER = re.compile(rb"\d\s+\d+\s+obj" + PDF_NAME_END)
 # Object streams hide dictionaries in compressed bytes; inflating them is capped, never unbounded.
 PDF_MAX_INFLATED_BYTES = 64 * MiB
+# Strings and comments outside streams, each a step of the lexer: real files have far fewer
+# (page text lives in streams); the cap keeps a crafted file from holding a worker for long.
+PDF_MAX_LEXEMES = 1_000_000
 # Office parts: more than this many, or a part squeezed more than this (deflate of real XML and
 # media stays far below; a zip bomb is near deflate's ~1000:1), and the file is refused.
 ZIP_MAX_ENTRIES = 10_000
@@ -164,8 +191,8 @@ def _check_office_is_inert(extension: str, data: bytes) -> None:
 
 def _check_pdf_is_inert(data: bytes) -> None:
     found = set()
-    for text in _pdf_dictionaries(data):
-        found |= _pdf_names(text) & PDF_ACTIVE_NAMES
+    for text in _pdf_object_text(data):
+        found |= {name.decode() for name in PDF_ACTIVE_NAME.findall(text)}
     if found:
         names = ", ".join(f"/{name}" for name in sorted(found))
         refuse(
@@ -174,40 +201,74 @@ def _check_pdf_is_inert(data: bytes) -> None:
         )
 
 
-def _pdf_dictionaries(data: bytes) -> Iterator[bytes]:
-    """Every byte of the PDF that is not stream data, and the inflated object streams.
+def _pdf_object_text(data: bytes) -> Iterator[bytes]:
+    """Every byte of the PDF a reader may take as an object, with name escapes spelt out:
+    all of it but the data of streams, plus the inflated object streams (PDF 1.5), which hold
+    dictionaries. Stream data (images, fonts, page content) is skipped because its bytes are
+    arbitrary and would spell names by chance; strings and comments are read like the rest.
 
-    Stream data (images, fonts, page content) is skipped: its bytes are arbitrary and would
-    match names by chance. Object streams (PDF 1.5) are the exception: they hold dictionaries.
+    The lexer follows strings and comments only to know which `stream` keywords are real, so a
+    keyword inside a string cannot hide what follows it. Stream data holding an object header is
+    read too: a reader reaches such an object through the xref table, whatever surrounds it.
     """
     budget = PDF_MAX_INFLATED_BYTES
-    position = 0
-    while match := PDF_STREAM.search(data, position):
-        head = data[position : match.start()]
-        yield head
-        end = data.find(b"endstream", match.end())
+    start = position = steps = 0
+    while lexeme := PDF_LEXEME.search(data, position):
+        steps += 1
+        if steps > PDF_MAX_LEXEMES:
+            refuse(f"The PDF has more than {PDF_MAX_LEXEMES:,} strings and comments outside streams to check.")
+        if lexeme[0] == b"(":
+            position = _pdf_string_end(data, lexeme.end())
+            continue
+        if lexeme[0] == b"%":
+            end_of_line = PDF_END_OF_LINE.search(data, lexeme.end())
+            position = end_of_line.end() if end_of_line else len(data)
+            continue
+        position = lexeme.end()
+        # Part of a longer word (endstream, /Upstream) is no keyword.
+        if lexeme.start() > 0 and data[lexeme.start() - 1 : lexeme.start()] not in PDF_BEFORE_KEYWORD:
+            continue
+        end = data.find(b"endstream", lexeme.end())
         end = len(data) if end == -1 else end
-        stream_dictionary = head[max(head.rfind(b"obj"), 0) :]
-        if "ObjStm" in _pdf_names(stream_dictionary):
-            inflated = _pdf_inflate(stream_dictionary, data[match.end() : end], budget)
-            budget -= len(inflated)
-            yield inflated
-        position = end + len(b"endstream")
-    yield data[position:]
+        body = data[lexeme.end() : end]
+        if b"obj" in body and PDF_OBJECT_HEADER.search(body):
+            continue
+        head = _pdf_spelt_out(data[start : lexeme.start()])
+        yield head
+        if PDF_OBJECT_STREAM.search(head):
+            inflated = _pdf_inflate(head, body, budget)
+            budget = max(budget - len(inflated), 0)
+            yield _pdf_spelt_out(inflated)
+        start = position = end + len(b"endstream")
+    yield _pdf_spelt_out(data[start:])
 
 
-def _pdf_inflate(stream_dictionary: bytes, body: bytes, budget: int) -> bytes:
-    names = _pdf_names(stream_dictionary)
-    filters = names & {"FlateDecode", "Fl", "ASCIIHexDecode", "ASCII85Decode", "LZWDecode", "RunLengthDecode"}
+def _pdf_string_end(data: bytes, position: int) -> int:
+    """Where the string opened just before `position` ends: parentheses nest, a backslash escapes."""
+    close = data.find(b")", position)
+    # Most strings hold neither: then the first `)` ends them.
+    if close != -1 and b"(" not in data[position:close] and b"\\" not in data[position:close]:
+        return close + 1
+    depth = 1
+    for lexeme in PDF_STRING_LEXEME.finditer(data, position):
+        depth += {b"(": 1, b")": -1}.get(lexeme[0], 0)
+        if depth == 0:
+            return lexeme.end()
+    return len(data)
+
+
+def _pdf_inflate(head: bytes, body: bytes, budget: int) -> bytes:
+    """An object stream's content. Its dictionary ends `head`; a filter named anywhere in `head`
+    counts, so a name hidden in another object can only make the check refuse, never skip."""
+    filters = {name.decode() for name in PDF_FILTER_NAME.findall(head)}
     if not filters:
         return body
-    try:
-        if filters - {"FlateDecode", "Fl"}:
-            raise zlib.error("not a plain deflate stream")
-        inflater = zlib.decompressobj()
-        inflated = inflater.decompress(body, budget + 1)
-    except zlib.error:
-        inflated = None
+    inflated = None
+    if filters <= {"FlateDecode", "Fl"}:
+        try:
+            inflated = zlib.decompressobj().decompress(body, budget + 1)
+        except zlib.error:
+            inflated = None
     if inflated is None or len(inflated) > budget:
         refuse(
             "The PDF's compressed objects cannot be checked for JavaScript (encrypted, unusual or too large); "
@@ -216,9 +277,8 @@ def _pdf_inflate(stream_dictionary: bytes, body: bytes, budget: int) -> bytes:
     return inflated
 
 
-def _pdf_names(text: bytes) -> set[str]:
-    # A name may spell its letters as #xx escapes (/J#61vaScript is /JavaScript).
-    return {
-        PDF_NAME_ESCAPE.sub(lambda escape: bytes([int(escape[1], 16)]), name).decode("latin-1")
-        for name in PDF_NAME.findall(text)
-    }
+def _pdf_spelt_out(text: bytes) -> bytes:
+    if b"#" in text:
+        for escape, letter in PDF_LETTER_ESCAPES:
+            text = text.replace(escape, letter)
+    return text

@@ -84,6 +84,21 @@ SCRIPTED_PDFS = {
     "page additional actions": pdf_with(b"<< /Type /Pages /Kids [] /Count 0 /AA << /O 3 0 R >> >>"),
     "embedded file": pdf_with(OPEN_WITH_SCRIPT, b"<< /Type /EmbeddedFile /Length 0 >>"),
     "script hidden in an object stream": pdf_with(OPEN_WITH_SCRIPT, object_stream(b"<< /S /JavaScript /JS (x) >>")),
+    # Tricks that would make a naive scanner skip bytes a reader parses:
+    "stream keyword inside a string": pdf_with(
+        b"<< /Title (x >> stream\n) /OpenAction << /S /JavaScript /JS (x) >> /Note (endstream) >>"
+    ),
+    "stream keyword inside a comment": pdf_with(
+        b"<< % >> stream\n /OpenAction << /S /JavaScript /JS (x) >> /Note (endstream) >>"
+    ),
+    "object inside another stream's data": pdf_with(
+        stream(b"/Type /XObject /Subtype /Image", b"\x00\x01 7 0 obj << /S /Launch /F (calc.exe) >> endobj \xff")
+    ),
+    "object stream named before an obj inside a string": pdf_with(
+        b"<< /Type /ObjStm /Note (obj) /N 1 /First 5 /Filter /FlateDecode >>\nstream\n"
+        + zlib.compress(b"4 0 << /S /JavaScript /JS (x) >>")
+        + b"\nendstream"
+    ),
 }
 
 
@@ -103,6 +118,14 @@ def test_a_pdf_whose_object_streams_cannot_be_read_is_refused():
     unreadable = stream(b"/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", b"encrypted bytes, not deflate")
     with pytest.raises(ValidationError, match="compressed objects cannot be checked"):
         check_upload(upload("brief.pdf", pdf_with(OPEN_WITH_SCRIPT, unreadable)))
+
+
+def test_a_pdf_with_more_strings_than_can_be_checked_is_refused(monkeypatch):
+    # Two strings, and two comments (the %PDF header and the %%EOF trailer), then two more strings.
+    monkeypatch.setattr("collateral.uploads.PDF_MAX_LEXEMES", 4)
+    assert check_upload(upload("brief.pdf", pdf_with(b"<< /A (1) /B (2) >>"))) == "pdf"
+    with pytest.raises(ValidationError, match="more than 4 strings and comments outside streams"):
+        check_upload(upload("brief.pdf", pdf_with(b"<< /A (1) /B (2) /C (3) /D (4) >>")))
 
 
 def test_a_plain_pdf_with_an_open_action_and_binary_streams_passes():
