@@ -245,6 +245,14 @@ class AssetVersion(models.Model):
         ordering = ["asset", "-major", "-minor", "-patch"]
         constraints = [
             models.UniqueConstraint(fields=["asset", "version"], name="collateral_version_once_per_asset"),
+            # A constraint rather than a check in clean(): forms skip it when the file itself was
+            # refused, so a refused upload shows its own reason and not this one as well.
+            models.CheckConstraint(
+                condition=(models.Q(file="") & ~models.Q(external_url=""))
+                | (~models.Q(file="") & models.Q(external_url="")),
+                name="collateral_version_file_or_url",
+                violation_error_message="Give either a file or an external URL, not both and not neither.",
+            ),
         ]
         indexes = [models.Index(fields=["asset", "status", "major", "minor", "patch"], name="collateral_version_rank")]
 
@@ -257,8 +265,6 @@ class AssetVersion(models.Model):
     def clean(self) -> None:
         if self.version and SEMVER_RE.match(self.version):
             self.major, self.minor, self.patch = parse_semver(self.version)
-        if bool(self.file) == bool(self.external_url):
-            raise ValidationError("Give either a file or an external URL, not both and not neither.")
 
     @property
     def semver(self) -> tuple[int, int, int]:
@@ -270,6 +276,8 @@ class AssetVersion(models.Model):
 
     @property
     def previewable(self) -> bool:
+        """Shown inline only if it cannot run script: PNG and JPEG (SVG is never accepted), and PDFs,
+        which the upload check (collateral/uploads.py) keeps free of JavaScript and automatic actions."""
         return self.file_extension in {"pdf", "png", "jpg"}
 
     @property
