@@ -5,12 +5,16 @@ Apps add their routers here; endpoints stay thin and call the apps' services.
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+from pydantic import AfterValidator
 
 from accounts.auth import ApiKeyAuth
 
@@ -56,7 +60,40 @@ def validation_errors(errors: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"path": error_path(error.get("loc", ())), "message": error.get("msg", "is not valid")} for error in errors]
 
 
+# Filters are cheap only while they are few: no query parameter may be given more than this often.
+MAX_QUERY_REPEATS = 10
+# The widest offsets real zones use (UTC-12:00 to UTC+14:00); PostgreSQL refuses beyond ±15:59.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+class BoundedQueryParser(Parser):
+    """Ninja's parser, refusing a query parameter repeated more than MAX_QUERY_REPEATS times (422)."""
+
+    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
+        for name, values in data.lists():
+            if len(values) > MAX_QUERY_REPEATS:
+                message = f"Given {len(values)} times; at most {MAX_QUERY_REPEATS}."
+                raise ValidationError([{"loc": ("query", name), "msg": message, "type": "too_long"}])
+        return super().parse_querydict(data, list_fields, request)
+
+
+def in_utc(value: datetime) -> datetime:
+    """A query datetime in UTC (a naive one is taken as UTC, the API's zone), within datetime's range."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    if abs(value.utcoffset() or timedelta()) > MAX_UTC_OFFSET:
+        raise ValueError("The UTC offset must be between -14:00 and +14:00.")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("Out of range once converted to UTC.") from None
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(in_utc)]
+
+
 api = NinjaAPI(
+    parser=BoundedQueryParser(),
     title="Enablement Portal API",
     version="1",
     urls_namespace="api",

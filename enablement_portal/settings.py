@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "enablement_portal.middleware.NonceOnEveryPageCSPMiddleware",
+    # Before sessions and views: input no view can use (a NUL in the URL...) is a 400 at once.
+    "enablement_portal.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

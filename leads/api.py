@@ -7,7 +7,7 @@ documents the contract, from the same pydantic models.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,7 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from accounts.auth import ApiKeyAuth
 from accounts.models import ApiKey
-from enablement_portal.api import PROBLEM_TYPE_BASE, error_path, problem_response
+from enablement_portal.api import PROBLEM_TYPE_BASE, UtcDatetime, error_path, problem_response
 from leads.guards import refusal
 from leads.models import Integration, Lead, LeadRejection
 from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn, LeadIn, inline_json_schema
@@ -230,7 +230,7 @@ def lead_batch(request: HttpRequest) -> HttpResponse:
 )
 def rejections(
     request: HttpRequest,
-    since: datetime | None = None,
+    since: UtcDatetime | None = None,
     cursor: str | None = Query(None, pattern=r"^\d{1,18}$"),
     limit: int = Query(100, ge=1, le=500),
 ) -> HttpResponse:
@@ -239,8 +239,7 @@ def rejections(
         return problem_response(**vars(refused))
     rows = LeadRejection.objects.filter(integration=integration).order_by("id")
     if since is not None:
-        # A time without a zone is taken as UTC, the API's zone.
-        rows = rows.filter(received_at__gte=since if since.tzinfo else since.replace(tzinfo=UTC))
+        rows = rows.filter(received_at__gte=since)
     if cursor is not None:
         rows = rows.filter(id__gt=int(cursor))
     page = list(rows[: limit + 1])
@@ -306,6 +305,8 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
         payload = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         return problem_response(status=400, title="Bad request", detail=f"The body is not valid JSON: {exc}.")
+    except RecursionError:
+        return problem_response(status=400, title="Bad request", detail="The body's JSON is nested too deep.")
     rules = IntakeRules.load()
     if key is None:
         return answer(integration, payload, rules)
