@@ -3,8 +3,6 @@
 import json
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from accounts.services import api_key_create
 from tests.collateral.factories import published_asset
@@ -63,7 +61,7 @@ def test_a_bad_api_query_is_a_client_error(client, path, person_key, integration
 PAGES = [
     f"/collateral/?audience={NUL}",
     f"/collateral/?q=a{NUL}",
-    f"/collateral/?page=99999999999999999999999",
+    "/collateral/?page=99999999999999999999999",
     f"/collateral/CS{NUL}1/",
     f"/collateral/{{asset}}/v/1{NUL}/",
     f"/c/CS{NUL}1/download/",
