@@ -4,19 +4,23 @@ Apps add their routers here; endpoints stay thin and call the apps' services.
 """
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
+from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator
 
 from accounts.auth import ApiKeyAuth
+from enablement_portal.ratelimit import Refusal, rate_limit
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/api/v1/problems/"
@@ -128,6 +132,17 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(status=exc.status_code, title=HTTP_TITLES.get(exc.status_code, "Error"), detail=str(exc))
 
 
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # Ninja adds Retry-After from the throttle's wait.
+    return problem_response(
+        status=429,
+        title="Too many requests",
+        detail=f"At most {settings.API_RATE_LIMIT_REQUESTS} requests per {settings.API_RATE_LIMIT_WINDOW_SECONDS} s "
+        f"for one person or key; retry in {exc.wait} s.",
+    )
+
+
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(status=404, title="Not found", detail="No such resource.")
@@ -167,8 +182,34 @@ def me(request: HttpRequest) -> dict[str, str]:
     return {"name": request.auth.name, "prefix": request.auth.prefix}
 
 
+def api_rate_limit_refusal(request: HttpRequest) -> Refusal | None:
+    """The budget of one person or key (whoever authenticated the request) on the deals,
+    collateral and telemetry APIs; lead intake has its own limit per integration."""
+    caller = request.auth
+    return rate_limit(
+        f"api:{caller._meta.label_lower}:{caller.pk}",
+        settings.API_RATE_LIMIT_REQUESTS,
+        settings.API_RATE_LIMIT_WINDOW_SECONDS,
+    )
+
+
+class ApiRateThrottle(BaseThrottle):
+    """Ninja's throttle hook (it runs after authentication) for api_rate_limit_refusal."""
+
+    def __init__(self) -> None:
+        # Ninja asks allow_request, then wait, of one shared instance: keep the answer per thread.
+        self.last = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.last.refusal = api_rate_limit_refusal(request)
+        return self.last.refusal is None
+
+    def wait(self) -> int:
+        return int(self.last.refusal.headers["Retry-After"])
+
+
 # Each app's router, by dotted path: imported after the root's handlers, with no import cycle.
-api.add_router("/deals", "pipeline.api.router")
+api.add_router("/deals", "pipeline.api.router", throttle=ApiRateThrottle())
 api.add_router("/leads", "leads.api.router")
-api.add_router("/collateral", "collateral.api.router")
-api.add_router("/telemetry", "telemetry.api.router")
+api.add_router("/collateral", "collateral.api.router", throttle=ApiRateThrottle())
+api.add_router("/telemetry", "telemetry.api.router", throttle=ApiRateThrottle())

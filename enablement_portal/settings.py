@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
 TELEMETRY_RAMP_THRESHOLD_PERCENT = env_int("TELEMETRY_RAMP_THRESHOLD_PERCENT", 100)
 TELEMETRY_RUN_TIME_LIMIT = env_int("TELEMETRY_RUN_TIME_LIMIT", 30 * 60)
 
+# API: requests per window for one person or key on the deals, collateral and telemetry APIs
+# (lead intake is limited per integration, in admin).
+API_RATE_LIMIT_REQUESTS = env_int("API_RATE_LIMIT_REQUESTS", 300)
+API_RATE_LIMIT_WINDOW_SECONDS = env_int("API_RATE_LIMIT_WINDOW_SECONDS", 60)
+
 # ---------------------------------------------------------------------------
 # Auth, sessions, login throttling
 # ---------------------------------------------------------------------------
