@@ -31,6 +31,7 @@ from leads.services import (
     IntakeRules,
     idempotency_claim,
     idempotency_complete,
+    idempotency_hold,
     idempotency_release,
     lead_ingest,
     request_digest,
@@ -328,6 +329,7 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
         return response
     try:
         with transaction.atomic():
+            idempotency_hold(record=record)
             response = answer(integration, payload, rules)
             idempotency_complete(
                 record=record,
