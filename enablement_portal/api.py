@@ -21,6 +21,7 @@ from pydantic import AfterValidator
 
 from accounts.auth import ApiKeyAuth
 from enablement_portal.ratelimit import Refusal, rate_limit
+from enablement_portal.text import unstorable
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/api/v1/problems/"
@@ -71,7 +72,14 @@ MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 class BoundedQueryParser(Parser):
-    """Ninja's parser, refusing a query parameter repeated more than MAX_QUERY_REPEATS times (422)."""
+    """Ninja's parser, refusing a query parameter repeated more than MAX_QUERY_REPEATS times (422),
+    and JSON text PostgreSQL cannot store (ninja answers a body it cannot parse with 400)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if holds_unstorable_text(data):
+            raise ValueError("The body holds a NUL character or a lone surrogate.")
+        return data
 
     def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
         for name, values in data.lists():
@@ -79,6 +87,17 @@ class BoundedQueryParser(Parser):
                 message = f"Given {len(values)} times; at most {MAX_QUERY_REPEATS}."
                 raise ValidationError([{"loc": ("query", name), "msg": message, "type": "too_long"}])
         return super().parse_querydict(data, list_fields, request)
+
+
+def holds_unstorable_text(value: Any) -> bool:
+    """Whether a parsed JSON value holds a NUL or a lone surrogate, in a key or a string."""
+    if isinstance(value, str):
+        return unstorable(value)
+    if isinstance(value, list):
+        return any(holds_unstorable_text(item) for item in value)
+    if isinstance(value, dict):
+        return any(holds_unstorable_text(key) or holds_unstorable_text(item) for key, item in value.items())
+    return False
 
 
 def in_utc(value: datetime) -> datetime:

@@ -3,7 +3,6 @@
 import bisect
 import hashlib
 import json
-import re
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from accounts.models import ApiKey, User
 from accounts.services import api_key_create, api_key_revoke
+from enablement_portal.text import unstorable
 from leads.models import (
     IdempotencyRecord,
     Integration,
@@ -201,13 +201,6 @@ def unstorable_paths(value: Any, path: str = "") -> list[str]:
             found += [child] if unstorable(str(key)) else unstorable_paths(item, child)
         return found
     return []
-
-
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def unstorable(text: str) -> bool:
-    return UNSTORABLE.search(text) is not None
 
 
 def qualification_failures(*, lead_in: LeadIn, rules: IntakeRules) -> list[tuple[QualificationRule, str, str, str]]:
