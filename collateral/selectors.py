@@ -93,9 +93,10 @@ def assets_matching(*, user, filters: LibraryFilters, tag_slugs: Collection[str]
 def tagged_with_all(slugs: Collection[str]) -> QuerySet:
     """Ids of the assets that carry every tag in `slugs`: one grouped subquery, whatever their number.
 
-    A join per tag made the planner's work grow with every tag (10 tags 0.5 s, 40 tags 20 s on
-    PostgreSQL); here the link rows of the wanted tags are read once and counted per asset.
-    An asset carries a tag at most once (collateral_tagged_once), so a full count means all of them.
+    The link rows of the wanted tags are read once and counted per asset; an asset carries a tag
+    at most once (collateral_tagged_once), so a full count means all of them. Measured on
+    PostgreSQL at 20,000 assets (count of matches): a join per tag 253 ms for 10 tags and 44 s
+    for 40; an EXISTS per tag 37 ms and 552 ms; this 18 ms and 48 ms (1 or 2 tags: ~4 ms each way).
     """
     wanted = set(slugs)
     return (

@@ -119,9 +119,10 @@ CloseMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$"), AfterVali
 
 class DealFilters(Schema):
     stage: StageName | None = None
-    owner: str | None = Field(None, description="Owner's username")
-    team: int | None = Field(None, description="Team id")
-    product: str | None = None
+    owner: str | None = Field(None, max_length=150, description="Owner's username")
+    # Within a database id's range: SQLite raises OverflowError on a larger number.
+    team: int | None = Field(None, ge=1, le=2**63 - 1, description="Team id")
+    product: str | None = Field(None, max_length=100)
     close_month: CloseMonth | None = Field(None, description="YYYY-MM (expected close)")
     cursor: str | None = Field(None, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)

@@ -39,6 +39,7 @@ def integration_key(db) -> str:
         "/api/v1/deals?close_month=0000-01",
         "/api/v1/deals?close_month=9999-12",
         f"/api/v1/deals?limit={HUGE}",
+        f"/api/v1/deals?team={HUGE}",
         f"/api/v1/collateral?tag={NUL}",
         f"/api/v1/collateral?audience={NUL}",
         f"/api/v1/collateral/CS{NUL}1",
