@@ -148,7 +148,7 @@ BATCH_SCHEMA = {
     "properties": {"leads": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": LEAD_SCHEMA}},
 }
 PROBLEMS = {
-    400: "Unparsable JSON, or a bad Idempotency-Key",
+    400: "Unparsable or too deeply nested JSON, a bad Idempotency-Key, or a NUL character in the URL",
     401: "No key, a wrong key, or a bad signature",
     403: "A revoked key, or one that is not an integration's",
     404: "No such lead",
@@ -227,7 +227,7 @@ def lead_batch(request: HttpRequest) -> HttpResponse:
     "/rejections",
     response=RejectionPage,
     summary="Rejected leads, oldest first (the feedback loop)",
-    openapi_extra=documented(401, 403, 422, 429),
+    openapi_extra=documented(400, 401, 403, 422, 429),
 )
 def rejections(
     request: HttpRequest,
@@ -263,7 +263,7 @@ def rejections(
     "/{leadId}",
     response=LeadState,
     summary="What became of a lead: status, owner, deal",
-    openapi_extra=documented(401, 403, 404, 429),
+    openapi_extra=documented(400, 401, 403, 404, 429),
 )
 def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
     integration = request.auth
