@@ -26,6 +26,7 @@ MAX_ADMIN_SEARCH_CHARS = 200
 # long raises OverflowError there, which Django's admin does not catch.
 MAX_ADMIN_DATE_DIGITS = 4
 ADMIN_DATE_SUFFIXES = ("__year", "__month", "__day")
+API_PREFIX = "/api/"
 
 
 class BadInputMiddleware:
@@ -47,13 +48,11 @@ class BadInputMiddleware:
         if problem is None:
             return self.get_response(request)
         if request.path.startswith(API_PREFIX):
+            # Imported here: the API root imports every app's router, which settings must not wait for.
             from enablement_portal.api import problem_response
 
             return problem_response(status=400, title="Bad request", detail=problem)
         return render(request, "400.html", {"reason": problem}, status=400)
-
-
-API_PREFIX = "/api/"
 
 
 def bad_input(request: HttpRequest) -> str | None:
