@@ -29,7 +29,7 @@ from accounts.demo import load_demo_people
 from accounts.models import ApiKey, Role, Team, User
 from accounts.services import api_key_create, user_set_role
 from bench.common import Result, median_ms, p95_ms, per_call_seconds
-from pipeline.importer import deals_import
+from pipeline.imports.deals import deals_import
 from pipeline.models import Account, CriterionCheck, Deal, Stage, StageCriterion
 
 BOARD_DEALS = int(os.environ.get("BENCH_BOARD_DEALS", "2000"))
@@ -122,7 +122,9 @@ def bench_board(account: Account) -> list[Result]:
 
 def bench_transition(account: Account) -> list[Result]:
     manager, reps = _team("benchmove", 5)
-    _, token = api_key_create(name="bench pipeline", created_by=manager)
+    _, token = api_key_create(
+        name="bench pipeline", scopes=["deals:read", "deals:write"], acts_for=manager, created_by=manager
+    )
     headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     deals = _deals(reps, 600, account, stages=[Stage.LEAD_IN], prefix="m")
     gate = list(StageCriterion.objects.gating(Stage.LEAD_IN, Stage.DISCOVERY))

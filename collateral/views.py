@@ -1,12 +1,12 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import ShareToDealForm
 from collateral.models import Asset, AssetVersion, UsageKind
@@ -28,7 +28,7 @@ from collateral.uploads import CONTENT_TYPES
 PAGE_SIZE = 20
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def library(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LibraryFilters.from_query(request.GET)
@@ -41,10 +41,12 @@ def library(request: AuthenticatedHttpRequest) -> HttpResponse:
         "facets": counts.facets,
         "sorts": SORTS,
     }
-    # htmx asks for the results only (live search as you type); a normal request gets the page.
-    template = "collateral/partials/results.html" if request.headers.get("HX-Request") else "collateral/library.html"
+    # htmx asks for the results only (live search as you type); a normal request gets the page,
+    # and so does htmx restoring a pushed URL that fell out of its history cache.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "collateral/partials/results.html" if partial else "collateral/library.html"
     response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
 
 
@@ -75,14 +77,14 @@ def _render_asset(
     return render(request, "collateral/asset.html", context, status=status)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def asset_detail(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     return _render_asset(request, asset, asset.current_version)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def version_detail(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
@@ -91,7 +93,7 @@ def version_detail(request: AuthenticatedHttpRequest, asset_id: str, version: st
     return _render_asset(request, asset, shown)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_POST
 def share(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
@@ -127,7 +129,7 @@ def _serve(request: AuthenticatedHttpRequest, asset: Asset, version: AssetVersio
     return response
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def download(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> HttpResponseBase:
     asset = _visible_asset(request, asset_id)
@@ -135,7 +137,7 @@ def download(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> 
     return _serve(request, asset, shown)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def permalink(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
@@ -144,7 +146,7 @@ def permalink(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     return redirect("collateral:version", asset_id=asset.asset_id, version=asset.current_version.version)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def permalink_download(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponseBase:
     asset = _visible_asset(request, asset_id)
@@ -153,9 +155,7 @@ def permalink_download(request: AuthenticatedHttpRequest, asset_id: str) -> Http
     return _serve(request, asset, asset.current_version)
 
 
-@login_required
+@permission_required("collateral.review_stale")
 @require_GET
 def stale(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not request.user.is_enablement_admin:
-        raise PermissionDenied("Only enablement admins review stale assets.")
     return render(request, "collateral/stale.html", {"assets": stale_assets(user=request.user)})

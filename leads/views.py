@@ -1,53 +1,40 @@
-import csv
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Role, User
+from accounts.rules import is_rep
+from enablement_portal.csv import csv_response
 from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
-from leads.selectors import QualityReport, inbox_for, quality_report
+from leads.selectors import inbox_for, quality_report
 from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_return
 
-SALES_ROLES = {Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN}
 INBOX_LIMIT = 50
 
 
-def _require_sales(user: User) -> None:
-    if not (user.is_superuser or user.role in SALES_ROLES):
-        raise PermissionDenied("The lead inbox is for sales.")
-
-
-def _require_quality_reader(user: User) -> None:
-    if not (user.is_superuser or user.role in {Role.MARKETING_OPS, Role.ENABLEMENT_ADMIN}):
-        raise PermissionDenied("The lead quality report is for marketing ops and admins.")
-
-
-@login_required
+@permission_required("leads.view_inbox")
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_sales(request.user)
     working, queue = inbox_for(request.user)
     context = {
         "working": working[:INBOX_LIMIT],
         "working_count": working.count(),
         "queue": queue[:INBOX_LIMIT],
         "queue_count": queue.count(),
-        "is_rep": request.user.role == Role.REP,
+        "is_rep": is_rep(request.user),
     }
     return render(request, "leads/inbox.html", context)
 
 
 def _lead_for(request: AuthenticatedHttpRequest, pk: int) -> Lead:
-    _require_sales(request.user)
     queryset = Lead.objects.for_user(request.user).select_related("owner", "team", "integration", "deal")
     return get_object_or_404(queryset, pk=pk)
 
@@ -62,7 +49,7 @@ def _panel_context(lead: Lead, **extra: Any) -> dict[str, Any]:
     }
 
 
-@login_required
+@permission_required("leads.view_inbox")
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     labels = dict(QualificationCriterion.objects.filter(code__in=lead.criteria).values_list("code", "label"))
@@ -74,7 +61,7 @@ def _answer(
     request: AuthenticatedHttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms: Form
 ) -> HttpResponse:
     """htmx gets the lead's panel again; without JavaScript the form posts and we redirect back."""
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         lead = Lead.objects.select_related("owner", "team", "integration", "deal").get(pk=lead.pk)
         context = _panel_context(lead, done=done, error=error, **forms)
         return render(request, "leads/partials/lead_panel.html", context, status=status)
@@ -89,7 +76,7 @@ def _answer(
     return redirect(lead)
 
 
-@login_required
+@permission_required("leads.view_inbox")
 @require_POST
 def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
@@ -100,7 +87,7 @@ def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _answer(request, lead, done="Accepted: the lead is now sales-qualified.")
 
 
-@login_required
+@permission_required("leads.view_inbox")
 @require_POST
 def return_to_marketing(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
@@ -118,7 +105,7 @@ def return_to_marketing(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     return _answer(request, lead, done="Returned to marketing; the reason shows in their quality report.")
 
 
-@login_required
+@permission_required("leads.view_inbox")
 @require_POST
 def convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
@@ -132,9 +119,8 @@ def convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")  # type: ignore[union-attr]
 
 
-@login_required
+@permission_required("leads.view_quality_report")
 def quality(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_quality_reader(request.user)
     form = QualityFilterForm(request.GET or None)
     days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
     report = quality_report(start=timezone.now() - timedelta(days=days))
@@ -143,18 +129,7 @@ def quality(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "leads/quality.html", {"form": form, "report": report, "days": days})
 
 
-def _quality_csv(report: QualityReport, days: int) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="lead-quality-{days}d.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["integration", "day", "received", "accepted", "rejected", "returned_by_sales"])
-    for row in report.rows:
-        writer.writerow(
-            [_cell(row.integration), row.day.isoformat(), row.received, row.accepted, row.rejected, row.returned]
-        )
-    return response
-
-
-def _cell(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return f"'{text}" if text[:1] in "=+-@" else text
+def _quality_csv(report, days: int) -> HttpResponse:
+    header = ["integration", "day", "received", "accepted", "rejected", "returned_by_sales"]
+    rows = ([row.integration, row.day, row.received, row.accepted, row.rejected, row.returned] for row in report.rows)
+    return csv_response(f"lead-quality-{days}d.csv", header, rows)

@@ -2,8 +2,9 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from rules.contrib.admin import ObjectPermissionsModelAdmin
 
 from accounts.http import AuthenticatedHttpRequest
 from pipeline.models import (
@@ -96,7 +97,9 @@ def _move(event: str) -> Callable[..., None]:
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(ObjectPermissionsModelAdmin):
+    """Viewing, changing (and so the move actions) and deleting ask the deal's rules (pipeline/rules.py)."""
+
     list_display = ["name", "account", "owner", "team", "stage", "amount", "expected_close_date", "closed_at"]
     list_filter = ["stage", "team", "product"]
     search_fields = ["name", "account__name", "external_id", "owner__username"]
@@ -133,6 +136,3 @@ class DealAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Deals come from leads, the portal or an import, each of which records the first history row.
         return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return request.user.is_superuser

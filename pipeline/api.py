@@ -1,50 +1,31 @@
 """`/api/v1/deals`: read deals and move them, as a person (never as an anonymous system).
 
 Authentication: a portal session (browser; unsafe methods need the CSRF token), or an API key
-made by a person (`api_key_create(created_by=...)`): the key acts with its creator's rights,
-so the same `for_user` rules apply and another team's deal is a 404. A system key with no
-creator is refused here.
+with the `deals:read` / `deals:write` scope that acts for a person: the person's `for_user`
+rules apply, so another team's deal is a 404. Errors are raised and mapped by the API root.
 """
 
 import base64
 import binascii
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.errors import AuthenticationError, HttpError
-from ninja.utils import check_csrf
+from pydantic import AfterValidator
 
-from accounts.auth import ApiKeyAuth
-from accounts.models import User
-from enablement_portal.api import problem_response
+from accounts.auth import PersonAuth
+from accounts.models import Scope
+from enablement_portal.periods import month_of
+from enablement_portal.problems import documented_problems, field_paths
 from pipeline.models import TRANSITION_EVENTS, Deal, DealStageChange, LostReason, Stage
-from pipeline.selectors import gate, month_of
-from pipeline.services import CriteriaMissing, TransitionRefused, deal_transition
+from pipeline.selectors import gate
+from pipeline.services import deal_transition
 
-
-class PersonAuth(ApiKeyAuth):
-    """A logged-in portal user, or an API key acting for the person who created it."""
-
-    def __call__(self, request: HttpRequest) -> User:
-        if request.headers.get(self.header):
-            api_key = super().__call__(request)
-            person = api_key.created_by
-            if person is None or not person.is_active:
-                raise AuthenticationError(message="This API key belongs to no person; the deals API acts as one.")
-            return person
-        if request.user.is_authenticated:
-            if request.method not in {"GET", "HEAD", "OPTIONS"} and check_csrf(request):
-                raise HttpError(403, "The CSRF token is missing or wrong.")
-            return request.user
-        raise AuthenticationError(message="Log in, or send 'Authorization: Bearer <key>'.")
-
-
-router = Router(tags=["deals"], auth=PersonAuth())
+router = Router(tags=["deals"], auth=PersonAuth(Scope.DEALS_READ))
 
 TransitionEvent = Literal[tuple(e.value for e in TRANSITION_EVENTS)]  # type: ignore[valid-type]
 StageName = Literal[tuple(s.value for s in Stage)]  # type: ignore[valid-type]
@@ -100,12 +81,29 @@ class DealDetailOut(DealOut):
     history: list[ChangeOut]
 
 
+def month_bounds(value: str) -> tuple[date, date]:
+    """'2026-03' -> (its first day, the next month's first day)."""
+    return month_of(date.fromisoformat(f"{value}-01"))
+
+
+def _calendar_month(value: str) -> str:
+    try:
+        month_bounds(value)
+    except (ValueError, OverflowError):
+        raise ValueError("Must be a month from 0001-01 to 9999-11.") from None
+    return value
+
+
+CloseMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$"), AfterValidator(_calendar_month)]
+
+
 class DealFilters(Schema):
     stage: StageName | None = None
-    owner: str | None = Field(None, description="Owner's username")
-    team: int | None = Field(None, description="Team id")
-    product: str | None = None
-    close_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (expected close)")
+    owner: str | None = Field(None, max_length=150, description="Owner's username")
+    # Within a database id's range: SQLite raises OverflowError on a larger number.
+    team: int | None = Field(None, ge=1, le=2**63 - 1, description="Team id")
+    product: str | None = Field(None, max_length=100)
+    close_month: CloseMonth | None = Field(None, description="YYYY-MM (expected close)")
     cursor: str | None = Field(None, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
@@ -138,11 +136,6 @@ def decode_cursor(cursor: str) -> int:
         raise ValidationError({"cursor": "Not a cursor this API gave out."}) from None
 
 
-def _invalid(errors: dict[str, list[str]]) -> HttpResponse:
-    rows = [{"path": path, "message": " ".join(messages)} for path, messages in errors.items()]
-    return problem_response(status=422, title="Unprocessable content", detail="The request is not valid.", errors=rows)
-
-
 @router.get("", response=DealPage, summary="Deals the caller may see, newest first (keyset pagination)")
 def list_deals(request: HttpRequest, filters: Query[DealFilters]):
     deals = Deal.objects.for_user(request.auth).select_related("account", "owner", "team", "lost_reason")
@@ -155,13 +148,10 @@ def list_deals(request: HttpRequest, filters: Query[DealFilters]):
     if filters.product:
         deals = deals.filter(product=filters.product)
     if filters.close_month:
-        start, end = month_of(date.fromisoformat(f"{filters.close_month}-01"))
+        start, end = month_bounds(filters.close_month)
         deals = deals.filter(expected_close_date__gte=start, expected_close_date__lt=end)
     if filters.cursor:
-        try:
-            deals = deals.filter(pk__lt=decode_cursor(filters.cursor))
-        except ValidationError as invalid:
-            return _invalid(invalid.message_dict)
+        deals = deals.filter(pk__lt=decode_cursor(filters.cursor))
     page = list(deals.order_by("-pk")[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
@@ -196,7 +186,9 @@ def get_deal(request: HttpRequest, deal_id: int):
 @router.post(
     "/{int:deal_id}/transitions",
     response={200: TransitionOut},
+    auth=PersonAuth(Scope.DEALS_WRITE),
     summary="Move a deal: 409 lists unmet criteria or reports a concurrent change",
+    openapi_extra={"responses": documented_problems(409)},
 )
 def post_transition(request: HttpRequest, deal_id: int, payload: TransitionIn):
     deal = get_object_or_404(Deal.objects.for_user(request.auth), pk=deal_id)
@@ -204,28 +196,7 @@ def post_transition(request: HttpRequest, deal_id: int, payload: TransitionIn):
     if payload.lost_reason_id is not None:
         reason = LostReason.objects.filter(pk=payload.lost_reason_id, active=True).first()
         if reason is None:
-            return _invalid({"lost_reason_id": ["No active lost reason has this id."]})
-    try:
+            raise ValidationError({"lost_reason_id": "No active lost reason has this id."})
+    with field_paths({"lost_reason": "lost_reason_id"}):
         change = deal_transition(deal=deal, event=payload.event, by=request.auth, lost_reason=reason, note=payload.note)
-    except CriteriaMissing as refused:
-        return problem_response(
-            status=409,
-            title="Conflict",
-            detail=str(refused),
-            errors=[{"path": "event", "message": f"Not yet confirmed: {c.text}"} for c in refused.missing],
-            missing_criteria=[{"id": c.pk, "text": c.text} for c in refused.missing],
-            stage=deal.stage,
-        )
-    except TransitionRefused as refused:
-        return problem_response(
-            status=409,
-            title="Conflict",
-            detail=str(refused),
-            errors=[{"path": "event", "message": str(refused)}],
-            stage=Deal.objects.values_list("stage", flat=True).get(pk=deal.pk),
-        )
-    except PermissionDenied as denied:
-        return problem_response(status=403, title="Forbidden", detail=str(denied))
-    except ValidationError as invalid:
-        return _invalid({"lost_reason_id" if k == "lost_reason" else k: v for k, v in invalid.message_dict.items()})
     return {"id": deal.pk, "stage": deal.stage, "from_stage": change.from_stage, "event": change.event, "at": change.at}

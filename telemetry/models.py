@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role, Team, User
+from accounts.models import Team
+from accounts.rules import is_enablement_admin, is_manager
 
 
 class Period(models.TextChoices):
@@ -32,6 +33,10 @@ class Metric(models.TextChoices):
     CONTENT_USAGE = "content_usage", "Content usage"
     QUOTA_ATTAINMENT = "quota_attainment", "Quota attainment"
     LEAD_FUNNEL = "lead_funnel", "Lead funnel"
+
+
+# Time to ramp does not depend on the period: it is stored under "all" and shown with every period.
+PERIODLESS_METRICS = frozenset({Metric.TIME_TO_RAMP})
 
 
 class Dimension(models.TextChoices):
@@ -101,11 +106,12 @@ class TelemetryRun(models.Model):
 
 
 class MetricSnapshotQuerySet(models.QuerySet):
-    def for_user(self, user: User) -> "MetricSnapshotQuerySet":
-        """Admins see every row; managers the organisation's totals and their own team's reps and team."""
-        if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
+    def for_user(self, user) -> "MetricSnapshotQuerySet":
+        """The rows of the dashboard (rule `telemetry.view_dashboard`, telemetry/rules.py): admins see
+        every row; managers the organisation's totals and their own team's reps and team."""
+        if is_enablement_admin(user):
             return self
-        if user.role == Role.MANAGER and user.team_id:
+        if is_manager(user) and user.team_id:
             return self.filter(~Q(dimension__in=TEAM_DIMENSIONS) | Q(team_id=user.team_id))
         return self.none()
 

@@ -1,9 +1,7 @@
-import csv
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +9,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
+from enablement_portal.csv import csv_response
 from telemetry import selectors
 from telemetry.forms import RecomputeForm, SnapshotForm
 from telemetry.services import default_as_of
@@ -23,8 +23,7 @@ def _selection(request: AuthenticatedHttpRequest, dates: list[date]) -> tuple[Sn
     return form, (not form.is_bound) or form.is_valid()
 
 
-@login_required
-@permission_required("telemetry.view_metricsnapshot", raise_exception=True)
+@permission_required("telemetry.view_dashboard")
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     dates = selectors.snapshot_dates()
     form, valid = _selection(request, dates)
@@ -38,8 +37,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "telemetry/dashboard.html", context)
 
 
-@login_required
-@permission_required("telemetry.view_metricsnapshot", raise_exception=True)
+@permission_required("telemetry.view_dashboard")
 def table_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     table = selectors.table_for(slug)
     dates = selectors.snapshot_dates()
@@ -52,17 +50,11 @@ def table_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
     as_of = as_of or dates[0]
     header, rows = selectors.csv_rows(request.user, table, as_of=as_of, period=period)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="telemetry-{slug}-{as_of.isoformat()}-{period}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(f"telemetry-{slug}-{as_of.isoformat()}-{period}.csv", header, rows)
 
 
 @require_POST
-@login_required
-@permission_required("telemetry.recompute_telemetry", raise_exception=True)
+@permission_required("telemetry.recompute_telemetry")
 def recompute_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enqueue a recomputation of today's snapshot (or of `as_of`) once this request commits."""
     form = RecomputeForm(request.POST)

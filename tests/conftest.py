@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Role
 from accounts.services import api_key_create
@@ -87,6 +88,14 @@ def transactional_db(transactional_db) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    # Rate-limit counters live in the cache and outlive a test's database transaction; ids repeat.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -145,5 +154,5 @@ def marketing(db):
 
 @pytest.fixture
 def api_token(db) -> str:
-    _, token = api_key_create(name="HubSpot test")
+    _, token = api_key_create(name="HubSpot test", scopes=["collateral:read"])
     return token

@@ -1,18 +1,18 @@
-import csv
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role, User
 from collateral.models import Asset
+from enablement_portal.csv import Cell, csv_response
 from training import selectors, services
 from training.forms import CallReviewForm, EnrolForm
 from training.models import (
@@ -26,11 +26,6 @@ from training.models import (
     Scorecard,
     Update,
 )
-
-
-def _require_manager(user: User) -> None:
-    if not (user.role == Role.MANAGER or user.is_enablement_admin):
-        raise PermissionDenied("Only managers and enablement admins see team learning.")
 
 
 def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpResponse:
@@ -51,7 +46,7 @@ def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpRespo
 # ---------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("training.view_learning")
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     programs = selectors.programs_of(request.user)
     reviews = CallReview.objects.filter(rep=request.user).select_related("reviewer")[:3]
@@ -70,7 +65,7 @@ def _quiz_questions(module: Module) -> tuple[Quiz | None, list[Question]]:
     return quiz, questions
 
 
-@login_required
+@permission_required("training.view_modules")
 def module_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     # Opening a module is what "started" means: the first visit records it (idempotent).
@@ -92,7 +87,7 @@ def module_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _allow_source(response, "frame-src", video_url) if video_url else response
 
 
-@login_required
+@permission_required("training.view_modules")
 def quiz(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: a fresh quiz form (for a retry); POST: score an attempt and show the explanations."""
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
@@ -108,7 +103,7 @@ def quiz(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             context["missing"] = {pk for pk, chosen in answers.items() if not chosen}
             context["chosen_ids"] = set().union(*answers.values())
     context["progress"] = ModuleProgress.objects.filter(user=request.user, module=module).first()
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "training/partials/quiz.html", context)
     # Without htmx the whole module page is the answer.
     context.update(tags=module.tags.all(), video_url=module.embeddable_video_url())
@@ -123,7 +118,7 @@ def _chosen(request: AuthenticatedHttpRequest, question: Question) -> set[int]:
 
 
 @require_POST
-@login_required
+@permission_required("training.view_modules")
 def module_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     try:
@@ -139,7 +134,7 @@ def module_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("training.view_updates")
 def updates(request: AuthenticatedHttpRequest) -> HttpResponse:
     feed = (
         Update.objects.for_user(request.user)
@@ -150,7 +145,7 @@ def updates(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@permission_required("training.view_updates")
 def update_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(Update.objects.for_user(request.user).published(), pk=pk)
     try:
@@ -161,9 +156,8 @@ def update_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return redirect("training:updates")
 
 
-@login_required
+@permission_required("training.view_team")
 def team_updates(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_manager(request.user)
     return render(request, "training/team_updates.html", {"rows": selectors.team_update_status(viewer=request.user)})
 
 
@@ -172,13 +166,13 @@ def team_updates(request: AuthenticatedHttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("training.view_reviews")
 def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = CallReview.objects.for_user(request.user).select_related("rep", "reviewer", "scorecard")
     return render(request, "training/reviews.html", {"reviews": items})
 
 
-@login_required
+@permission_required("training.view_reviews")
 def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         CallReview.objects.for_user(request.user)
@@ -193,7 +187,7 @@ def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@permission_required("training.view_reviews")
 def review_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(CallReview.objects.for_user(request.user), pk=pk)
     try:
@@ -204,9 +198,8 @@ def review_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return redirect(review)
 
 
-@login_required
+@permission_required("training.coach_team")
 def review_create(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    _require_manager(request.user)
     rep = get_object_or_404(User.objects.for_user(request.user).filter(role=Role.REP), pk=user_id)
     scorecards = Scorecard.objects.active().filter(criteria__isnull=False).distinct()
     chosen = request.GET.get("scorecard", "")
@@ -258,9 +251,8 @@ def _team_rows(request: AuthenticatedHttpRequest) -> tuple[str, bool, list[Any]]
     return sort, descending, selectors.team_learning(viewer=request.user, sort=sort, descending=descending)
 
 
-@login_required
+@permission_required("training.view_team")
 def team(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_manager(request.user)
     sort, descending, rows = _team_rows(request)
     columns = [
         {
@@ -275,52 +267,39 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "training/team.html", context)
 
 
-@login_required
+@permission_required("training.view_team")
 def team_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_manager(request.user)
     _, _, rows = _team_rows(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="team-learning.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "rep",
-            "username",
-            "start_date",
-            "completion_percent",
-            "overdue_modules",
-            "average_quiz_score",
-            "unacknowledged_updates",
-            "last_review_date",
-            "last_review_scores",
-        ]
-    )
-    for row in rows:
-        scores = (
-            "; ".join(f"{s.criterion.name}={s.score}" for s in row.last_review.scores.all()) if row.last_review else ""
-        )
-        writer.writerow(
-            [
-                _csv_safe(str(row)),
-                _csv_safe(row.username),
-                row.start_date or "",
-                "" if row.completion is None else row.completion,
-                row.overdue_modules,
-                "" if row.average_score is None else round(row.average_score),
-                row.unacknowledged,
-                row.last_review_date or "",
-                _csv_safe(scores),
-            ]
-        )
-    return response
+    header = [
+        "rep",
+        "username",
+        "start_date",
+        "completion_percent",
+        "overdue_modules",
+        "average_quiz_score",
+        "unacknowledged_updates",
+        "last_review_date",
+        "last_review_scores",
+    ]
+    return csv_response("team-learning.csv", header, (_team_csv_row(row) for row in rows))
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
-    return "'" + value if value[:1] in {"=", "+", "-", "@"} else value
+def _team_csv_row(row: User) -> list[Cell]:
+    scores = "; ".join(f"{s.criterion.name}={s.score}" for s in row.last_review.scores.all()) if row.last_review else ""
+    return [
+        str(row),
+        row.username,
+        row.start_date,
+        row.completion,
+        row.overdue_modules,
+        None if row.average_score is None else round(row.average_score),
+        row.unacknowledged,
+        row.last_review_date,
+        scores,
+    ]
 
 
-@login_required
+@permission_required("training.view_progress")
 def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User.objects.for_user(request.user), pk=user_id)
     programs = selectors.programs_of(person)
@@ -329,9 +308,8 @@ def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     return render(request, "training/person.html", context)
 
 
-@login_required
+@permission_required("training.coach_team")
 def enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_manager(request.user)
     form = EnrolForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         program = form.cleaned_data["program"]

@@ -12,7 +12,9 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def api(client):
     def as_person(user):
-        _, token = api_key_create(name=f"key of {user.username}", created_by=user)
+        _, token = api_key_create(
+            name=f"key of {user.username}", scopes=["deals:read", "deals:write"], acts_for=user, created_by=user
+        )
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
         class Caller:
@@ -154,10 +156,10 @@ def test_the_detail_shows_criteria_and_history(rep, api, make_deal):
 
 
 @pytest.mark.django_db
-def test_a_system_key_without_a_person_is_refused(api_token, client):
+def test_a_key_without_the_deals_scope_is_refused(api_token, client):
     response = client.get("/api/v1/deals", HTTP_AUTHORIZATION=f"Bearer {api_token}")
-    assert response.status_code == 401
-    assert "person" in response.json()["detail"]
+    assert response.status_code == 403
+    assert "deals:read" in response.json()["detail"]
 
 
 @pytest.mark.django_db
@@ -179,3 +181,12 @@ def test_a_session_user_reads_and_needs_csrf_to_move(rep, make_deal):
 @pytest.mark.django_db
 def test_anonymous_callers_get_a_401(client):
     assert client.get("/api/v1/deals").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_move_with_a_nul_in_its_note_is_400_and_moves_nothing(rep, api, make_deal):
+    # PostgreSQL cannot store a NUL: this was a 500 there.
+    deal = make_deal(rep, stage=Stage.DISCOVERY)
+    response = api(rep).post(f"/deals/{deal.pk}/transitions", {"event": "DEAL_LOST", "note": "a\x00b"})
+    assert response.status_code == 400 and response["Content-Type"] == PROBLEM
+    assert Deal.objects.get(pk=deal.pk).stage == Stage.DISCOVERY

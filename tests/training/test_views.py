@@ -21,7 +21,7 @@ from tests.training.factories import (
     program_with_modules,
     scorecard_with,
 )
-from training.models import CallReview, CriterionScore, Enrollment, ModuleProgress, VideoHost
+from training.models import MAX_REVIEW_COMMENTS, CallReview, CriterionScore, Enrollment, ModuleProgress, VideoHost
 from training.services import enrollment_enrol, module_complete, quiz_submit, update_acknowledge
 
 pytestmark = pytest.mark.django_db
@@ -381,6 +381,24 @@ def test_a_bad_review_form_says_what_is_wrong_and_saves_nothing(client, manager,
     assert not CallReview.objects.exists()
 
 
+def test_a_review_with_50_000_comment_lines_is_a_form_error_and_saves_nothing(client, manager, rep):
+    scorecard = scorecard_with("Discovery")
+    client.force_login(manager)
+    data = {
+        "call_date": timezone.localdate().isoformat(),
+        "transcript": "…",
+        f"score_{scorecard.criteria.get().pk}": "3",
+    }
+    url = reverse("training:review_create", args=[rep.pk])
+    response = client.post(url, {**data, "comments": "\n".join("01:02 x" for _ in range(50_000))})
+    assert response.status_code == 400
+    assert "at most 50000 characters" in response.context["form"].errors["comments"][0]
+    response = client.post(url, {**data, "comments": "\n".join("1:02 x" for _ in range(MAX_REVIEW_COMMENTS + 1))})
+    assert response.status_code == 400
+    assert f"At most {MAX_REVIEW_COMMENTS} comments" in response.context["form"].errors["comments"][0]
+    assert not CallReview.objects.exists()
+
+
 def test_a_manager_enrols_people_and_is_told_what_is_missing(client, manager, rep, teammate, other_rep):
     program = ProgramFactory(name="Negotiation", onboarding=False)
     client.force_login(manager)
@@ -428,8 +446,9 @@ def test_every_training_page_is_csp_clean(client, request, persona, rep, manager
     module = ModuleFactory()
     user = request.getfixturevalue(persona)
     client.force_login(user)
-    urls = [
-        reverse("training:home"),
+    # Programs are assigned to reps and managers: an enablement admin has no learning home.
+    urls = [reverse("training:home")] if persona != "admin" else []
+    urls += [
         reverse("training:updates"),
         reverse("training:reviews"),
         reverse("training:module", args=[module.pk]),
@@ -467,3 +486,10 @@ def test_the_rep_and_manager_lists_keep_their_query_counts(client, manager, rep,
     for url_name in ["training:team_updates", "training:reviews"]:
         with django_assert_max_num_queries(9):
             assert client.get(reverse(url_name)).status_code == 200
+
+
+@pytest.mark.parametrize(("persona", "offered"), [("manager", True), ("admin", True), ("rep", False)])
+def test_the_review_a_call_button_shows_for_whoever_may_review(client, request, rep, persona, offered):
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(reverse("training:person", args=[rep.pk])).content.decode()
+    assert (reverse("training:review_create", args=[rep.pk]) in page) == offered

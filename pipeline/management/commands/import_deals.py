@@ -4,7 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from pipeline.importer import DEFAULT_COLUMNS, ImportFileError, ImportReport, deals_import, parse_stage_map
+from pipeline.imports.deals import DEFAULT_COLUMNS, deals_import, parse_stage_map
+from pipeline.imports.rows import ImportFileError, ImportReport
 
 
 class Command(BaseCommand):
