@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count, Max, Prefetch, QuerySet
 
 from accounts.models import User
-from accounts.rules import is_enablement_admin
+from accounts.rules import Someone, is_enablement_admin
 from collateral.models import (
     Asset,
     AssetType,
@@ -80,7 +80,7 @@ class Facet:
     options: list[FacetOption]
 
 
-def assets_matching(*, user, filters: LibraryFilters, tag_slugs: Collection[str] = ()) -> QuerySet:
+def assets_matching(*, user: Someone, filters: LibraryFilters, tag_slugs: Collection[str] = ()) -> QuerySet[Asset]:
     """The assets `user` may see that match every filter, unordered. `tag_slugs` (the API's
     `tag=`) must all be present."""
     assets = Asset.objects.for_user(user).visible()
@@ -234,7 +234,7 @@ class CountedPaginator(Paginator):
         return self._known_count
 
 
-def asset_versions_for(*, user, asset: Asset) -> QuerySet:
+def asset_versions_for(*, user: Someone, asset: Asset) -> QuerySet[AssetVersion]:
     """The versions of `asset` that `user` may open: published ones; every one for enablement admins
     (the predicate accounts.rules.is_enablement_admin). `user` is None for an API key, which sees
     what reps see. The pages and the API both list versions through this."""

@@ -73,7 +73,9 @@ def admin_bad_input(request: HttpRequest) -> str | None:
     if len(search) > MAX_ADMIN_SEARCH_CHARS or len(list(smart_split(search))) > MAX_ADMIN_SEARCH_WORDS:
         return f"Search with at most {MAX_ADMIN_SEARCH_WORDS} words and {MAX_ADMIN_SEARCH_CHARS} characters."
     for name, value in request.GET.items():
-        if name.endswith(ADMIN_DATE_SUFFIXES) and not (value.isdigit() and len(value) <= MAX_ADMIN_DATE_DIGITS):
+        if name.endswith(ADMIN_DATE_SUFFIXES) and not (
+            isinstance(value, str) and value.isdigit() and len(value) <= MAX_ADMIN_DATE_DIGITS
+        ):
             return f"{_printable(name)} must be a number of at most {MAX_ADMIN_DATE_DIGITS} digits."
     return None
 

@@ -7,6 +7,7 @@ documents the contract, from the same pydantic models.
 """
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,6 +17,7 @@ from ninja import Query, Router
 from pydantic import ValidationError as PydanticValidationError
 
 from accounts.auth import IntegrationAuth
+from accounts.http import ApiRequest
 from accounts.models import Scope
 from enablement_portal.api_input import UtcDatetime
 from enablement_portal.problems import PROBLEM_TYPE_BASE, Problem, error_path, problem_response
@@ -51,6 +53,16 @@ def guard(request: HttpRequest, integration: Integration) -> Problem | None:
     return Problem(**vars(refused)) if refused else None
 
 
+class IntegrationApiRequest(ApiRequest):
+    """Behind IntegrationAuth: the lead integration whose key sent the request."""
+
+    auth: Integration
+
+
+# How intake answers the parsed body: one lead, or a batch.
+Answer = Callable[[Integration, Any, IntakeRules], HttpResponse]
+
+
 router = Router(tags=["leads"], auth=IntegrationAuth(Scope.LEADS_READ, guard))
 SENDER = IntegrationAuth(Scope.LEADS_WRITE, guard)
 
@@ -67,7 +79,7 @@ SENDER = IntegrationAuth(Scope.LEADS_WRITE, guard)
         400, 401, 403, 409, 413, 422, 429, body=LEAD_SCHEMA, example=EXAMPLE_LEAD, idempotent=True
     ),
 )
-def lead_post(request: HttpRequest) -> HttpResponse:
+def lead_post(request: IntegrationApiRequest) -> HttpResponse:
     return intake(request, answer=answer_one)
 
 
@@ -80,7 +92,7 @@ def lead_post(request: HttpRequest) -> HttpResponse:
         400, 401, 403, 409, 413, 422, 429, body=BATCH_SCHEMA, example={"leads": [EXAMPLE_LEAD]}, idempotent=True
     ),
 )
-def lead_batch(request: HttpRequest) -> HttpResponse:
+def lead_batch(request: IntegrationApiRequest) -> HttpResponse:
     return intake(request, answer=answer_batch)
 
 
@@ -91,7 +103,7 @@ def lead_batch(request: HttpRequest) -> HttpResponse:
     openapi_extra=documented(400, 401, 403, 422, 429),
 )
 def rejections(
-    request: HttpRequest,
+    request: IntegrationApiRequest,
     since: UtcDatetime | None = None,
     cursor: str | None = Query(None, pattern=r"^\d{1,18}$"),
     limit: int = Query(100, ge=1, le=500),
@@ -124,7 +136,7 @@ def rejections(
     summary="What became of a lead: status, owner, deal",
     openapi_extra=documented(400, 401, 403, 404, 429),
 )
-def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
+def lead_state(request: IntegrationApiRequest, leadId: str) -> HttpResponse:
     integration = request.auth
     lead = Lead.objects.filter(integration=integration, lead_id=leadId).select_related("owner", "team", "deal").first()
     if lead is None:
@@ -147,7 +159,7 @@ def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
 # ---------------------------------------------------------------------------
 # Intake: JSON, idempotency, then the answer (the guards ran in the auth)
 # ---------------------------------------------------------------------------
-def intake(request: HttpRequest, *, answer) -> HttpResponse:
+def intake(request: IntegrationApiRequest, *, answer: Answer) -> HttpResponse:
     integration = request.auth
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 0 < len(key) <= 255:
@@ -203,7 +215,7 @@ def answer_one(integration: Integration, payload: Any, rules: IntakeRules) -> Ht
     body = {
         "leadId": result.lead_id,
         "outcome": result.outcome,
-        "status": result.lead.status,
+        "status": result.lead.status,  # type: ignore[union-attr]  # lead_ingest sets an accepted result's lead
         "warnings": result.warnings,
     }
     return json_response(body, status=201 if result.outcome == CREATED else 200)

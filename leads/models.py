@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, can_proceed, transition
 
-from accounts.models import ApiKey, Team
+from accounts.models import ApiKey, Team, User
 from accounts.rules import is_enablement_admin, is_manager, is_sales
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class ReturnReason(models.TextChoices):
 
 
 class LeadQuerySet(models.QuerySet):
-    def for_user(self, user) -> "LeadQuerySet":
+    def for_user(self, user: User) -> "LeadQuerySet":
         """The leads `user` may see, as the rule `leads.view_lead` (leads/rules.py) decides one:
         admins every lead; managers their team's and the open queue; reps theirs and the queue."""
         if is_enablement_admin(user):

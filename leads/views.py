@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -12,10 +13,10 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_rep
-from enablement_portal.csv import csv_response
+from enablement_portal.csv import Cell, csv_response
 from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
-from leads.selectors import inbox_for, quality_report
+from leads.selectors import QualityReport, inbox_for, quality_report
 from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_return
 
 INBOX_LIMIT = 50
@@ -129,7 +130,9 @@ def quality(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "leads/quality.html", {"form": form, "report": report, "days": days})
 
 
-def _quality_csv(report, days: int) -> HttpResponse:
+def _quality_csv(report: QualityReport, days: int) -> HttpResponse:
     header = ["integration", "day", "received", "accepted", "rejected", "returned_by_sales"]
-    rows = ([row.integration, row.day, row.received, row.accepted, row.rejected, row.returned] for row in report.rows)
+    rows: Iterable[list[Cell]] = (
+        [row.integration, row.day, row.received, row.accepted, row.rejected, row.returned] for row in report.rows
+    )
     return csv_response(f"lead-quality-{days}d.csv", header, rows)

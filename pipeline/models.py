@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import cast
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -157,7 +158,7 @@ class StageCriterion(models.Model):
 
 
 class DealQuerySet(models.QuerySet):
-    def for_user(self, user) -> "DealQuerySet":
+    def for_user(self, user: User) -> "DealQuerySet":
         """The deals `user` may see, as the rule `pipeline.view_deal` (pipeline/rules.py) decides one:
         admins all, managers their team's and their own, reps their own."""
         if is_enablement_admin(user):
@@ -174,7 +175,7 @@ class DealQuerySet(models.QuerySet):
     def closed(self) -> "DealQuerySet":
         return self.filter(stage__in=CLOSED_STAGES)
 
-    def editable_by(self, user) -> "DealQuerySet":
+    def editable_by(self, user: User) -> "DealQuerySet":
         """The deals `user` may move and edit, as the rule `pipeline.change_deal` decides one:
         those they see, if they hold pipeline.move_deal."""
         if not user.has_perm("pipeline.move_deal"):
@@ -188,9 +189,9 @@ def criteria_met(deal: models.Model) -> bool:
     return not cast("Deal", deal).missing_criteria()
 
 
-def may_move(deal: "Deal", user) -> bool:
+def may_move(deal: models.Model, user: PermissionsMixin | AnonymousUser) -> bool:
     """Permission of every transition: the rule `pipeline.change_deal`, as DealQuerySet.editable_by."""
-    return deal.is_editable_by(user)
+    return cast("Deal", deal).is_editable_by(user)
 
 
 class Deal(ConcurrentTransitionMixin, models.Model):
@@ -258,7 +259,7 @@ class Deal(ConcurrentTransitionMixin, models.Model):
     def days_in_stage(self, now: datetime | None = None) -> int:
         return ((now or timezone.now()) - self.stage_entered_at).days
 
-    def is_editable_by(self, user) -> bool:
+    def is_editable_by(self, user: PermissionsMixin | AnonymousUser) -> bool:
         return user.has_perm("pipeline.change_deal", self)
 
     def gating_criteria(self) -> "StageCriterionQuerySet":

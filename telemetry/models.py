@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Team
+from accounts.models import Team, User
 from accounts.rules import is_enablement_admin, is_manager
 
 
@@ -106,7 +106,7 @@ class TelemetryRun(models.Model):
 
 
 class MetricSnapshotQuerySet(models.QuerySet):
-    def for_user(self, user) -> "MetricSnapshotQuerySet":
+    def for_user(self, user: User) -> "MetricSnapshotQuerySet":
         """The rows of the dashboard (rule `telemetry.view_dashboard`, telemetry/rules.py): admins see
         every row; managers the organisation's totals and their own team's reps and team."""
         if is_enablement_admin(user):

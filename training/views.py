@@ -284,7 +284,8 @@ def team_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     return csv_response("team-learning.csv", header, (_team_csv_row(row) for row in rows))
 
 
-def _team_csv_row(row: User) -> list[Cell]:
+def _team_csv_row(row: Any) -> list[Cell]:
+    """`row` is a User annotated by selectors.team_learning with its learning figures."""
     scores = "; ".join(f"{s.criterion.name}={s.score}" for s in row.last_review.scores.all()) if row.last_review else ""
     return [
         str(row),

@@ -29,7 +29,7 @@ class UpdateQuerySet(models.QuerySet):
             ~Exists(teams) | Exists(teams.filter(team_id=team_id))  # type: ignore[misc]  # None: no team matches
         )
 
-    def for_user(self, user) -> "UpdateQuerySet":
+    def for_user(self, user: User) -> "UpdateQuerySet":
         """What `user` may read: admins everything; others what is published for them, or for their team.
         (Who opens the updates page at all is the rule `training.view_updates`, training/rules.py.)"""
         if is_enablement_admin(user):
