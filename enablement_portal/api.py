@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from redis.exceptions import RedisError
 
 from accounts.auth import ApiKeyAuth
 
@@ -94,6 +95,17 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(status=404, title="Not found", detail="No such resource.")
+
+
+@api.exception_handler(RedisError)
+def on_redis_error(request: HttpRequest, exc: RedisError) -> HttpResponse:
+    # Redis down or frozen past the settings' socket timeouts: a retryable outage, not a bug.
+    return problem_response(
+        status=503,
+        title="Service unavailable",
+        detail="A service the API depends on is not answering. Retry shortly.",
+        headers={"Retry-After": "30"},
+    )
 
 
 HTTP_TITLES = {

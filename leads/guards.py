@@ -6,12 +6,14 @@ Each returns None when the request may go on, or the Refusal the API answers as 
 import base64
 import hashlib
 import hmac
+import logging
 import math
 import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 
 from leads.models import Integration
 
@@ -19,6 +21,8 @@ MAX_BODY_BYTES = 1024 * 1024
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Request-Timestamp"
 MAX_CLOCK_SKEW_MS = 300_000
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,17 @@ def rate_limit_refusal(integration: Integration, now: float | None = None) -> Re
     """429 once the integration has used up its requests in the current window (fixed windows).
 
     The count lives in the cache (Redis when REDIS_URL is set), so every web process shares it.
+    When the cache fails (Redis down, or frozen past its socket timeout) the request goes on
+    uncounted: losing a lead to an outage of the limiter is worse than a minute without a limit.
     """
     now = time.time() if now is None else now
     window = max(integration.rate_limit_window_seconds, 1)
     bucket = int(now // window)
-    key = f"leads:rate:{integration.pk}:{bucket}"
-    cache.add(key, 0, timeout=window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this request opens the window again.
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
+        count = _count_request(f"leads:rate:{integration.pk}:{bucket}", timeout=window + 1)
+    except RedisError as error:
+        logger.warning("Rate limit of integration %s not checked, the cache failed: %r", integration.pk, error)
+        return None
     if count <= integration.rate_limit_requests:
         return None
     retry_after = max(1, math.ceil((bucket + 1) * window - now))
@@ -70,6 +73,16 @@ def rate_limit_refusal(integration: Integration, now: float | None = None) -> Re
         detail=f"At most {integration.rate_limit_requests} requests per {window} s; retry in {retry_after} s.",
         headers={"Retry-After": str(retry_after)},
     )
+
+
+def _count_request(key: str, *, timeout: int) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The key expired between add and incr: this request opens the window again.
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 def sign(*, secret: str, method: str, uri: str, body: bytes, timestamp: str) -> str:
