@@ -67,11 +67,12 @@ def outbox_send(*, ids: list[int]) -> int:
         try:
             current_app.tasks[message.task].apply_async(kwargs=message.kwargs, ignore_result=True)
         except OperationalError as error:
+            logger.warning("Outbox message %s (%s) kept for the next drain: %s", message.pk, message.task, error)
             _keep(message, error)
             break
         except Exception as error:
             # An unknown task name, or a task that raised while running eagerly: keep it, go on.
-            logger.exception("Outbox message %s (%s) not sent", message.pk, message.task)
+            logger.exception("Outbox message %s (%s) kept for the next drain", message.pk, message.task)
             _keep(message, error)
         else:
             sent.append(message.pk)
@@ -82,7 +83,6 @@ def outbox_send(*, ids: list[int]) -> int:
 
 
 def _keep(message: OutboxMessage, error: Exception) -> None:
-    logger.warning("Outbox message %s (%s) kept for the next drain: %s", message.pk, message.task, error)
     OutboxMessage.objects.filter(pk=message.pk).update(
         attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000], claim=None, claimed_until=None
     )

@@ -6,6 +6,7 @@ Requests run on the SQLite pass and the PostgreSQL pass alike; tasks that reach 
 run by a worker embedded in this process, on the test's database.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -23,9 +24,11 @@ from django.core import mail
 from django.db import connections
 from django.test import Client
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from accounts.models import OutboxMessage
+from enablement_portal.api import api
 from enablement_portal.celery import app
 from pipeline.models import Deal, DealStageChange, Event, Stage
 from tests.conftest import require
@@ -176,6 +179,15 @@ def test_with_redis_frozen_a_lead_post_returns_within_the_timeout(on_redis_serve
     on_redis_server.freeze()
     response = in_a_thread(lambda: send_lead(integration, 1))
     assert response.status_code == 201, response.content
+
+
+def test_any_other_redis_error_in_the_api_is_a_problem_503_not_an_html_500(rf):
+    # The API root's handler, for a Redis error nothing below it caught (the limiter catches its own).
+    response = api.on_exception(rf.post(LEADS), RedisConnectionError("Error 111 connecting to 127.0.0.1:6390."))
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Retry-After"] == "30"
+    assert json.loads(response.content)["title"] == "Service unavailable"
 
 
 def drain_through_a_worker(server: RedisServer) -> None:
