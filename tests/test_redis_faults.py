@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import connections
 from django.test import Client
+from django.urls import reverse
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -31,6 +32,7 @@ from accounts.models import OutboxMessage
 from enablement_portal.api import api
 from enablement_portal.celery import app
 from pipeline.models import Deal, DealStageChange, Event, Stage
+from telemetry.models import RunStatus, TelemetryRun
 from tests.conftest import require
 from tests.leads.factories import IntegrationFactory, lead_payload
 from tests.pipeline.factories import AccountFactory, DealFactory
@@ -190,12 +192,12 @@ def test_any_other_redis_error_in_the_api_is_a_problem_503_not_an_html_500(rf):
     assert json.loads(response.content)["title"] == "Service unavailable"
 
 
-def drain_through_a_worker(server: RedisServer) -> None:
+def drain_through_a_worker(server: RedisServer, *, until: Callable[[], object] = lambda: mail.outbox) -> None:
     """What beat does every minute, sending the drain job through the broker, with a worker to run it."""
     drain = settings.CELERY_BEAT_SCHEDULE["drain-outbox"]
     with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
         app.send_task(drain["task"], ignore_result=True)
-        wait_for(lambda: mail.outbox, timeout=60)
+        wait_for(until, timeout=60)
         wait_for(lambda: server.queued() == 0, timeout=60)
     # Sent and forgotten: another drain finds nothing left to send.
     assert not OutboxMessage.objects.exists()
@@ -242,3 +244,20 @@ def test_with_redis_up_the_announcement_is_sent_on_commit_and_the_row_deleted(
         assert not OutboxMessage.objects.exists()
         wait_for(lambda: mail.outbox, timeout=60)
     assert [m.to for m in mail.outbox] == [[manager.email]]
+
+
+def test_a_recompute_requested_while_redis_is_down_runs_once_it_is_back(on_redis_server, admin):
+    on_redis_server.stop()
+    client = Client()
+    client.force_login(admin)
+    response = client.post(reverse("telemetry:recompute"), {"as_of": "2026-06-30"}, follow=True)
+    assert response.status_code == 200
+    assert "Recomputation of 2026-06-30 queued" in response.content.decode()
+    (kept,) = OutboxMessage.objects.all()
+    assert (kept.task, kept.kwargs) == ("telemetry.tasks.recompute", {"as_of": "2026-06-30", "trigger": "admin"})
+    assert not TelemetryRun.objects.exists()
+
+    on_redis_server.start()
+    drain_through_a_worker(on_redis_server, until=lambda: TelemetryRun.objects.filter(status=RunStatus.SUCCEEDED))
+    run = TelemetryRun.objects.get()
+    assert (run.as_of.isoformat(), run.trigger) == ("2026-06-30", "admin")
