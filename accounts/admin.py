@@ -1,10 +1,14 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import ApiKey, Team, User
-from accounts.services import api_key_create, api_key_revoke, user_set_role
+from accounts.models import INTEGRATION_SCOPES, ApiKey, Scope, Team, User
+from accounts.services import api_key_create, api_key_revoke, api_key_rotate, user_set_role
+from enablement_portal.admin import show_secret_once
 
 
 @admin.register(Team)
@@ -47,27 +51,92 @@ class UserAdmin(DjangoUserAdmin):
         user_set_role(user=obj, role=obj.role)
 
 
+class ApiKeyForm(forms.ModelForm):
+    """A new key: its scopes (never the leads scopes: those are an integration's, made under Leads),
+    the person it acts for (yourself, unless you are a superuser) and an optional expiry."""
+
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope.value, scope.label) for scope in Scope if scope not in INTEGRATION_SCOPES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Lead integrations get their key under Leads → Integrations.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "scopes", "acts_for", "expires_at"]
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+    """Keys are issued here and then only renamed, given an expiry, rotated or revoked: what a key
+    may do never changes after it is shown, so nobody widens a key that is already out there."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "scope_list",
+        "acts_for",
+        "created_by",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["acts_for", "created_by"]
     search_fields = ["name", "prefix"]
-    readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
-    actions = ["revoke"]
+    readonly_fields = ["prefix", "scope_list", "acts_for", "created_at", "created_by", "last_used_at", "revoked_at"]
+    actions = ["rotate", "revoke"]
+
+    def get_form(self, request: HttpRequest, obj: ApiKey | None = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ApiKeyForm
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
-        return ["name"] if obj is None else ["name", *self.readonly_fields]
+        if obj is None:
+            return ["name", "scopes", "acts_for", "expires_at"]
+        return ["name", "expires_at", *self.readonly_fields]
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+        return self.readonly_fields if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "acts_for":
+            # A key never carries more than its issuer could do.
+            people = User.objects.filter(is_active=True)
+            kwargs["queryset"] = people if request.user.is_superuser else people.filter(pk=request.user.pk)
+            kwargs["initial"] = request.user.pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Scopes")
+    def scope_list(self, api_key: ApiKey) -> str:
+        return ", ".join(api_key.scopes)
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
-        api_key, token = api_key_create(name=obj.name, created_by=request.user)
+        api_key, token = api_key_create(
+            name=obj.name,
+            scopes=form.cleaned_data["scopes"],
+            acts_for=obj.acts_for,
+            expires_at=obj.expires_at,
+            created_by=request.user,
+        )
         # The admin's later steps (log entry, redirect) work on `obj`: make it the saved row.
         obj.__dict__.update(api_key.__dict__)
-        messages.warning(
-            request, f"The key for “{obj.name}” is {token} — copy it now: it is stored hashed and is not shown again."
-        )
+        show_secret_once(request, f"The key for “{obj.name}” is {token}")
+
+    @admin.action(description="Rotate the selected keys (a new key each; the old ones are revoked)")
+    def rotate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for api_key in queryset.active().select_related("acts_for"):
+            if hasattr(api_key, "integration"):
+                self.message_user(
+                    request, f"“{api_key.name}” is a lead integration's key: rotate it under Leads.", messages.ERROR
+                )
+                continue
+            new_key, token = api_key_rotate(api_key=api_key, by=request.user)
+            show_secret_once(request, f"The new key for “{new_key.name}” is {token}")
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:

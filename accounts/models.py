@@ -2,6 +2,7 @@ import hashlib
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -79,17 +80,49 @@ def hash_api_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class Scope(models.TextChoices):
+    """What an API key may do. A key's rights are its scopes, intersected with its person's rights."""
+
+    LEADS_WRITE = "leads:write", "leads:write — send leads (lead integrations only)"
+    LEADS_READ = "leads:read", "leads:read — read the integration's own leads and rejections"
+    COLLATERAL_READ = "collateral:read", "collateral:read — search and read published collateral"
+    COLLATERAL_WRITE = "collateral:write", "collateral:write — create and change collateral (as an enablement admin)"
+    DEALS_READ = "deals:read", "deals:read — read the deals its person may see"
+    DEALS_WRITE = "deals:write", "deals:write — move the deals its person may move"
+    TELEMETRY_READ = "telemetry:read", "telemetry:read — read the metrics its person may see"
+
+
+# A lead integration's key carries these and nothing else; other keys never carry them.
+INTEGRATION_SCOPES = frozenset({Scope.LEADS_WRITE, Scope.LEADS_READ})
+# Scopes that act as a person: a key holding one names the person (`acts_for`).
+PERSON_SCOPES = frozenset({Scope.COLLATERAL_WRITE, Scope.DEALS_READ, Scope.DEALS_WRITE, Scope.TELEMETRY_READ})
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def active(self) -> "ApiKeyQuerySet":
         return self.filter(revoked_at__isnull=True)
 
 
 class ApiKey(models.Model):
-    """A key for a system calling the API. Only its SHA-256 is stored; the key is shown once."""
+    """A key for a system calling the API. Only its SHA-256 is stored; the key is shown once.
+
+    `created_by` is who issued it, for the record only: it grants nothing. What the key may do is
+    its `scopes`; for the scopes that act as a person, only what `acts_for` may do as well.
+    """
 
     name = models.CharField(max_length=100, unique=True)
     prefix = models.CharField(max_length=16, help_text="The first characters of the key, to recognise it.")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list, help_text="What the key may do.")
+    acts_for = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        help_text="The person whose rights the key uses (needed for deals, telemetry and collateral changes).",
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: the key does not expire.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -104,9 +137,29 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def clean(self) -> None:
+        scopes = set(self.scopes or [])
+        if not scopes:
+            raise ValidationError({"scopes": "Choose at least one scope."})
+        if unknown := sorted(scopes - set(Scope.values)):
+            raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(unknown)}."})
+        if scopes & INTEGRATION_SCOPES and scopes - INTEGRATION_SCOPES:
+            raise ValidationError({"scopes": "A lead integration's key carries leads scopes only."})
+        if scopes & INTEGRATION_SCOPES and self.acts_for_id is not None:
+            raise ValidationError({"acts_for": "A lead integration's key acts for no person."})
+        if scopes & PERSON_SCOPES and self.acts_for_id is None:
+            needing = ", ".join(sorted(scopes & PERSON_SCOPES))
+            raise ValidationError({"acts_for": f"{needing} act(s) as a person: choose whose rights the key uses."})
+
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 class OutboxMessageQuerySet(models.QuerySet):

@@ -1,6 +1,9 @@
 import secrets
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,14 +25,54 @@ def user_set_role(*, user: User, role: str) -> User:
     return user
 
 
-@transaction.atomic
-def api_key_create(*, name: str, created_by: User | None = None) -> tuple[ApiKey, str]:
-    """Create a key and return it with its token: the token is never stored and cannot be shown again."""
+def _new_token() -> tuple[str, str]:
     token = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    api_key = ApiKey(name=name, prefix=token[:10], key_hash=hash_api_key(token), created_by=created_by)
+    return token, hash_api_key(token)
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    name: str,
+    scopes: Iterable[str],
+    acts_for: User | None = None,
+    expires_at: datetime | None = None,
+    created_by: User | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its token: the token is never stored and cannot be shown again.
+
+    A person may issue a key that acts for themselves only (superusers for anyone): a key never
+    carries more than its issuer could do. Raises ValidationError naming the field.
+    """
+    if acts_for is not None and created_by is not None and acts_for != created_by and not created_by.is_superuser:
+        raise ValidationError({"acts_for": "You may issue keys that act for yourself only."})
+    token, key_hash = _new_token()
+    api_key = ApiKey(
+        name=name,
+        prefix=token[:10],
+        key_hash=key_hash,
+        scopes=sorted(set(scopes)),
+        acts_for=acts_for,
+        expires_at=expires_at,
+        created_by=created_by,
+    )
     api_key.full_clean()
     api_key.save()
     return api_key, token
+
+
+@transaction.atomic
+def api_key_rotate(*, api_key: ApiKey, by: User | None, name: str | None = None) -> tuple[ApiKey, str]:
+    """A new key with the same scopes, person and expiry; the old one is revoked at once."""
+    new_key, token = api_key_create(
+        name=name or f"{api_key.name.split(' · ')[0]} · {secrets.token_hex(3)}",
+        scopes=api_key.scopes,
+        acts_for=api_key.acts_for,
+        expires_at=api_key.expires_at,
+        created_by=by,
+    )
+    api_key_revoke(api_key=api_key)
+    return new_key, token
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
@@ -56,6 +99,8 @@ def api_key_authenticate(*, token: str) -> ApiKey:
     if api_key.is_revoked:
         raise ApiKeyRevoked("The API key has been revoked.")
     now = timezone.now()
+    if api_key.is_expired(now):
+        raise ApiKeyRejected(f"The API key expired at {api_key.expires_at:%Y-%m-%d %H:%M} UTC.")
     # One write a minute at most per key, not one per request.
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

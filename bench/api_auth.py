@@ -15,7 +15,7 @@ REPEAT = 2000
 
 def run() -> list[Result]:
     ApiKey.objects.filter(name="bench").delete()
-    _, token = api_key_create(name="bench")
+    _, token = api_key_create(name="bench", scopes=["collateral:read"])
     client = Client(SERVER_NAME="localhost")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 

@@ -166,7 +166,7 @@ def run() -> list[Result]:
     from accounts.models import ApiKey
 
     ApiKey.objects.filter(name="bench-collateral").delete()
-    _, token = api_key_create(name="bench-collateral")
+    _, token = api_key_create(name="bench-collateral", scopes=["collateral:read"])
     api_client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
 
     def floor() -> None:

@@ -121,7 +121,9 @@ def bench_board(account: Account) -> list[Result]:
 
 def bench_transition(account: Account) -> list[Result]:
     manager, reps = _team("benchmove", 5)
-    _, token = api_key_create(name="bench pipeline", created_by=manager)
+    _, token = api_key_create(
+        name="bench pipeline", scopes=["deals:read", "deals:write"], acts_for=manager, created_by=manager
+    )
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     deals = _deals(reps, 600, account, stages=[Stage.LEAD_IN], prefix="m")
     gate = list(StageCriterion.objects.gating(Stage.LEAD_IN, Stage.DISCOVERY))

@@ -1,30 +1,32 @@
 """`/api/v1/collateral`: search and read for CRM sidebars, create and update for enablement admins.
 
 Authentication (decided here, see README "Collateral"):
-- GET: an API key (`Authorization: Bearer <key>`, what CRM sidebars hold) or a logged-in
-  portal session. Either way only what reps may see is returned (published, not archived).
-- POST/PUT: a logged-in session of an enablement admin, with Django's CSRF token in the
-  `X-CSRFToken` header (ninja's session auth checks it). API keys belong to systems, not
-  people, and carry no role, so a key cannot write: every revision names the admin who made it.
+- GET: a logged-in portal session, or an API key with `collateral:read` (what CRM sidebars
+  hold). A key that acts for no person is a system and sees what reps see (published, not
+  archived); a key acting for a person sees what that person sees.
+- POST/PUT: an enablement admin, by portal session (with Django's CSRF token in the
+  `X-CSRFToken` header) or by a key with `collateral:write` acting for them: every revision
+  names the admin who made it.
 """
 
 from datetime import date
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import AuthenticationError, HttpError
-from ninja.security import SessionAuth
 
-from accounts.auth import ApiKeyAuth
+from accounts.auth import PersonAuth, ReaderAuth, person_of
+from accounts.models import Scope
 from collateral.models import ASSET_ID_RE, SEMVER_RE, Asset, AssetType, AssetVersion, VersionStatus
 from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching
 from collateral.services import asset_save_from_playbook
-from enablement_portal.api import problem_response
+from enablement_portal.problems import Problem, documented_problems, field_paths
 
-router = Router(tags=["collateral"])
+router = Router(tags=["collateral"], auth=ReaderAuth(Scope.COLLATERAL_READ))
+# Enablement admins hold the collateral change permissions (collateral's role grants).
+EDITOR = PersonAuth(Scope.COLLATERAL_WRITE, permission="collateral.change_asset")
 
 # Payload field paths for the model fields a ValidationError may name.
 FIELD_PATHS = {
@@ -39,17 +41,6 @@ FIELD_PATHS = {
     "changelog": "changelog",
     "description": "description",
 }
-
-
-class AdminSessionAuth(SessionAuth):
-    """A portal session of an enablement admin; CSRF is checked by SessionAuth."""
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        if not request.user.is_authenticated:
-            raise AuthenticationError(message="Log in to the portal as an enablement admin to change collateral.")
-        if not request.user.is_enablement_admin:
-            raise HttpError(403, "Only enablement admins may change collateral.")
-        return request.user
 
 
 class CollateralIn(Schema):
@@ -155,12 +146,7 @@ def _display_one(queryset) -> Asset:
     return assets_for_display(queryset, LibraryFilters()).get()
 
 
-def _user(request: HttpRequest):
-    # An API key is a system, not a person: it sees what reps see.
-    return request.user if request.user.is_authenticated else None
-
-
-@router.get("", response=CollateralListOut, auth=[SessionAuth(), ApiKeyAuth()], summary="Search the library")
+@router.get("", response=CollateralListOut, summary="Search the library")
 def collateral_search(request: HttpRequest, params: Query[SearchParams]) -> dict:
     filters = LibraryFilters(q=params.q, type=params.type or "", audience=params.audience)
     slugs = [tag.strip().lower() for tag in params.tag if tag.strip()]
@@ -173,63 +159,43 @@ def collateral_search(request: HttpRequest, params: Query[SearchParams]) -> dict
 @router.get(
     "/{asset_id}",
     response=CollateralDetailOut,
-    auth=[SessionAuth(), ApiKeyAuth()],
     summary="An asset: current version and version history",
 )
 def collateral_detail(request: HttpRequest, asset_id: str) -> dict:
-    user = _user(request)
+    user = person_of(request)
     asset = get_object_or_404(assets_for_display(Asset.objects.for_user(user), LibraryFilters()), asset_id=asset_id)
     return _detail(request, asset, admin=bool(user and user.is_enablement_admin))
-
-
-def _validation_problem(exc: ValidationError) -> HttpResponse:
-    errors = []
-    for name, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]:
-        path = FIELD_PATHS.get(name, "" if name == "__all__" else name)
-        errors.extend({"path": path, "message": message} for message in messages)
-    return problem_response(
-        status=422, title="Unprocessable content", detail=" ".join(e["message"] for e in errors), errors=errors
-    )
 
 
 @router.post(
     "",
     response={201: CollateralDetailOut},
-    auth=AdminSessionAuth(),
+    auth=EDITOR,
     summary="Create an asset with a version (enablement admins)",
+    openapi_extra={"responses": documented_problems(409)},
 )
 def collateral_create(request: HttpRequest, payload: CollateralIn):
     if payload.assetId and Asset.objects.filter(asset_id=payload.assetId).exists():
-        return problem_response(
+        raise Problem(
             status=409,
-            title="Conflict",
             detail=f"Asset {payload.assetId} exists: use PUT /api/v1/collateral/{payload.assetId} to change it.",
             errors=[{"path": "assetId", "message": "is already taken"}],
         )
-    try:
-        asset = asset_save_from_playbook(payload=payload.dict(), by=request.user)
-    except ValidationError as exc:
-        return _validation_problem(exc)
+    with field_paths(FIELD_PATHS):
+        asset = asset_save_from_playbook(payload=payload.dict(), by=request.auth)
     return Status(201, _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), admin=True))
 
 
 @router.put(
     "/{asset_id}",
     response=CollateralDetailOut,
-    auth=AdminSessionAuth(),
+    auth=EDITOR,
     summary="Change an asset and add, publish or archive one of its versions (enablement admins)",
 )
 def collateral_update(request: HttpRequest, asset_id: str, payload: CollateralIn):
     asset = get_object_or_404(Asset, asset_id=asset_id)
     if payload.assetId and payload.assetId != asset_id:
-        return problem_response(
-            status=422,
-            title="Unprocessable content",
-            detail="The assetId in the body differs from the one in the URL.",
-            errors=[{"path": "assetId", "message": f"must be {asset_id} (the asset in the URL)"}],
-        )
-    try:
-        asset = asset_save_from_playbook(payload=payload.dict(), by=request.user, asset=asset)
-    except ValidationError as exc:
-        return _validation_problem(exc)
+        raise ValidationError({"assetId": f"must be {asset_id} (the asset in the URL)"})
+    with field_paths(FIELD_PATHS):
+        asset = asset_save_from_playbook(payload=payload.dict(), by=request.auth, asset=asset)
     return _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), admin=True)

@@ -14,7 +14,6 @@ from django.db.models import Count, Max, Prefetch, QuerySet
 from collateral.models import (
     Asset,
     AssetType,
-    AssetUsage,
     AssetVersion,
     Audience,
     CollateralTag,
@@ -237,10 +236,6 @@ def assets_shared_on_deal(*, deal) -> QuerySet:
         .select_related("current_version")
         .order_by("-last_shared_at")
     )
-
-
-def usage_counts(*, asset: Asset) -> dict[str, int]:
-    return dict(AssetUsage.objects.filter(asset=asset).values_list("kind").annotate(n=Count("pk")))
 
 
 def version_newer_than(version: AssetVersion) -> AssetVersion | None:

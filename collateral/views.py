@@ -39,10 +39,12 @@ def library(request: HttpRequest) -> HttpResponse:
         "facets": counts.facets,
         "sorts": SORTS,
     }
-    # htmx asks for the results only (live search as you type); a normal request gets the page.
-    template = "collateral/partials/results.html" if request.headers.get("HX-Request") else "collateral/library.html"
+    # htmx asks for the results only (live search as you type); a normal request gets the page,
+    # and so does htmx restoring a pushed URL that fell out of its history cache.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "collateral/partials/results.html" if partial else "collateral/library.html"
     response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
 
 

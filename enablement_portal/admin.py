@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 
 
@@ -13,3 +13,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+def show_secret_once(request: HttpRequest, text: str) -> None:
+    """Show a key or secret that is stored hashed (or must not be shown again), once."""
+    messages.warning(request, f"{text} — copy it now: it is not shown again.")

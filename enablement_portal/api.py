@@ -1,69 +1,77 @@
 """The JSON API root (`/api/v1/`). Every error is `application/problem+json` (RFC 9457).
 
-Apps add their routers here; endpoints stay thin and call the apps' services.
+Apps add their routers here; endpoints stay thin and call the apps' services. Errors are
+mapped once, below: routers raise Django's exceptions (ValidationError, PermissionDenied,
+Http404), ninja's, the pipeline's TransitionRefused, or `Problem`, and never build an error
+response themselves. Every operation's schema lists the problems it may answer (see
+`ProblemDocumentingAPI`).
 """
 
-import json
-from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from redis.exceptions import RedisError
 
-from accounts.auth import ApiKeyAuth
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "/api/v1/problems/"
-
-
-def problem_response(
-    *,
-    status: int,
-    title: str,
-    detail: str,
-    errors: Sequence[dict[str, str]] = (),
-    problem_type: str = "about:blank",
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> HttpResponse:
-    body = {"type": problem_type, "title": title, "status": status, "detail": detail, **extra}
-    if errors:
-        body["errors"] = list(errors)
-    response = HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
+from accounts.auth import KeyAuth
+from accounts.models import ApiKey
+from enablement_portal.problems import (
+    HTTP_TITLES,
+    Problem,
+    documented_problems,
+    model_errors,
+    problem_response,
+    schema_errors,
+)
+from pipeline.models import Deal
+from pipeline.services import TransitionRefused
 
 
-def error_path(loc: Iterable[Any]) -> str:
-    """('body', 'payload', 'contactInfo', 'email') -> 'contactInfo.email'; list indexes as [i]."""
-    parts = list(loc)
-    # Ninja puts where the value came from and the parameter's name first.
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
-        parts = parts[2:] if len(parts) > 2 else parts[1:]
-    path = ""
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
+class ProblemDocumentingAPI(NinjaAPI):
+    """Adds to each operation's responses the problems every operation of its kind may answer.
+
+    Any operation with input may answer 400 (unreadable input) and 422 (invalid input); with a
+    path parameter, 404; with authentication, 401, 403 and 429. What only one operation answers
+    (409 for a transition, 413 for a lead body) it documents itself with `openapi_extra`.
+    """
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                codes = set()
+                parameters = operation.get("parameters", [])
+                if parameters or "requestBody" in operation:
+                    codes |= {400, 422}
+                if any(parameter["in"] == "path" for parameter in parameters):
+                    codes.add(404)
+                if operation.get("security"):
+                    codes |= {401, 403, 429}
+                responses = operation.setdefault("responses", {})
+                for code, response in documented_problems(*sorted(codes)).items():
+                    responses.setdefault(code, response)
+        return schema
 
 
-def validation_errors(errors: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"path": error_path(error.get("loc", ())), "message": error.get("msg", "is not valid")} for error in errors]
-
-
-api = NinjaAPI(
+api = ProblemDocumentingAPI(
     title="Enablement Portal API",
     version="1",
     urls_namespace="api",
     description="Leads from marketing systems and the portal's other machine interfaces. "
-    "Authenticate with `Authorization: Bearer <key>`; errors are `application/problem+json`.",
+    "Authenticate with `Authorization: Bearer <key>`; a key may do what its scopes allow "
+    "(and, for the scopes that act as a person, what that person may do). "
+    "Errors are `application/problem+json`.",
 )
+
+
+@api.exception_handler(Problem)
+def on_problem(request: HttpRequest, exc: Problem) -> HttpResponse:
+    return exc.response()
 
 
 @api.exception_handler(AuthenticationError)
@@ -78,12 +86,17 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = validation_errors(exc.errors)
+    errors = schema_errors(exc.errors)
     return problem_response(
-        status=422,
-        title="Unprocessable content",
-        detail=f"{len(errors)} field(s) failed validation.",
-        errors=errors,
+        status=422, title="Unprocessable content", detail=f"{len(errors)} field(s) failed validation.", errors=errors
+    )
+
+
+@api.exception_handler(ModelValidationError)
+def on_model_validation_error(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+    errors = model_errors(exc)
+    return problem_response(
+        status=422, title="Unprocessable content", detail=" ".join(e["message"] for e in errors), errors=errors
     )
 
 
@@ -92,9 +105,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(status=exc.status_code, title=HTTP_TITLES.get(exc.status_code, "Error"), detail=str(exc))
 
 
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem_response(status=403, title="Forbidden", detail=str(exc) or "You may not do this.")
+
+
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem_response(status=404, title="Not found", detail="No such resource.")
+    return problem_response(status=404, title="Not found", detail=str(exc) or "No such resource.")
 
 
 @api.exception_handler(RedisError)
@@ -102,22 +120,29 @@ def on_redis_error(request: HttpRequest, exc: RedisError) -> HttpResponse:
     # Redis down or frozen past the settings' socket timeouts: a retryable outage, not a bug.
     return problem_response(
         status=503,
-        title="Service unavailable",
+        title=HTTP_TITLES[503],
         detail="A service the API depends on is not answering. Retry shortly.",
         headers={"Retry-After": "30"},
     )
 
 
-HTTP_TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    409: "Conflict",
-    413: "Content too large",
-    422: "Unprocessable content",
-    429: "Too many requests",
-}
+@api.exception_handler(TransitionRefused)
+def on_transition_refused(request: HttpRequest, exc: TransitionRefused) -> HttpResponse:
+    """409: a move the deal's state does not allow now; the deal's stage as stored, and what is missing."""
+    return problem_response(
+        status=409,
+        title="Conflict",
+        detail=str(exc),
+        errors=[{"path": "event", "message": f"Not yet confirmed: {c.text}"} for c in exc.missing]
+        or [{"path": "event", "message": str(exc)}],
+        missing_criteria=[{"id": c.pk, "text": c.text} for c in exc.missing],
+        stage=Deal.objects.filter(pk=exc.deal_id).values_list("stage", flat=True).first(),
+    )
+
+
+@csrf_exempt  # nothing is changed here; a POST to a wrong path gets the same 404 as a GET
+def api_path_not_found(request: HttpRequest) -> HttpResponse:
+    return problem_response(status=404, title="Not found", detail=f"No API operation at {request.path}.")
 
 
 class HealthOut(Schema):
@@ -128,6 +153,8 @@ class HealthOut(Schema):
 class KeyOut(Schema):
     name: str
     prefix: str
+    scopes: list[str]
+    actsFor: str | None
 
 
 @api.get("/health", response=HealthOut, tags=["meta"], summary="Liveness and database check")
@@ -137,9 +164,15 @@ def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok", "database": connection.vendor}
 
 
-@api.get("/me", response=KeyOut, auth=ApiKeyAuth(), tags=["meta"], summary="The API key this request uses")
-def me(request: HttpRequest) -> dict[str, str]:
-    return {"name": request.auth.name, "prefix": request.auth.prefix}
+@api.get("/me", response=KeyOut, auth=KeyAuth(scope=None), tags=["meta"], summary="The API key this request uses")
+def me(request: HttpRequest) -> dict[str, Any]:
+    key: ApiKey = request.auth
+    return {
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": key.scopes,
+        "actsFor": key.acts_for.username if key.acts_for else None,
+    }
 
 
 # Each app's router, by dotted path: imported after the root's handlers, with no import cycle.

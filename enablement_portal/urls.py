@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from enablement_portal.api import api
+from enablement_portal.api import api, api_path_not_found
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -24,6 +24,8 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Under /api/ even a path no operation matches answers problem+json, not an HTML page.
+    re_path(r"^api/", api_path_not_found),
     path("learning/", include("training.urls")),
     path("pipeline/", include("pipeline.urls")),
     path("leads/", include("leads.urls")),

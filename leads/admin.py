@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from enablement_portal.admin import ReadOnlyAdmin
+from enablement_portal.admin import ReadOnlyAdmin, show_secret_once
 from leads.models import (
     Integration,
     Lead,
@@ -62,16 +62,13 @@ class IntegrationAdmin(admin.ModelAdmin):
         )
         # The admin's later steps (log entry, redirect) work on `obj`: make it the saved row.
         obj.__dict__.update(integration.__dict__)
-        self._show_once(request, f"The API key for “{obj.name}” is {token}")
-
-    def _show_once(self, request: HttpRequest, text: str) -> None:
-        messages.warning(request, f"{text} — copy it now: it is not shown again.")
+        show_secret_once(request, f"The API key for “{obj.name}” is {token}")
 
     @admin.action(description="Issue a new API key (revokes the current one)")
     def issue_new_key(self, request: HttpRequest, queryset: QuerySet) -> None:
         for integration in queryset.select_related("api_key"):
             token = integration_issue_key(integration=integration, by=request.user)
-            self._show_once(request, f"The new API key for “{integration.name}” is {token}")
+            show_secret_once(request, f"The new API key for “{integration.name}” is {token}")
 
     @admin.action(description="Revoke the API key")
     def revoke_key(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -83,7 +80,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     def rotate_signing_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
         for integration in queryset:
             secret = integration_rotate_signing_secret(integration=integration)
-            self._show_once(request, f"The signing secret for “{integration.name}” is {secret}")
+            show_secret_once(request, f"The signing secret for “{integration.name}” is {secret}")
 
 
 @admin.register(QualificationCriterion)

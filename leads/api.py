@@ -12,17 +12,26 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
-from ninja.errors import AuthorizationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Query, Router
 from pydantic import ValidationError as PydanticValidationError
 
-from accounts.auth import ApiKeyAuth
-from accounts.models import ApiKey
-from enablement_portal.api import PROBLEM_TYPE_BASE, error_path, problem_response
+from accounts.auth import IntegrationAuth
+from accounts.models import Scope
+from enablement_portal.problems import PROBLEM_TYPE_BASE, Problem, error_path, problem_response
 from leads.guards import refusal
 from leads.models import Integration, Lead, LeadRejection
-from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn, LeadIn, inline_json_schema
+from leads.openapi import (
+    BATCH_SCHEMA,
+    IDEMPOTENCY_HEADER,
+    LEAD_SCHEMA,
+    BatchResult,
+    LeadAccepted,
+    LeadState,
+    RejectionPage,
+    documented,
+)
+from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn
 from leads.services import (
     CREATED,
     IdempotencyInProgress,
@@ -36,163 +45,15 @@ from leads.services import (
     request_digest,
 )
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+def guard(request: HttpRequest, integration: Integration) -> Problem | None:
+    """Size, rate and signature: run by the integration auth before any endpoint reads the body."""
+    refused = refusal(request, integration)
+    return Problem(**vars(refused)) if refused else None
 
 
-class IntegrationAuth(ApiKeyAuth):
-    """An API key that belongs to a lead integration; `request.auth` is the Integration."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Integration:
-        api_key: ApiKey = super().authenticate(request, token)
-        try:
-            return Integration.objects.get(api_key=api_key)
-        except Integration.DoesNotExist:
-            raise AuthorizationError(message="This API key does not belong to a lead integration.") from None
-
-
-router = Router(tags=["leads"], auth=IntegrationAuth())
-
-
-# ---------------------------------------------------------------------------
-# Schemas of the answers (documentation; the bodies are built below)
-# ---------------------------------------------------------------------------
-class Issue(Schema):
-    path: str
-    message: str
-
-
-class LeadAccepted(Schema):
-    leadId: str
-    outcome: str = Field(description="created, updated or unchanged")
-    status: str = Field(description="The lead's status: mql, accepted, returned or converted")
-    warnings: list[Issue]
-
-
-class BatchItem(Schema):
-    index: int
-    leadId: str
-    outcome: str = Field(description="created, updated, unchanged or rejected")
-    status: int = Field(description="What the item would have got alone: 201, 200 or 422")
-    leadStatus: str | None
-    warnings: list[Issue]
-    errors: list[Issue]
-    reasons: list[str]
-    rejectionId: int | None
-
-
-class BatchResult(Schema):
-    accepted: int
-    rejected: int
-    results: list[BatchItem]
-
-
-class Person(Schema):
-    name: str
-    email: str
-
-
-class DealRef(Schema):
-    id: int
-    name: str
-    stage: str
-
-
-class LeadState(Schema):
-    leadId: str
-    status: str
-    owner: Person | None
-    team: str | None
-    deal: DealRef | None
-    returnReason: str | None
-    receivedAt: datetime
-    updatedAt: datetime
-
-
-class Rejection(Schema):
-    id: int
-    receivedAt: datetime
-    leadId: str
-    reasons: list[str]
-    errors: list[Issue]
-    payloadDigest: str
-
-
-class RejectionPage(Schema):
-    items: list[Rejection]
-    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
-
-
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["path", "message"],
-                "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-}
-LEAD_SCHEMA = inline_json_schema(LeadIn)
-BATCH_SCHEMA = {
-    "type": "object",
-    "required": ["leads"],
-    "properties": {"leads": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": LEAD_SCHEMA}},
-}
-PROBLEMS = {
-    400: "Unparsable JSON, or a bad Idempotency-Key",
-    401: "No key, a wrong key, or a bad signature",
-    403: "A revoked key, or one that is not an integration's",
-    404: "No such lead",
-    409: "A request with this Idempotency-Key is still running",
-    413: "Body over 1 MiB",
-    422: "Invalid or unqualified; every failing field by path",
-    429: "Rate limit; see Retry-After",
-}
-HEADERS = [
-    {
-        "in": "header",
-        "name": "X-Signature",
-        "required": False,
-        "schema": {"type": "string"},
-        "description": "base64 HMAC-SHA256 of method + URI + body + timestamp (integrations with a signing secret)",
-    },
-    {
-        "in": "header",
-        "name": "X-Request-Timestamp",
-        "required": False,
-        "schema": {"type": "string"},
-        "description": "Milliseconds since the Unix epoch; at most 300 s from the server's clock",
-    },
-]
-IDEMPOTENCY_PARAMETER = {
-    "in": "header",
-    "name": IDEMPOTENCY_HEADER,
-    "required": False,
-    "schema": {"type": "string", "maxLength": 255},
-    "description": "Same key and body: the first answer again. Kept at least 24 hours.",
-}
-
-
-def documented(*codes: int, body: dict | None = None, example: Any = None, idempotent: bool = False) -> dict[str, Any]:
-    extra: dict[str, Any] = {
-        "parameters": [*HEADERS, *([IDEMPOTENCY_PARAMETER] if idempotent else [])],
-        "responses": {
-            code: {"description": PROBLEMS[code], "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
-            for code in codes
-        },
-    }
-    if body is not None:
-        media = {"schema": body, "example": example}
-        extra["requestBody"] = {"required": True, "content": {"application/json": media}}
-    return extra
+router = Router(tags=["leads"], auth=IntegrationAuth(Scope.LEADS_READ, guard))
+SENDER = IntegrationAuth(Scope.LEADS_WRITE, guard)
 
 
 # ---------------------------------------------------------------------------
@@ -201,6 +62,7 @@ def documented(*codes: int, body: dict | None = None, example: Any = None, idemp
 @router.post(
     "",
     response={201: LeadAccepted, 200: LeadAccepted},
+    auth=SENDER,
     summary="Send one MQL (upsert by leadId)",
     openapi_extra=documented(
         400, 401, 403, 409, 413, 422, 429, body=LEAD_SCHEMA, example=EXAMPLE_LEAD, idempotent=True
@@ -213,6 +75,7 @@ def lead_post(request: HttpRequest) -> HttpResponse:
 @router.post(
     "/batch",
     response={207: BatchResult},
+    auth=SENDER,
     summary=f"Send up to {MAX_BATCH} MQLs; a result per item",
     openapi_extra=documented(
         400, 401, 403, 409, 413, 422, 429, body=BATCH_SCHEMA, example={"leads": [EXAMPLE_LEAD]}, idempotent=True
@@ -235,8 +98,6 @@ def rejections(
     limit: int = Query(100, ge=1, le=500),
 ) -> HttpResponse:
     integration = request.auth
-    if refused := refusal(request, integration):
-        return problem_response(**vars(refused))
     rows = LeadRejection.objects.filter(integration=integration).order_by("id")
     if since is not None:
         # A time without a zone is taken as UTC, the API's zone.
@@ -267,11 +128,9 @@ def rejections(
 )
 def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
     integration = request.auth
-    if refused := refusal(request, integration):
-        return problem_response(**vars(refused))
     lead = Lead.objects.filter(integration=integration, lead_id=leadId).select_related("owner", "team", "deal").first()
     if lead is None:
-        return problem_response(status=404, title="Not found", detail="This integration sent no lead with this leadId.")
+        raise Http404("This integration sent no lead with this leadId.")
     owner = lead.owner
     return json_response(
         {
@@ -288,24 +147,21 @@ def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------
-# Intake: guards, JSON, idempotency, then the answer
+# Intake: JSON, idempotency, then the answer (the guards ran in the auth)
 # ---------------------------------------------------------------------------
 def intake(request: HttpRequest, *, answer) -> HttpResponse:
     integration = request.auth
-    if refused := refusal(request, integration):
-        return problem_response(**vars(refused))
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 0 < len(key) <= 255:
-        return problem_response(
+        raise Problem(
             status=400,
-            title="Bad request",
             detail=f"{IDEMPOTENCY_HEADER} must be 1 to 255 characters.",
             errors=[{"path": IDEMPOTENCY_HEADER, "message": "Must be 1 to 255 characters."}],
         )
     try:
         payload = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
-        return problem_response(status=400, title="Bad request", detail=f"The body is not valid JSON: {exc}.")
+        raise Problem(status=400, detail=f"The body is not valid JSON: {exc}.") from None
     rules = IntakeRules.load()
     if key is None:
         return answer(integration, payload, rules)
@@ -313,14 +169,13 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
     try:
         record, fresh = idempotency_claim(integration=integration, key=key, request_digest=digest)
     except IdempotencyInProgress as exc:
-        return problem_response(status=409, title="Conflict", detail=str(exc))
+        raise Problem(status=409, detail=str(exc)) from None
     except IdempotencyKeyReused as exc:
-        return problem_response(
+        raise Problem(
             status=422,
-            title="Unprocessable content",
             detail=str(exc),
             errors=[{"path": IDEMPOTENCY_HEADER, "message": "Already used with a different body."}],
-        )
+        ) from None
     if not fresh:
         response = HttpResponse(record.response_body, status=record.status, content_type=record.content_type)
         response["Idempotent-Replayed"] = "true"

@@ -1,23 +1,22 @@
 """Demo leads for `load_demo`: a demo HubSpot integration with a public key, routing rules
-for the demo teams, leads from the crm-sample accounts (copied into leads/demo_data/) in
+for the demo teams, leads from the crm-sample accounts (the pipeline demo's copy) in
 every status, and a few rejections for the quality report. Deterministic and idempotent:
 leads go through the real intake, which leaves a lead sent again unchanged.
 """
 
 import csv
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.demo import DEMO_ANCHOR, team_name
-from accounts.models import ApiKey, Team, hash_api_key
+from accounts.models import INTEGRATION_SCOPES, ApiKey, Team, hash_api_key
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, LeadStatus, ReturnReason, RoutingRule
 from leads.services import lead_accept, lead_ingest, lead_return
+from pipeline.demo import ACCOUNTS_CSV
 
 DEMO_API_KEY = "ep_demo-hubspot-key-not-secret"  # a public demo key, like the demo password
-ACCOUNTS_CSV = Path(__file__).resolve().parent / "demo_data" / "accounts.csv"
 CRITERIA = ["downloaded_technical_whitepaper", "visited_pricing_page", "is_developer_title"]
 FIRST = ["Jane", "Omar", "Li", "Priya", "Tom", "Ana", "Kofi", "Mia", "Sven", "Yuki", "Noor", "Luis"]
 LAST = ["Doe", "Haddad", "Wei", "Nair", "Berg", "Costa", "Mensah", "Rossi", "Lund", "Sato", "Khan", "Vega"]
@@ -41,7 +40,8 @@ def _at(index: int, hour: int = 9) -> datetime:
 
 def _integration() -> Integration:
     api_key, _ = ApiKey.objects.get_or_create(
-        key_hash=hash_api_key(DEMO_API_KEY), defaults={"name": "HubSpot (demo)", "prefix": DEMO_API_KEY[:10]}
+        key_hash=hash_api_key(DEMO_API_KEY),
+        defaults={"name": "HubSpot (demo)", "prefix": DEMO_API_KEY[:10], "scopes": sorted(INTEGRATION_SCOPES)},
     )
     integration, _ = Integration.objects.get_or_create(name="HubSpot (demo)", defaults={"api_key": api_key})
     return integration

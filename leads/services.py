@@ -17,8 +17,9 @@ from django.utils import timezone
 from django_fsm import can_proceed
 from pydantic import ValidationError as PydanticValidationError
 
-from accounts.models import ApiKey, User
-from accounts.services import api_key_create, api_key_revoke
+from accounts.models import INTEGRATION_SCOPES, ApiKey, User
+from accounts.services import api_key_create, api_key_revoke, api_key_rotate
+from enablement_portal.problems import error_path
 from leads.models import (
     IdempotencyRecord,
     Integration,
@@ -150,7 +151,6 @@ def lead_fields(lead_in: LeadIn) -> dict[str, Any]:
 def lead_check(*, index: int, payload: Any, rules: IntakeRules) -> IntakeResult:
     """Check one payload against the contract, the criteria registry and the qualification rules."""
     # Imported here: the API root imports the leads router, which imports this module.
-    from enablement_portal.api import error_path
 
     result = IntakeResult(index=index, payload=payload)
     if isinstance(payload, dict) and isinstance(payload.get("leadId"), str):
@@ -323,8 +323,9 @@ def _route(*, leads: list[Lead], routing: list[RoutingRule]) -> None:
 # Integrations: their API key and signing secret
 # ---------------------------------------------------------------------------
 def _new_key(*, name: str, created_by: User | None) -> tuple[ApiKey, str]:
-    # Key names are unique and an integration may go through several keys.
-    return api_key_create(name=f"{name} · {secrets.token_hex(3)}", created_by=created_by)
+    # Key names are unique and an integration may go through several keys. It carries the
+    # leads scopes only and acts for no one: whoever issued it lends it none of their rights.
+    return api_key_create(name=f"{name} · {secrets.token_hex(3)}", scopes=INTEGRATION_SCOPES, created_by=created_by)
 
 
 @transaction.atomic
@@ -341,11 +342,9 @@ def integration_create(*, name: str, created_by: User | None = None, **options: 
 @transaction.atomic
 def integration_issue_key(*, integration: Integration, by: User | None = None) -> str:
     """Replace the integration's key: the old one is revoked at once. Returns the new token."""
-    old = integration.api_key
-    api_key, token = _new_key(name=integration.name, created_by=by)
+    api_key, token = api_key_rotate(api_key=integration.api_key, by=by)
     integration.api_key = api_key
     integration.save(update_fields=["api_key"])
-    api_key_revoke(api_key=old)
     return token
 
 

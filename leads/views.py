@@ -1,4 +1,3 @@
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
+from enablement_portal.csv import csv_response
 from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
 from leads.selectors import inbox_for, quality_report
@@ -69,7 +69,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _answer(request: HttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms):
     """htmx gets the lead's panel again; without JavaScript the form posts and we redirect back."""
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         lead = Lead.objects.select_related("owner", "team", "integration", "deal").get(pk=lead.pk)
         context = _panel_context(lead, done=done, error=error, **forms)
         return render(request, "leads/partials/lead_panel.html", context, status=status)
@@ -139,17 +139,6 @@ def quality(request: HttpRequest) -> HttpResponse:
 
 
 def _quality_csv(report, days: int) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="lead-quality-{days}d.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["integration", "day", "received", "accepted", "rejected", "returned_by_sales"])
-    for row in report.rows:
-        writer.writerow(
-            [_cell(row.integration), row.day.isoformat(), row.received, row.accepted, row.rejected, row.returned]
-        )
-    return response
-
-
-def _cell(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return f"'{text}" if text[:1] in "=+-@" else text
+    header = ["integration", "day", "received", "accepted", "rejected", "returned_by_sales"]
+    rows = ([row.integration, row.day, row.received, row.accepted, row.rejected, row.returned] for row in report.rows)
+    return csv_response(f"lead-quality-{days}d.csv", header, rows)

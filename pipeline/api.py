@@ -1,9 +1,8 @@
 """`/api/v1/deals`: read deals and move them, as a person (never as an anonymous system).
 
 Authentication: a portal session (browser; unsafe methods need the CSRF token), or an API key
-made by a person (`api_key_create(created_by=...)`): the key acts with its creator's rights,
-so the same `for_user` rules apply and another team's deal is a 404. A system key with no
-creator is refused here.
+with the `deals:read` / `deals:write` scope that acts for a person: the person's `for_user`
+rules apply, so another team's deal is a 404. Errors are raised and mapped by the API root.
 """
 
 import base64
@@ -12,39 +11,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.errors import AuthenticationError, HttpError
-from ninja.utils import check_csrf
 
-from accounts.auth import ApiKeyAuth
-from accounts.models import User
-from enablement_portal.api import problem_response
+from accounts.auth import PersonAuth
+from accounts.models import Scope
+from enablement_portal.periods import month_of
+from enablement_portal.problems import documented_problems, field_paths
 from pipeline.models import TRANSITION_EVENTS, Deal, DealStageChange, LostReason, Stage
-from pipeline.selectors import gate, month_of
-from pipeline.services import CriteriaMissing, TransitionRefused, deal_transition
+from pipeline.selectors import gate
+from pipeline.services import deal_transition
 
-
-class PersonAuth(ApiKeyAuth):
-    """A logged-in portal user, or an API key acting for the person who created it."""
-
-    def __call__(self, request: HttpRequest) -> User:
-        if request.headers.get(self.header):
-            api_key = super().__call__(request)
-            person = api_key.created_by
-            if person is None or not person.is_active:
-                raise AuthenticationError(message="This API key belongs to no person; the deals API acts as one.")
-            return person
-        if request.user.is_authenticated:
-            if request.method not in {"GET", "HEAD", "OPTIONS"} and check_csrf(request):
-                raise HttpError(403, "The CSRF token is missing or wrong.")
-            return request.user
-        raise AuthenticationError(message="Log in, or send 'Authorization: Bearer <key>'.")
-
-
-router = Router(tags=["deals"], auth=PersonAuth())
+router = Router(tags=["deals"], auth=PersonAuth(Scope.DEALS_READ))
 
 TransitionEvent = Literal[tuple(e.value for e in TRANSITION_EVENTS)]  # type: ignore[valid-type]
 StageName = Literal[tuple(s.value for s in Stage)]  # type: ignore[valid-type]
@@ -138,11 +118,6 @@ def decode_cursor(cursor: str) -> int:
         raise ValidationError({"cursor": "Not a cursor this API gave out."}) from None
 
 
-def _invalid(errors: dict[str, list[str]]) -> HttpResponse:
-    rows = [{"path": path, "message": " ".join(messages)} for path, messages in errors.items()]
-    return problem_response(status=422, title="Unprocessable content", detail="The request is not valid.", errors=rows)
-
-
 @router.get("", response=DealPage, summary="Deals the caller may see, newest first (keyset pagination)")
 def list_deals(request: HttpRequest, filters: Query[DealFilters]):
     deals = Deal.objects.for_user(request.auth).select_related("account", "owner", "team", "lost_reason")
@@ -158,10 +133,7 @@ def list_deals(request: HttpRequest, filters: Query[DealFilters]):
         start, end = month_of(date.fromisoformat(f"{filters.close_month}-01"))
         deals = deals.filter(expected_close_date__gte=start, expected_close_date__lt=end)
     if filters.cursor:
-        try:
-            deals = deals.filter(pk__lt=decode_cursor(filters.cursor))
-        except ValidationError as invalid:
-            return _invalid(invalid.message_dict)
+        deals = deals.filter(pk__lt=decode_cursor(filters.cursor))
     page = list(deals.order_by("-pk")[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
@@ -196,7 +168,9 @@ def get_deal(request: HttpRequest, deal_id: int):
 @router.post(
     "/{int:deal_id}/transitions",
     response={200: TransitionOut},
+    auth=PersonAuth(Scope.DEALS_WRITE),
     summary="Move a deal: 409 lists unmet criteria or reports a concurrent change",
+    openapi_extra={"responses": documented_problems(409)},
 )
 def post_transition(request: HttpRequest, deal_id: int, payload: TransitionIn):
     deal = get_object_or_404(Deal.objects.for_user(request.auth), pk=deal_id)
@@ -204,28 +178,7 @@ def post_transition(request: HttpRequest, deal_id: int, payload: TransitionIn):
     if payload.lost_reason_id is not None:
         reason = LostReason.objects.filter(pk=payload.lost_reason_id, active=True).first()
         if reason is None:
-            return _invalid({"lost_reason_id": ["No active lost reason has this id."]})
-    try:
+            raise ValidationError({"lost_reason_id": "No active lost reason has this id."})
+    with field_paths({"lost_reason": "lost_reason_id"}):
         change = deal_transition(deal=deal, event=payload.event, by=request.auth, lost_reason=reason, note=payload.note)
-    except CriteriaMissing as refused:
-        return problem_response(
-            status=409,
-            title="Conflict",
-            detail=str(refused),
-            errors=[{"path": "event", "message": f"Not yet confirmed: {c.text}"} for c in refused.missing],
-            missing_criteria=[{"id": c.pk, "text": c.text} for c in refused.missing],
-            stage=deal.stage,
-        )
-    except TransitionRefused as refused:
-        return problem_response(
-            status=409,
-            title="Conflict",
-            detail=str(refused),
-            errors=[{"path": "event", "message": str(refused)}],
-            stage=Deal.objects.values_list("stage", flat=True).get(pk=deal.pk),
-        )
-    except PermissionDenied as denied:
-        return problem_response(status=403, title="Forbidden", detail=str(denied))
-    except ValidationError as invalid:
-        return _invalid({"lost_reason_id" if k == "lost_reason" else k: v for k, v in invalid.message_dict.items()})
     return {"id": deal.pk, "stage": deal.stage, "from_stage": change.from_stage, "event": change.event, "at": change.at}

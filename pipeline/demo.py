@@ -36,6 +36,8 @@ from pipeline.models import (
 from pipeline.playbook import ensure_playbook
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+# The demo leads come from these accounts too (leads/demo.py): one copy of the file.
+ACCOUNTS_CSV = DEMO_DATA / "accounts.csv"
 # Per rep: (stage, how many). Lost deals are lost at a stage drawn for each.
 PLAN = [
     (Stage.LEAD_IN, 2),
@@ -59,13 +61,13 @@ def _at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
-def _read(name: str) -> list[dict[str, str]]:
-    with (DEMO_DATA / name).open(newline="") as handle:
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
 
 
 def _accounts() -> list[Account]:
-    rows = _read("accounts.csv")
+    rows = _read(ACCOUNTS_CSV)
     for row in rows:
         Account.objects.update_or_create(
             name=row["account"],
@@ -94,7 +96,7 @@ def load_demo() -> list[str]:
     today = timezone.localdate()
     rng = random.Random(20261101)
     accounts = _accounts()
-    products = [(p["product"], Decimal(p["sales_price"])) for p in _read("products.csv")]
+    products = [(p["product"], Decimal(p["sales_price"])) for p in _read(DEMO_DATA / "products.csv")]
     reasons = list(LostReason.objects.filter(active=True))
     rotting = {s.stage: s.rotting_after_days for s in StageSetting.objects.all()}
     criteria = list(StageCriterion.objects.active())

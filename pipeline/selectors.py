@@ -1,8 +1,7 @@
 """The pipeline's reads: the board and the deal page, each in a fixed number of queries."""
 
-from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When, Window
@@ -10,6 +9,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from accounts.models import User
+from enablement_portal.periods import month_of, start_of_day
 from pipeline.models import (
     NEXT_STAGE,
     OPEN_STAGES,
@@ -71,21 +71,6 @@ class Board:
         return self.period_end - timedelta(days=1)
 
 
-def quarter_of(day: date) -> tuple[date, date]:
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = date(day.year, first_month, 1)
-    end = date(day.year + (first_month + 3 > 12), (first_month + 2) % 12 + 1, 1)
-    return start, end
-
-
-def month_of(day: date) -> tuple[date, date]:
-    return day.replace(day=1), day.replace(day=1) + timedelta(days=monthrange(day.year, day.month)[1])
-
-
-def _aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _next_stage_expression() -> Case:
     return Case(*[When(stage=source, then=Value(target.value)) for source, target in NEXT_STAGE.items()])
 
@@ -133,7 +118,7 @@ def board_for(deals: DealQuerySet, *, period: tuple[date, date], close_month: da
     if close_month:
         month_start, month_end = month_of(close_month)
         open_deals = open_deals.filter(expected_close_date__gte=month_start, expected_close_date__lt=month_end)
-    closed_in_period = deals.closed().filter(closed_at__gte=_aware(start), closed_at__lt=_aware(end))
+    closed_in_period = deals.closed().filter(closed_at__gte=start_of_day(start), closed_at__lt=start_of_day(end))
 
     outcome = Outcome()
     stats = (open_deals | closed_in_period).order_by().values("stage").annotate(n=Count("pk"), total=Sum("amount"))

@@ -32,8 +32,11 @@ from pipeline.tasks import announce_deal_closed
 class TransitionRefused(Exception):
     """A move that cannot happen now; `missing` lists the unmet criteria when that is why."""
 
-    def __init__(self, message: str, *, missing: list[StageCriterion] | None = None) -> None:
+    def __init__(
+        self, message: str, *, deal_id: int | None = None, missing: list[StageCriterion] | None = None
+    ) -> None:
         super().__init__(message)
+        self.deal_id = deal_id
         self.missing = missing or []
 
 
@@ -94,11 +97,11 @@ def deal_transition(
     ValidationError (DEAL_LOST without an active lost reason). Nothing is stored then.
     """
     if event not in TRANSITION_METHODS:
-        raise TransitionRefused(f"{event} is not an event of the deal process.")
+        raise TransitionRefused(f"{event} is not an event of the deal process.", deal_id=deal.pk)
     method = getattr(deal, TRANSITION_METHODS[event])
     from_stage = deal.stage
     if not can_proceed(method, check_conditions=False):
-        raise TransitionRefused(f"{Event(event).label} is not a move from {Stage(from_stage).label}.")
+        raise TransitionRefused(f"{Event(event).label} is not a move from {Stage(from_stage).label}.", deal_id=deal.pk)
     if not deal.is_editable_by(by):
         raise PermissionDenied("You may not move this deal.")
 
@@ -110,11 +113,11 @@ def deal_transition(
         missing = deal.missing_criteria()
         if missing:
             texts = "; ".join(c.text for c in missing)
-            raise CriteriaMissing(f"Not yet confirmed: {texts}", missing=missing)
+            raise CriteriaMissing(f"Not yet confirmed: {texts}", deal_id=deal.pk, missing=missing)
         # The same rules as django-fsm's condition and permission on the method, which admin and
         # shell callers meet too; checked here first so that the refusal can say what is missing.
         if not has_transition_perm(method, by):
-            raise TransitionRefused("The deal changed meanwhile; reload it and try again.")
+            raise TransitionRefused("The deal changed meanwhile; reload it and try again.", deal_id=deal.pk)
         method()
 
     # The stage is the state machine's to validate; full_clean would try to assign it.
@@ -122,7 +125,9 @@ def deal_transition(
     try:
         deal.save()
     except ConcurrentTransition:
-        raise ConcurrentChange("The deal was moved by someone else meanwhile; reload it and try again.") from None
+        raise ConcurrentChange(
+            "The deal was moved by someone else meanwhile; reload it and try again.", deal_id=deal.pk
+        ) from None
     change = DealStageChange.objects.create(
         deal=deal, from_stage=from_stage, to_stage=deal.stage, event=event, by=by, at=deal.stage_entered_at, note=note
     )
@@ -162,5 +167,7 @@ def deal_update(*, deal: Deal, by: User, **values) -> Deal:
     try:
         deal.save(update_fields=[*values, "updated_at"])
     except ConcurrentTransition:
-        raise ConcurrentChange("The deal was moved by someone else meanwhile; reload it and try again.") from None
+        raise ConcurrentChange(
+            "The deal was moved by someone else meanwhile; reload it and try again.", deal_id=deal.pk
+        ) from None
     return deal

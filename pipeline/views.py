@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, Team
+from enablement_portal.periods import month_of, quarter_of
 from pipeline import selectors
 from pipeline.forms import BoardFilterForm, CheckForm, DealForm, LostForm, TransitionForm
 from pipeline.models import NEXT_STAGE, Deal, Event, LostReason, Stage
@@ -39,7 +40,7 @@ def _filtered_board(request: HttpRequest) -> dict:
         if data.get("product"):
             deals = deals.filter(product=data["product"])
         close_month = data.get("close_month")
-    period = selectors.month_of(close_month) if close_month else selectors.quarter_of(timezone.localdate())
+    period = month_of(close_month) if close_month else quarter_of(timezone.localdate())
     board = selectors.board_for(deals, period=period, close_month=close_month)
     title = "My deals" if is_rep else "Deal board"
     return {"form": form, "board": board, "title": title, "query": request.GET.urlencode()}
@@ -70,7 +71,7 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
         error = str(denied)
     except ValidationError as invalid:
         error = " ".join(invalid.messages)
-    if not request.headers.get("HX-Request"):
+    if not request.htmx:
         if error:
             messages.error(request, f"{deal}: {error}")
         else:

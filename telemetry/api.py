@@ -1,21 +1,22 @@
 """`/api/v1/telemetry/{metric}`: a stored snapshot's rows, for managers and admins.
 
-Authentication as for the deals API: a portal session, or an API key acting for the person
-who created it; the same `for_user` rule applies (a manager gets their own team's reps only).
+Authentication as for the deals API: a portal session, or an API key with the `telemetry:read`
+scope acting for a person; that person's `for_user` rule applies (a manager gets their own
+team's reps only) and a person without telemetry rights gets 403.
 """
 
 from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
-from pipeline.api import PersonAuth
-from telemetry.models import Dimension, Metric, MetricSnapshot, Period
+from accounts.auth import PersonAuth
+from accounts.models import Scope
+from telemetry.models import PERIODLESS_METRICS, Dimension, Metric, MetricSnapshot, Period
 
-router = Router(tags=["telemetry"], auth=PersonAuth())
+router = Router(tags=["telemetry"], auth=PersonAuth(Scope.TELEMETRY_READ, permission="telemetry.view_metricsnapshot"))
 
 MetricName = Literal[tuple(m.value for m in Metric)]  # type: ignore[valid-type]
 DimensionName = Literal[tuple(d.value for d in Dimension)]  # type: ignore[valid-type]
@@ -29,7 +30,6 @@ DEFAULT_BY = {
     Metric.CONTENT_USAGE: Dimension.ASSET,
     Metric.LEAD_FUNNEL: Dimension.INTEGRATION,
 }
-PERIODLESS = {Metric.TIME_TO_RAMP}
 
 
 class SnapshotQuery(Schema):
@@ -57,14 +57,12 @@ class SnapshotOut(Schema):
 
 @router.get("/{metric}", response=SnapshotOut, summary="One metric of a stored snapshot, along one dimension")
 def metric_rows(request: HttpRequest, metric: MetricName, query: Query[SnapshotQuery]):
-    if not request.auth.has_perm("telemetry.view_metricsnapshot"):
-        raise HttpError(403, "Telemetry is for managers and enablement admins.")
     by = query.by or DEFAULT_BY.get(metric, Dimension.ALL)
-    period = Period.ALL if metric in PERIODLESS else query.period
+    period = Period.ALL if metric in PERIODLESS_METRICS else query.period
     snapshots = MetricSnapshot.objects.filter(metric=metric)
     as_of = query.as_of or snapshots.order_by("-as_of").values_list("as_of", flat=True).first()
     if as_of is None or not snapshots.filter(as_of=as_of).exists():
-        raise HttpError(404, f"No {metric} snapshot{f' as of {as_of}' if as_of else ''}.")
+        raise Http404(f"No {metric} snapshot{f' as of {as_of}' if as_of else ''}.")
     rows = (
         MetricSnapshot.objects.for_user(request.auth)
         .of(as_of=as_of, metric=metric, period=period)

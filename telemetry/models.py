@@ -32,6 +32,10 @@ class Metric(models.TextChoices):
     LEAD_FUNNEL = "lead_funnel", "Lead funnel"
 
 
+# Time to ramp does not depend on the period: it is stored under "all" and shown with every period.
+PERIODLESS_METRICS = frozenset({Metric.TIME_TO_RAMP})
+
+
 class Dimension(models.TextChoices):
     ALL = "all", "Overall"
     REP = "rep", "Rep"

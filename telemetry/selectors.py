@@ -7,10 +7,16 @@ from datetime import date
 from decimal import Decimal
 
 from accounts.models import User
-from telemetry.models import Dimension, Metric, MetricSnapshot, MetricSnapshotQuerySet, Period, TelemetryRun
-
-# Time to ramp does not depend on the period: it is stored under "all" and shown with every period.
-PERIODLESS_METRICS = frozenset({Metric.TIME_TO_RAMP})
+from enablement_portal.csv import Cell
+from telemetry.models import (
+    PERIODLESS_METRICS,
+    Dimension,
+    Metric,
+    MetricSnapshot,
+    MetricSnapshotQuerySet,
+    Period,
+    TelemetryRun,
+)
 
 
 @dataclass(frozen=True)
@@ -185,9 +191,6 @@ def dashboard_tables() -> list[Table]:
     ]  # fmt: skip
 
 
-TABLE_SLUGS = [table.slug for table in dashboard_tables()]
-
-
 def table_for(slug: str) -> Table | None:
     return next((table for table in dashboard_tables() if table.slug == slug), None)
 
@@ -248,8 +251,9 @@ SUMMARY_KEYS = {
 }
 
 
-def csv_rows(user: User, table: Table, *, as_of: date, period: str) -> tuple[list[str], list[list[str]]]:
-    """The table's header and rows as the CSV download has them (raw numbers, no formatting)."""
+def csv_rows(user: User, table: Table, *, as_of: date, period: str) -> tuple[list[str], list[list[Cell]]]:
+    """The table's header and rows as the CSV download has them (raw numbers, no formatting;
+    numbers stay numbers so that `csv_response` writes them as such)."""
     rows = list(
         snapshot_rows(user, as_of=as_of, period=period)
         .filter(metric=table.metric, dimension=table.dimension)
@@ -258,8 +262,7 @@ def csv_rows(user: User, table: Table, *, as_of: date, period: str) -> tuple[lis
     detail_names = sorted({name for row in rows for name in row.details})
     header = ["key", "label", "numerator", "denominator", "value", *detail_names]
     body = [
-        [row.key, row.label, str(row.numerator), str(row.denominator), "" if row.value is None else str(row.value)]
-        + ["" if row.details.get(name) is None else str(row.details[name]) for name in detail_names]
+        [row.key, row.label, row.numerator, row.denominator, row.value, *(row.details.get(n) for n in detail_names)]
         for row in rows
     ]
     return header, body

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.outbox import enqueue_on_commit
+from enablement_portal.csv import csv_response
 from telemetry import selectors
 from telemetry.forms import RecomputeForm, SnapshotForm
 from telemetry.services import default_as_of
@@ -49,12 +48,7 @@ def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
     as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
     as_of = as_of or dates[0]
     header, rows = selectors.csv_rows(request.user, table, as_of=as_of, period=period)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="telemetry-{slug}-{as_of.isoformat()}-{period}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(f"telemetry-{slug}-{as_of.isoformat()}-{period}.csv", header, rows)
 
 
 @require_POST

@@ -145,5 +145,5 @@ def marketing(db):
 
 @pytest.fixture
 def api_token(db) -> str:
-    _, token = api_key_create(name="HubSpot test")
+    _, token = api_key_create(name="HubSpot test", scopes=["collateral:read"])
     return token

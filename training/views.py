@@ -1,4 +1,3 @@
-import csv
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from collateral.models import Asset
+from enablement_portal.csv import Cell, csv_response
 from training import selectors, services
 from training.forms import CallReviewForm, EnrolForm
 from training.models import (
@@ -105,7 +105,7 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
             context["missing"] = {pk for pk, chosen in answers.items() if not chosen}
             context["chosen_ids"] = set().union(*answers.values())
     context["progress"] = ModuleProgress.objects.filter(user=request.user, module=module).first()
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "training/partials/quiz.html", context)
     # Without htmx the whole module page is the answer.
     context.update(tags=module.tags.all(), video_url=module.embeddable_video_url())
@@ -276,45 +276,33 @@ def team(request: HttpRequest) -> HttpResponse:
 def team_csv(request: HttpRequest) -> HttpResponse:
     _require_manager(request.user)
     _, _, rows = _team_rows(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="team-learning.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "rep",
-            "username",
-            "start_date",
-            "completion_percent",
-            "overdue_modules",
-            "average_quiz_score",
-            "unacknowledged_updates",
-            "last_review_date",
-            "last_review_scores",
-        ]
-    )
-    for row in rows:
-        scores = (
-            "; ".join(f"{s.criterion.name}={s.score}" for s in row.last_review.scores.all()) if row.last_review else ""
-        )
-        writer.writerow(
-            [
-                _csv_safe(str(row)),
-                _csv_safe(row.username),
-                row.start_date or "",
-                "" if row.completion is None else row.completion,
-                row.overdue_modules,
-                "" if row.average_score is None else round(row.average_score),
-                row.unacknowledged,
-                row.last_review_date or "",
-                _csv_safe(scores),
-            ]
-        )
-    return response
+    header = [
+        "rep",
+        "username",
+        "start_date",
+        "completion_percent",
+        "overdue_modules",
+        "average_quiz_score",
+        "unacknowledged_updates",
+        "last_review_date",
+        "last_review_scores",
+    ]
+    return csv_response("team-learning.csv", header, (_team_csv_row(row) for row in rows))
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
-    return "'" + value if value[:1] in {"=", "+", "-", "@"} else value
+def _team_csv_row(row: User) -> list[Cell]:
+    scores = "; ".join(f"{s.criterion.name}={s.score}" for s in row.last_review.scores.all()) if row.last_review else ""
+    return [
+        str(row),
+        row.username,
+        row.start_date,
+        row.completion,
+        row.overdue_modules,
+        None if row.average_score is None else round(row.average_score),
+        row.unacknowledged,
+        row.last_review_date,
+        scores,
+    ]
 
 
 @login_required

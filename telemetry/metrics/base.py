@@ -1,12 +1,12 @@
 """What every metric shares: the snapshot row, the span of periods, and number helpers."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
-from django.utils import timezone
 
+from enablement_portal.periods import month_of, quarter_of, start_of_day, year_of
 from telemetry.models import Period
 
 ZERO = Decimal("0")
@@ -44,17 +44,16 @@ class Span:
 
     @classmethod
     def ending(cls, as_of: date) -> "Span":
-        quarter_month = 3 * ((as_of.month - 1) // 3) + 1
         first_days = {
-            Period.MONTH: as_of.replace(day=1),
-            Period.QUARTER: date(as_of.year, quarter_month, 1),
-            Period.YEAR: date(as_of.year, 1, 1),
+            Period.MONTH: month_of(as_of)[0],
+            Period.QUARTER: quarter_of(as_of)[0],
+            Period.YEAR: year_of(as_of)[0],
             Period.ALL: None,
         }
         return cls(
             as_of=as_of,
-            end=aware(as_of + timedelta(days=1)),
-            starts={p: aware(d) if d else None for p, d in first_days.items()},
+            end=start_of_day(as_of + timedelta(days=1)),
+            starts={p: start_of_day(d) if d else None for p, d in first_days.items()},
             first_months=first_days,
         )
 
@@ -63,10 +62,6 @@ class Span:
         start = self.starts[period]
         condition = Q(**{f"{field_name}__lt": self.end})
         return condition & Q(**{f"{field_name}__gte": start}) if start else condition
-
-
-def aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def ratio(numerator, denominator) -> Decimal | None:

@@ -38,7 +38,7 @@ def test_it_refuses_a_header_that_is_not_bearer(client, api_token):
 
 @pytest.mark.django_db
 def test_it_refuses_a_revoked_key(client):
-    api_key, token = api_key_create(name="Old HubSpot")
+    api_key, token = api_key_create(name="Old HubSpot", scopes=["collateral:read"])
     api_key_revoke(api_key=api_key)
     assert_problem(client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}"), 403, "revoked")
 
@@ -47,7 +47,12 @@ def test_it_refuses_a_revoked_key(client):
 def test_a_valid_key_passes_and_is_recorded_as_used(client, api_token):
     response = client.get(ME, HTTP_AUTHORIZATION=f"Bearer {api_token}")
     assert response.status_code == 200
-    assert response.json() == {"name": "HubSpot test", "prefix": api_token[:10]}
+    assert response.json() == {
+        "name": "HubSpot test",
+        "prefix": api_token[:10],
+        "scopes": ["collateral:read"],
+        "actsFor": None,
+    }
     assert ApiKey.objects.get().last_used_at is not None
 
 
@@ -60,7 +65,7 @@ def test_keys_are_stored_hashed_never_in_clear(api_token):
 
 @pytest.mark.django_db
 def test_create_api_key_prints_the_key_once_and_stores_its_hash(capsys):
-    call_command("create_api_key", "Marketo")
+    call_command("create_api_key", "Marketo", "--scope", "collateral:read")
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert ApiKey.objects.get(name="Marketo").key_hash == hash_api_key(token)
 
@@ -69,15 +74,19 @@ def test_create_api_key_prints_the_key_once_and_stores_its_hash(capsys):
 def test_create_api_key_refuses_a_duplicate_name():
     from django.core.management.base import CommandError
 
-    api_key_create(name="Marketo")
+    api_key_create(name="Marketo", scopes=["collateral:read"])
     with pytest.raises(CommandError, match="name"):
-        call_command("create_api_key", "Marketo")
+        call_command("create_api_key", "Marketo", "--scope", "collateral:read")
 
 
 @pytest.mark.django_db
 def test_admin_shows_a_new_key_once(client, marketing):
     client.force_login(marketing)
-    response = client.post(reverse("admin:accounts_apikey_add"), {"name": "HubSpot EU"}, follow=True)
+    response = client.post(
+        reverse("admin:accounts_apikey_add"),
+        {"name": "HubSpot EU", "scopes": ["collateral:read"], "acts_for": marketing.pk},
+        follow=True,
+    )
     assert response.status_code == 200
     api_key = ApiKey.objects.get(name="HubSpot EU")
     shown = [str(m) for m in response.context["messages"] if "copy it now" in str(m)]

@@ -114,7 +114,7 @@ def test_reads_need_a_key_or_a_session(db):
 
 
 def test_writes_are_for_enablement_admins_only(rep, api_token, playbook_asset):
-    assert post(Client(HTTP_AUTHORIZATION=f"Bearer {api_token}"), playbook_asset).status_code == 401
+    assert post(Client(HTTP_AUTHORIZATION=f"Bearer {api_token}"), playbook_asset).status_code == 403
     assert post(admin_client(rep), playbook_asset).status_code == 403
     assert not Asset.objects.exists()
 

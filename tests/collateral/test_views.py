@@ -70,6 +70,15 @@ def test_live_search_answers_htmx_with_the_results_only(rep, library):
     assert "HX-Request" in response["Vary"]
 
 
+def test_htmx_restoring_a_pushed_url_gets_the_whole_page(rep, library):
+    # htmx 2 sends HX-Request with its history restore request when the page is not in its cache.
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    response = logged_in(rep).get("/collateral/", {"q": "fint"}, headers=headers)
+    html = response.content.decode()
+    assert "<html" in html and "Fintech latency story" in html
+    assert "HX-History-Restore-Request" in response["Vary"]
+
+
 def test_a_facet_filters_the_results_and_shows_its_counts(rep, library):
     client = logged_in(rep)
     facets = {f.param: {o.value: o.count for o in f.options} for f in client.get("/collateral/").context["facets"]}

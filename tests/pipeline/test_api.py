@@ -12,7 +12,9 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def api(client):
     def as_person(user):
-        _, token = api_key_create(name=f"key of {user.username}", created_by=user)
+        _, token = api_key_create(
+            name=f"key of {user.username}", scopes=["deals:read", "deals:write"], acts_for=user, created_by=user
+        )
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
         class Caller:
@@ -154,10 +156,10 @@ def test_the_detail_shows_criteria_and_history(rep, api, make_deal):
 
 
 @pytest.mark.django_db
-def test_a_system_key_without_a_person_is_refused(api_token, client):
+def test_a_key_without_the_deals_scope_is_refused(api_token, client):
     response = client.get("/api/v1/deals", HTTP_AUTHORIZATION=f"Bearer {api_token}")
-    assert response.status_code == 401
-    assert "person" in response.json()["detail"]
+    assert response.status_code == 403
+    assert "deals:read" in response.json()["detail"]
 
 
 @pytest.mark.django_db

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(client):
     def as_person(user):
-        _, token = api_key_create(name=f"key of {user.username}", created_by=user)
+        _, token = api_key_create(
+            name=f"key of {user.username}", scopes=["telemetry:read"], acts_for=user, created_by=user
+        )
 
         def get(path, **params):
             return client.get(f"/api/v1/telemetry{path}", params, HTTP_AUTHORIZATION=f"Bearer {token}")
