@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import INTEGRATION_SCOPES, ApiKey, Scope, Team, User
+from accounts.models import INTEGRATION_SCOPES, STAFF_ROLES, ApiKey, Role, Scope, Team, User
 from accounts.services import api_key_create, api_key_revoke, api_key_rotate, user_set_role
 from enablement_portal.admin import show_secret_once
 
@@ -27,6 +27,15 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """People, their role and team. Privileges stay with superusers:
+
+    - only a superuser sees or sets `is_superuser` and `user_permissions` (groups follow the role,
+      so they are shown, read-only, to superusers and set by nobody by hand);
+    - anyone else may give only roles without admin access (a user's current role stays a choice,
+      so a peer's page still saves), and never sees a superuser: no change, delete or password page.
+    `is_staff` is never a field: `user_set_role` derives it from the role on every save.
+    """
+
     list_display = ["username", "get_full_name", "role", "team", "manager", "start_date", "is_active"]
     list_filter = ["role", "team", "is_active", "is_staff"]
     list_select_related = ["team", "manager"]
@@ -36,14 +45,38 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ["username", "password"]}),
         ("Person", {"fields": ["first_name", "last_name", "email"]}),
         ("Role and team", {"fields": ["role", "team", "manager", "start_date"]}),
-        ("Access", {"fields": ["is_active", "is_superuser", "user_permissions"]}),
+        ("Access", {"fields": ["is_active"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    superuser_fieldsets = [
+        *fieldsets[:3],
+        ("Access", {"fields": ["is_active", "is_superuser", "groups", "user_permissions"]}),
+        fieldsets[4],
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "password1", "password2"]}),
         ("Role and team", {"fields": ["first_name", "last_name", "email", "role", "team", "manager", "start_date"]}),
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "groups"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        users = super().get_queryset(request)
+        return users if request.user.is_superuser else users.exclude(is_superuser=True)
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+        if obj is not None and request.user.is_superuser:
+            return self.superuser_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "role" in form.base_fields:
+            # Each call builds a new form class, so narrowing its field's choices touches no other request.
+            kept = {obj.role} if obj is not None else set()
+            form.base_fields["role"].choices = [
+                (value, label) for value, label in Role.choices if value not in STAFF_ROLES or value in kept
+            ]
+        return form
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

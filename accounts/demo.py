@@ -4,15 +4,24 @@ admin and a marketing ops user. Deterministic: the same rows on every run and ma
 """
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from accounts.models import Role, Team, User
-from accounts.services import user_set_role
+from accounts.models import ApiKey, Role, User, hash_api_key
+from accounts.services import (
+    split_full_name,
+    team_get_or_create,
+    team_name_for,
+    user_create,
+    user_set_role,
+    username_for,
+)
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 (public demo login)
 # Start dates are laid out backwards from this fixed day, so every load gives the same data.
@@ -27,25 +36,26 @@ class DemoLogin:
     note: str
 
 
-def username_for(full_name: str) -> str:
-    return ".".join(full_name.lower().split())
-
-
-def team_name(office: str, manager: str) -> str:
-    return f"{office} · {manager.split()[-1]}"
-
-
-def _person(username: str, full_name: str, email_domain: str = "demo.example") -> dict:
-    first, _, last = full_name.partition(" ")
-    return {"first_name": first, "last_name": last, "email": f"{username}@{email_domain}"}
-
-
-def _upsert_user(*, username: str, password_hash: str, role: str, **fields) -> User:
-    user, created = User.objects.update_or_create(username=username, defaults=fields)
-    if created:
-        user.password = password_hash
-        user.save(update_fields=["password"])
+def _upsert_user(*, username: str, full_name: str, password_hash: str, role: str, **fields: Any) -> User:
+    """Create the demo user, or put an existing one back as the demo describes it (its password aside)."""
+    fields["email"] = f"{username}@demo.example"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return user_create(username=username, full_name=full_name, role=role, password_hash=password_hash, **fields)
+    user.first_name, user.last_name = split_full_name(full_name)
+    for name, value in fields.items():
+        setattr(user, name, value)
     return user_set_role(user=user, role=role)
+
+
+def demo_api_key(*, name: str, token: str, scopes: Iterable[str]) -> ApiKey:
+    """The API key for a public demo token (other apps' demo loaders print it), made once."""
+    api_key = ApiKey.objects.filter(key_hash=hash_api_key(token)).first()
+    if api_key is None:
+        api_key = ApiKey(name=name, prefix=token[:10], key_hash=hash_api_key(token), scopes=sorted(scopes))
+        api_key.full_clean()
+        api_key.save()
+    return api_key
 
 
 @transaction.atomic
@@ -56,30 +66,28 @@ def load_demo_people() -> list[DemoLogin]:
 
     managers: dict[str, User] = {}
     for index, (manager_name, office) in enumerate(sorted({(r["manager"], r["regional_office"]) for r in rows})):
-        team, _ = Team.objects.update_or_create(name=team_name(office, manager_name), defaults={"region": office})
-        username = username_for(manager_name)
+        team = team_get_or_create(name=team_name_for(office=office, manager_name=manager_name), region=office)
         managers[manager_name] = _upsert_user(
-            username=username,
+            username=username_for(manager_name),
+            full_name=manager_name,
             password_hash=password_hash,
             role=Role.MANAGER,
             team=team,
             manager=None,
             start_date=DEMO_ANCHOR - timedelta(days=3 * 365 + 45 * index),
-            **_person(username, manager_name),
         )
 
     # Reps' start dates are spread evenly over the two years before the anchor.
     for index, row in enumerate(rows):
         manager = managers[row["manager"]]
-        username = username_for(row["sales_agent"])
         _upsert_user(
-            username=username,
+            username=username_for(row["sales_agent"]),
+            full_name=row["sales_agent"],
             password_hash=password_hash,
             role=Role.REP,
             team=manager.team,
             manager=manager,
             start_date=DEMO_ANCHOR - timedelta(days=round(730 * (index + 0.5) / len(rows))),
-            **_person(username, row["sales_agent"]),
         )
 
     for username, full_name, role in [
@@ -88,12 +96,12 @@ def load_demo_people() -> list[DemoLogin]:
     ]:
         _upsert_user(
             username=username,
+            full_name=full_name,
             password_hash=password_hash,
             role=role,
             team=None,
             manager=None,
             start_date=DEMO_ANCHOR - timedelta(days=900),
-            **_person(username, full_name),
         )
 
     first_manager = sorted(managers)[0]

@@ -33,7 +33,8 @@ class Team(models.Model):
 
 class UserQuerySet(models.QuerySet):
     def for_user(self, user: "User") -> "UserQuerySet":
-        """The people `user` may see: admins everyone, managers their team, others themselves."""
+        """The people `user` may see, as the rule `accounts.view_person` (accounts/rules.py) decides
+        one: admins everyone, managers their team, others themselves."""
         if user.is_enablement_admin:
             return self
         if user.role == Role.MANAGER and user.team_id:

@@ -1,23 +1,24 @@
-"""The portal's navigation: one list, each entry naming the roles that see it.
+"""The portal's navigation: one list, each entry naming the permission its page requires.
 
+An entry is shown to whoever has that permission (the apps' rules.py), which is the permission
+its view's decorator checks, so an entry is never shown for a page that answers 403.
 An entry is added here only when its page works; later apps add theirs to NAVIGATION.
 """
 
 from dataclasses import dataclass
 
+import rules
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from accounts.models import Role, User
-
-ALL_ROLES = frozenset(Role)
+from accounts.models import User
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str
-    roles: frozenset[str]
+    permission: str
     # Dotted path to `f(user) -> int` (one query), shown as a count beside the label when non-zero;
     # a path, not the function, so that accounts never imports the apps above it.
     badge: str = ""
@@ -32,35 +33,26 @@ class NavLink:
 
 
 NAVIGATION = [
-    NavItem("Home", "accounts:home", ALL_ROLES),
-    NavItem("My team", "accounts:team", frozenset({Role.MANAGER})),
-    NavItem("Leads", "leads:inbox", frozenset({Role.REP, Role.MANAGER})),
-    NavItem("Deals", "pipeline:board", frozenset({Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN})),
-    NavItem("Collateral", "collateral:library", ALL_ROLES),
-    NavItem("Learning", "training:home", frozenset({Role.REP, Role.MANAGER})),
-    NavItem(
-        "Updates",
-        "training:updates",
-        frozenset({Role.REP, Role.MANAGER}),
-        badge="training.selectors.unread_update_count",
-    ),
-    NavItem("Team learning", "training:team", frozenset({Role.MANAGER, Role.ENABLEMENT_ADMIN})),
-    NavItem("Lead quality", "leads:quality", frozenset({Role.MARKETING_OPS, Role.ENABLEMENT_ADMIN})),
-    NavItem("Telemetry", "telemetry:dashboard", frozenset({Role.MANAGER, Role.ENABLEMENT_ADMIN})),
+    NavItem("Home", "accounts:home", "accounts.view_home"),
+    NavItem("My team", "accounts:team", "accounts.view_my_team"),
+    NavItem("Leads", "leads:inbox", "leads.view_inbox"),
+    NavItem("Deals", "pipeline:board", "pipeline.view_board"),
+    NavItem("Collateral", "collateral:library", "collateral.view_library"),
+    NavItem("Learning", "training:home", "training.view_learning"),
+    NavItem("Updates", "training:updates", "training.view_updates", badge="training.selectors.unread_update_count"),
+    NavItem("Team learning", "training:team", "training.view_team"),
+    NavItem("Lead quality", "leads:quality", "leads.view_quality_report"),
+    NavItem("Telemetry", "telemetry:dashboard", "telemetry.view_dashboard"),
     # Tools last: the admin and the API docs.
-    NavItem("Admin", "admin:index", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
-    NavItem("API docs", "api:openapi-view", frozenset({Role.ENABLEMENT_ADMIN, Role.MARKETING_OPS})),
+    NavItem("Admin", "admin:index", "accounts.open_admin"),
+    NavItem("API docs", "api:openapi-view", "accounts.read_api_docs"),
 ]
 
 
-def effective_role(user: User) -> str:
-    # A superuser made with createsuperuser keeps the default role; they administer everything.
-    return Role.ENABLEMENT_ADMIN if user.is_superuser else user.role
-
-
 def navigation_for(user: User, current_path: str = "") -> list[NavLink]:
-    role = effective_role(user)
-    items = [(item, reverse(item.url_name)) for item in NAVIGATION if role in item.roles]
+    # The rules alone, not user.has_perm: they need no query, and a superuser (whom has_perm lets
+    # into every page) sees the enablement admin's navigation rather than every role's.
+    items = [(item, reverse(item.url_name)) for item in NAVIGATION if rules.has_perm(item.permission, user)]
     # The longest matching URL is the current one: /learning/updates/ is Updates, not Learning.
     matches = [url for _, url in items if (current_path == url if url == "/" else current_path.startswith(url))]
     current_url = max(matches, key=len, default=None)

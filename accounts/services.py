@@ -1,13 +1,16 @@
+"""The accounts app's writes: people, teams, roles and API keys. Other apps create them through here."""
+
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import STAFF_ROLES, ApiKey, User, hash_api_key
+from accounts.models import STAFF_ROLES, ApiKey, Team, User, hash_api_key
 from accounts.roles import role_group_name
 
 API_KEY_PREFIX = "ep_"
@@ -23,6 +26,72 @@ def user_set_role(*, user: User, role: str) -> User:
     group, _ = Group.objects.get_or_create(name=role_group_name(role))
     user.groups.set([group])
     return user
+
+
+def username_for(full_name: str) -> str:
+    """'Anna  Snelling' -> 'anna.snelling': the login of someone known by name (demo people, CRM owners)."""
+    return ".".join(full_name.lower().split())
+
+
+def split_full_name(full_name: str) -> tuple[str, str]:
+    """'Anna Snelling' -> ('Anna', 'Snelling'); everything after the first word is the last name."""
+    first, _, last = " ".join(full_name.split()).partition(" ")
+    return first, last
+
+
+def team_name_for(*, office: str, manager_name: str) -> str:
+    """A sales team is named by its office and its manager's last name: 'Central · Brinkmann'."""
+    return f"{office} · {manager_name.split()[-1]}"
+
+
+def team_get_or_create(*, name: str, region: str = "") -> Team:
+    """The team called `name`; a new one is in `region`, an existing one keeps its own.
+
+    Raises ValidationError on bad values for a new team.
+    """
+    team = Team.objects.filter(name=name).first()
+    if team is not None:
+        return team
+    team = Team(name=name, region=region)
+    # The name was just looked up; a parallel insert of it shows as an IntegrityError in the savepoint.
+    team.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            team.save()
+    except IntegrityError:
+        return Team.objects.get(name=name)
+    return team
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    full_name: str,
+    role: str,
+    email: str = "",
+    team: Team | None = None,
+    manager: User | None = None,
+    start_date: date | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Create a user with `role` (and its group); the first word of `full_name` is the first name.
+
+    Without `password_hash` the user cannot log in until a password is set. Raises
+    ValidationError on bad values (a username in use, or with characters a login cannot have).
+    """
+    first, last = split_full_name(full_name)
+    user = User(
+        username=username,
+        first_name=first,
+        last_name=last,
+        email=email,
+        team=team,
+        manager=manager,
+        start_date=start_date,
+        password=password_hash or make_password(None),
+    )
+    return user_set_role(user=user, role=role)
 
 
 def _new_token() -> tuple[str, str]:

@@ -1,21 +1,18 @@
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.models import Role, User
+from accounts.decorators import permission_required
+from accounts.models import User
 
 
-@login_required
+@permission_required("accounts.view_home")
 def home(request: HttpRequest) -> HttpResponse:
     user = User.objects.select_related("team", "manager").get(pk=request.user.pk)
     return render(request, "accounts/home.html", {"profile": user, "tenure_days": user.tenure_days()})
 
 
-@login_required
+@permission_required("accounts.view_my_team")
 def team(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.MANAGER:
-        raise PermissionDenied("Only managers have a team page.")
     members = (
         User.objects.for_user(request.user)
         .filter(is_active=True)

@@ -33,7 +33,8 @@ from accounts.models import Role, Team, User
 from bench.common import Result, median_ms, p95_ms
 from leads.models import Integration, Lead, LeadRejection, RoundRobinCursor, RoutingRule
 from leads.schemas import LeadIn
-from leads.services import integration_create, lead_fields, payload_digest
+from leads.services import integration_create
+from leads.validation import lead_fields, payload_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 N = int(os.environ.get("LEADS_BENCH_N", "10000"))

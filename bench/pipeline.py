@@ -28,7 +28,7 @@ from accounts.demo import load_demo_people
 from accounts.models import ApiKey, Role, Team, User
 from accounts.services import api_key_create, user_set_role
 from bench.common import Result, median_ms, p95_ms, per_call_seconds
-from pipeline.importer import deals_import
+from pipeline.imports.deals import deals_import
 from pipeline.models import Account, CriterionCheck, Deal, Stage, StageCriterion
 
 BOARD_DEALS = int(os.environ.get("BENCH_BOARD_DEALS", "2000"))

@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from accounts.auth import PersonAuth, ReaderAuth, person_of
 from accounts.models import Scope
 from collateral.models import ASSET_ID_RE, SEMVER_RE, Asset, AssetType, AssetVersion, VersionStatus
-from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching
+from collateral.selectors import AssetPages, LibraryFilters, asset_versions_for, assets_for_display, assets_matching
 from collateral.services import asset_save_from_playbook
 from enablement_portal.problems import Problem, documented_problems, field_paths
 
@@ -126,8 +126,8 @@ def _out(request: HttpRequest, asset: Asset) -> dict:
     }
 
 
-def _detail(request: HttpRequest, asset: Asset, *, admin: bool) -> dict:
-    versions = asset.versions.by_semver() if admin else asset.versions.published().by_semver()
+def _detail(request: HttpRequest, asset: Asset, *, user) -> dict:
+    versions = asset_versions_for(user=user, asset=asset)
     out = _out(request, asset)
     out["versions"] = [
         {
@@ -164,7 +164,7 @@ def collateral_search(request: HttpRequest, params: Query[SearchParams]) -> dict
 def collateral_detail(request: HttpRequest, asset_id: str) -> dict:
     user = person_of(request)
     asset = get_object_or_404(assets_for_display(Asset.objects.for_user(user), LibraryFilters()), asset_id=asset_id)
-    return _detail(request, asset, admin=bool(user and user.is_enablement_admin))
+    return _detail(request, asset, user=user)
 
 
 @router.post(
@@ -183,7 +183,7 @@ def collateral_create(request: HttpRequest, payload: CollateralIn):
         )
     with field_paths(FIELD_PATHS):
         asset = asset_save_from_playbook(payload=payload.dict(), by=request.auth)
-    return Status(201, _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), admin=True))
+    return Status(201, _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), user=request.auth))
 
 
 @router.put(
@@ -198,4 +198,4 @@ def collateral_update(request: HttpRequest, asset_id: str, payload: CollateralIn
         raise ValidationError({"assetId": f"must be {asset_id} (the asset in the URL)"})
     with field_paths(FIELD_PATHS):
         asset = asset_save_from_playbook(payload=payload.dict(), by=request.auth, asset=asset)
-    return _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), admin=True)
+    return _detail(request, _display_one(Asset.objects.filter(pk=asset.pk)), user=request.auth)

@@ -23,6 +23,8 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from accounts.rules import is_enablement_admin
+
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ASSET_ID_RE = r"^[A-Z]{2}-\d{4,}$"
 
@@ -95,8 +97,9 @@ class Audience(models.Model):
 
 class AssetQuerySet(models.QuerySet):
     def for_user(self, user) -> "AssetQuerySet":
-        """Enablement admins see every asset; everyone else only what reps may use."""
-        if getattr(user, "is_enablement_admin", False):
+        """Enablement admins (the predicate accounts.rules.is_enablement_admin) see every asset;
+        everyone else, and an API key (`user` None), only what reps may use."""
+        if is_enablement_admin(user):
             return self
         return self.visible()
 
@@ -242,6 +245,14 @@ class AssetVersion(models.Model):
         ordering = ["asset", "-major", "-minor", "-patch"]
         constraints = [
             models.UniqueConstraint(fields=["asset", "version"], name="collateral_version_once_per_asset"),
+            # A constraint rather than a check in clean(): forms skip it when the file itself was
+            # refused, so a refused upload shows its own reason and not this one as well.
+            models.CheckConstraint(
+                condition=(models.Q(file="") & ~models.Q(external_url=""))
+                | (~models.Q(file="") & models.Q(external_url="")),
+                name="collateral_version_file_or_url",
+                violation_error_message="Give either a file or an external URL, not both and not neither.",
+            ),
         ]
         indexes = [models.Index(fields=["asset", "status", "major", "minor", "patch"], name="collateral_version_rank")]
 
@@ -254,8 +265,6 @@ class AssetVersion(models.Model):
     def clean(self) -> None:
         if self.version and SEMVER_RE.match(self.version):
             self.major, self.minor, self.patch = parse_semver(self.version)
-        if bool(self.file) == bool(self.external_url):
-            raise ValidationError("Give either a file or an external URL, not both and not neither.")
 
     @property
     def semver(self) -> tuple[int, int, int]:
@@ -267,6 +276,8 @@ class AssetVersion(models.Model):
 
     @property
     def previewable(self) -> bool:
+        """Shown inline only if it cannot run script: PNG and JPEG (SVG is never accepted), and PDFs,
+        which the upload check (collateral/uploads.py) keeps free of JavaScript and automatic actions."""
         return self.file_extension in {"pdf", "png", "jpg"}
 
     @property

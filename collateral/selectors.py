@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Max, Prefetch, QuerySet
 
+from accounts.rules import is_enablement_admin
 from collateral.models import (
     Asset,
     AssetType,
@@ -211,9 +212,11 @@ class CountedPaginator(Paginator):
 
 
 def asset_versions_for(*, user, asset: Asset) -> QuerySet:
-    """The versions of `asset` that `user` may open: published ones, every one for admins."""
+    """The versions of `asset` that `user` may open: published ones; every one for enablement admins
+    (the predicate accounts.rules.is_enablement_admin). `user` is None for an API key, which sees
+    what reps see. The pages and the API both list versions through this."""
     versions = asset.versions.select_related("published_by").by_semver()
-    if getattr(user, "is_enablement_admin", False):
+    if is_enablement_admin(user):
         return versions
     return versions.published()
 

@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.decorators import permission_required
 from collateral.forms import ShareToDealForm
 from collateral.models import Asset, AssetVersion, UsageKind
 from collateral.selectors import (
@@ -26,7 +26,7 @@ from collateral.uploads import CONTENT_TYPES
 PAGE_SIZE = 20
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
     filters = LibraryFilters.from_query(request.GET)
@@ -71,14 +71,14 @@ def _render_asset(
     return render(request, "collateral/asset.html", context, status=status)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def asset_detail(request: HttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     return _render_asset(request, asset, asset.current_version)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def version_detail(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
@@ -87,7 +87,7 @@ def version_detail(request: HttpRequest, asset_id: str, version: str) -> HttpRes
     return _render_asset(request, asset, shown)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_POST
 def share(request: HttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
@@ -122,7 +122,7 @@ def _serve(request: HttpRequest, asset: Asset, version: AssetVersion) -> HttpRes
     return response
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def download(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
@@ -130,7 +130,7 @@ def download(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
     return _serve(request, asset, shown)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def permalink(request: HttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
@@ -139,7 +139,7 @@ def permalink(request: HttpRequest, asset_id: str) -> HttpResponse:
     return redirect("collateral:version", asset_id=asset.asset_id, version=asset.current_version.version)
 
 
-@login_required
+@permission_required("collateral.view_library")
 @require_GET
 def permalink_download(request: HttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
@@ -148,9 +148,7 @@ def permalink_download(request: HttpRequest, asset_id: str) -> HttpResponse:
     return _serve(request, asset, asset.current_version)
 
 
-@login_required
+@permission_required("collateral.review_stale")
 @require_GET
 def stale(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_enablement_admin:
-        raise PermissionDenied("Only enablement admins review stale assets.")
     return render(request, "collateral/stale.html", {"assets": stale_assets(user=request.user)})

@@ -6,6 +6,7 @@ typo in production is an error at start-up rather than a silently wrong default.
 """
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -88,6 +89,11 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
     SECRET_KEY = _dev_secret_key()
+# Sessions, password-reset links and CSRF tokens are signed with it: a short key can be guessed.
+if not DEBUG and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY has {len(SECRET_KEY)} characters; use at least 50 random ones when DEBUG is off"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -105,6 +111,8 @@ INSTALLED_APPS = [
     "ninja",
     "taggit",
     "reversion",
+    # Loads every app's rules.py, where who may do what is declared.
+    "rules.apps.AutodiscoverRulesConfig",
     # Domain apps in dependency order: load_demo runs their demo loaders in this order.
     "accounts",
     "pipeline",
@@ -122,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "enablement_portal.middleware.NoStoreWithCredentialsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -244,6 +253,8 @@ TELEMETRY_RUN_TIME_LIMIT = env_int("TELEMETRY_RUN_TIME_LIMIT", 30 * 60)
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The portal's rules (each app's rules.py) first; then the Groups' model permissions, for Django admin.
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -267,11 +278,28 @@ SESSION_COOKIE_SAMESITE = "Lax"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 6)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Against password spraying (a few guesses at many accounts): this many failures from one
+# address within the cool-off lock out the whole address (accounts/lockout.py).
+AXES_HANDLER = "accounts.lockout.AddressLimitAxesHandler"
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30)
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER via code; the default reads REMOTE_ADDR.
+# Where the client's address comes from (django-ipware). The default, REMOTE_ADDR, is right
+# without a proxy and trusts no header; behind one, name the header the proxy sets, e.g.
+# AXES_IPWARE_META_PRECEDENCE_ORDER=HTTP_X_REAL_IP,REMOTE_ADDR, or for X-Forwarded-For the
+# number of proxies and which end of the list is the client (see the README).
+AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"]))
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+AXES_IPWARE_PROXY_ORDER = env_str("AXES_IPWARE_PROXY_ORDER", "left-most")
+AXES_IPWARE_PROXY_TRUSTED_IPS = env_list("AXES_IPWARE_PROXY_TRUSTED_IPS", []) or None
+if AXES_IPWARE_PROXY_ORDER not in {"left-most", "right-most"}:
+    raise ImproperlyConfigured(f"AXES_IPWARE_PROXY_ORDER={AXES_IPWARE_PROXY_ORDER!r} is not left-most or right-most")
+for _header in AXES_IPWARE_META_PRECEDENCE_ORDER:
+    # request.META names, not HTTP header names: X-Real-IP would silently never match.
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", _header):
+        raise ImproperlyConfigured(f"AXES_IPWARE_META_PRECEDENCE_ORDER: {_header!r} is not a request.META name")
 
 # ---------------------------------------------------------------------------
 # HTTP security

@@ -20,6 +20,14 @@ from accounts.auth import IntegrationAuth
 from accounts.models import Scope
 from enablement_portal.problems import PROBLEM_TYPE_BASE, Problem, error_path, problem_response
 from leads.guards import refusal
+from leads.idempotency import (
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_release,
+    request_digest,
+)
 from leads.models import Integration, Lead, LeadRejection
 from leads.openapi import (
     BATCH_SCHEMA,
@@ -32,18 +40,8 @@ from leads.openapi import (
     documented,
 )
 from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn
-from leads.services import (
-    CREATED,
-    IdempotencyInProgress,
-    IdempotencyKeyReused,
-    IntakeResult,
-    IntakeRules,
-    idempotency_claim,
-    idempotency_complete,
-    idempotency_release,
-    lead_ingest,
-    request_digest,
-)
+from leads.services import CREATED, lead_ingest
+from leads.validation import IntakeResult, IntakeRules
 
 
 def guard(request: HttpRequest, integration: Integration) -> Problem | None:

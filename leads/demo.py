@@ -10,8 +10,9 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import DEMO_ANCHOR, team_name
-from accounts.models import INTEGRATION_SCOPES, ApiKey, Team, hash_api_key
+from accounts.demo import DEMO_ANCHOR, demo_api_key
+from accounts.models import INTEGRATION_SCOPES, Team
+from accounts.services import team_name_for
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, LeadStatus, ReturnReason, RoutingRule
 from leads.services import lead_accept, lead_ingest, lead_return
 from pipeline.demo import ACCOUNTS_CSV
@@ -39,17 +40,14 @@ def _at(index: int, hour: int = 9) -> datetime:
 
 
 def _integration() -> Integration:
-    api_key, _ = ApiKey.objects.get_or_create(
-        key_hash=hash_api_key(DEMO_API_KEY),
-        defaults={"name": "HubSpot (demo)", "prefix": DEMO_API_KEY[:10], "scopes": sorted(INTEGRATION_SCOPES)},
-    )
+    api_key = demo_api_key(name="HubSpot (demo)", token=DEMO_API_KEY, scopes=INTEGRATION_SCOPES)
     integration, _ = Integration.objects.get_or_create(name="HubSpot (demo)", defaults={"api_key": api_key})
     return integration
 
 
 def _routes() -> None:
     for order, (name, industry, manager, office) in enumerate(ROUTES):
-        team = Team.objects.filter(name=team_name(office, manager)).first()
+        team = Team.objects.filter(name=team_name_for(office=office, manager_name=manager)).first()
         if team is not None:
             RoutingRule.objects.update_or_create(
                 name=name, defaults={"order": order, "industry": industry, "team": team}

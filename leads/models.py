@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, can_proceed, transition
 
-from accounts.models import ApiKey, Role, Team
+from accounts.models import ApiKey, Team
+from accounts.rules import is_enablement_admin, is_manager, is_sales
 
 
 class Integration(models.Model):
@@ -143,13 +144,14 @@ class ReturnReason(models.TextChoices):
 
 class LeadQuerySet(models.QuerySet):
     def for_user(self, user) -> "LeadQuerySet":
-        """Admins see every lead; managers their team's and the open queue; reps theirs and the queue."""
-        if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
+        """The leads `user` may see, as the rule `leads.view_lead` (leads/rules.py) decides one:
+        admins every lead; managers their team's and the open queue; reps theirs and the queue."""
+        if is_enablement_admin(user):
             return self
         queue = Q(owner__isnull=True) & (Q(team__isnull=True) | Q(team_id=user.team_id))
-        if user.role == Role.MANAGER and user.team_id:
+        if is_manager(user) and user.team_id:
             return self.filter(Q(team_id=user.team_id) | Q(owner_id=user.pk) | queue)
-        if user.role == Role.REP:
+        if is_sales(user):
             return self.filter(Q(owner_id=user.pk) | queue)
         return self.none()
 

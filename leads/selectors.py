@@ -8,7 +8,8 @@ from datetime import date, datetime
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.rules import is_rep
 from leads.models import Lead, LeadRejection, LeadStatus, ReturnReason
 
 
@@ -16,7 +17,7 @@ def inbox_for(user: User) -> tuple[QuerySet, QuerySet]:
     """(the user's open leads — the team's for a manager, all for an admin, the unassigned queue)."""
     leads = Lead.objects.for_user(user).select_related("owner", "team", "integration")
     # for_user has already narrowed a manager to the team and an admin to nothing less than all.
-    working = leads.open().filter(owner=user) if user.role == Role.REP else leads.open().filter(owner__isnull=False)
+    working = leads.open().filter(owner=user) if is_rep(user) else leads.open().filter(owner__isnull=False)
     queue = leads.filter(status=LeadStatus.MQL, owner__isnull=True)
     return working.order_by("-received_at", "-id"), queue.order_by("received_at", "id")
 

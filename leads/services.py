@@ -1,13 +1,12 @@
-"""Writes for leads: intake (check, qualify, route, upsert), the rep's actions, idempotency keys."""
+"""Writes for leads: intake (check, qualify, route, upsert), integrations' keys and the rep's actions.
+
+Checking a payload is `leads.validation`; Idempotency-Keys are `leads.idempotency`.
+"""
 
 import bisect
-import hashlib
-import json
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,206 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
-from pydantic import ValidationError as PydanticValidationError
 
 from accounts.models import INTEGRATION_SCOPES, ApiKey, User
 from accounts.services import api_key_create, api_key_revoke, api_key_rotate
-from enablement_portal.problems import error_path
-from leads.models import (
-    IdempotencyRecord,
-    Integration,
-    Lead,
-    LeadEvent,
-    LeadRejection,
-    QualificationCriterion,
-    QualificationRule,
-    ReturnReason,
-    RoundRobinCursor,
-    RoutingRule,
-)
-from leads.schemas import LeadIn, unknown_fields
-from pipeline.models import Account
-from pipeline.services import deal_create
+from leads.models import Integration, Lead, LeadEvent, LeadRejection, ReturnReason, RoundRobinCursor, RoutingRule
+from leads.validation import DATA_FIELDS, FIELD_PATHS, IntakeResult, IntakeRules, lead_check, payload_digest
+from pipeline.services import account_get_or_create, deal_create
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
-
-# Where each stored field comes from in the contract, to report a model-level error by its path.
-FIELD_PATHS = {
-    "source": "source",
-    "email": "contactInfo.email",
-    "first_name": "contactInfo.firstName",
-    "last_name": "contactInfo.lastName",
-    "job_title": "contactInfo.jobTitle",
-    "company_name": "firmographics.companyName",
-    "industry": "firmographics.industry",
-    "employee_count": "firmographics.employeeCount",
-    "engagement_score": "engagementScore",
-    "criteria": "qualificationCriteriaMet",
-    "lead_id": "leadId",
-}
-DATA_FIELDS = [name for name in FIELD_PATHS if name != "lead_id"]
-IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
-IDEMPOTENCY_KEEP = timedelta(hours=48)
-
-
-def payload_digest(payload: Any) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def request_digest(*, method: str, path: str, body: bytes) -> str:
-    """What an Idempotency-Key is bound to: the method, the path and the exact bytes of the body."""
-    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
-
-
-def storable(text: str) -> str:
-    # Paths and ids echo what was sent; PostgreSQL cannot store a NUL character in text.
-    return text.replace("\x00", "\ufffd")
-
-
-def reason_for(error_type: str, path: str) -> str:
-    """The reason code for one pydantic error, as the quality report groups them."""
-    if error_type == "missing":
-        return "missing_field"
-    if error_type.endswith(("_type", "_parsing")):
-        return "wrong_type"
-    if error_type in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return "out_of_range"
-    if error_type in {"string_too_short", "string_too_long", "too_short", "too_long"}:
-        return "invalid_length"
-    if path == "contactInfo.email":
-        return "invalid_email"
-    return "invalid"
-
-
-@dataclass
-class IntakeRules:
-    """What a lead is checked against, read once per request."""
-
-    criteria: frozenset[str]
-    qualification: list[tuple[QualificationRule, list[str]]]
-    routing: list[RoutingRule]
-
-    @classmethod
-    def load(cls) -> "IntakeRules":
-        rules = QualificationRule.objects.filter(active=True).prefetch_related("required_criteria")
-        return cls(
-            criteria=frozenset(QualificationCriterion.objects.active().values_list("code", flat=True)),
-            qualification=[(rule, [c.code for c in rule.required_criteria.all()]) for rule in rules],
-            routing=list(RoutingRule.objects.filter(active=True)),
-        )
-
-
-@dataclass
-class IntakeResult:
-    """What became of one lead of a request."""
-
-    index: int
-    payload: Any
-    lead_id: str = ""
-    outcome: str = ""
-    lead: Lead | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-    digest: str = ""
-    errors: list[dict[str, str]] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    failed_rules: list[dict[str, str]] = field(default_factory=list)
-    warnings: list[dict[str, str]] = field(default_factory=list)
-    rejection: LeadRejection | None = None
-
-    @property
-    def rejected(self) -> bool:
-        return bool(self.errors)
-
-    def reject(self, path: str, message: str, reason: str) -> None:
-        self.errors.append({"path": storable(path), "message": storable(message)})
-        if reason not in self.reasons:
-            self.reasons.append(reason)
-
-
-def lead_fields(lead_in: LeadIn) -> dict[str, Any]:
-    contact, firm = lead_in.contactInfo, lead_in.firmographics
-    return {
-        "source": lead_in.source,
-        "email": str(contact.email),
-        "first_name": contact.firstName,
-        "last_name": contact.lastName,
-        "job_title": contact.jobTitle,
-        "company_name": firm.companyName,
-        "industry": firm.industry,
-        "employee_count": firm.employeeCount,
-        "engagement_score": lead_in.engagementScore,
-        "criteria": list(dict.fromkeys(lead_in.qualificationCriteriaMet)),
-    }
-
-
-def lead_check(*, index: int, payload: Any, rules: IntakeRules) -> IntakeResult:
-    """Check one payload against the contract, the criteria registry and the qualification rules."""
-    # Imported here: the API root imports the leads router, which imports this module.
-
-    result = IntakeResult(index=index, payload=payload)
-    if isinstance(payload, dict) and isinstance(payload.get("leadId"), str):
-        result.lead_id = storable(payload["leadId"].strip()[:64])
-    result.warnings = [{"path": path, "message": "Unknown field, ignored."} for path in unknown_fields(payload)]
-    lead_in = None
-    try:
-        lead_in = LeadIn.model_validate(payload)
-    except PydanticValidationError as exc:
-        for error in exc.errors(include_url=False):
-            path = error_path(error["loc"])
-            result.reject(path, error["msg"], reason_for(error["type"], path))
-    criteria = payload.get("qualificationCriteriaMet") if isinstance(payload, dict) else None
-    for position, code in enumerate(criteria if isinstance(criteria, list) else []):
-        if isinstance(code, str) and code.strip() and code.strip() not in rules.criteria:
-            result.reject(
-                f"qualificationCriteriaMet[{position}]",
-                f"Unknown criterion; the known ones are: {', '.join(sorted(rules.criteria))}.",
-                "unknown_criterion",
-            )
-    for path in nul_paths(payload):
-        result.reject(path, "Must not contain NUL characters.", "invalid")
-    if lead_in is None or result.rejected:
-        return result
-    result.fields = lead_fields(lead_in)
-    result.digest = payload_digest(result.fields)
-    for rule, code, path, message in qualification_failures(lead_in=lead_in, rules=rules):
-        result.reject(path, message, "not_qualified")
-        result.failed_rules.append({"rule": rule.name, "check": code, "message": message})
-    return result
-
-
-def nul_paths(value: Any, path: str = "") -> list[str]:
-    """Where the payload holds a NUL character, which PostgreSQL cannot store in text or JSON."""
-    if isinstance(value, str):
-        return [path] if "\x00" in value else []
-    if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in nul_paths(item, f"{path}[{i}]")]
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            child = f"{path}.{key}" if path else str(key)
-            found += [child] if "\x00" in str(key) else nul_paths(item, child)
-        return found
-    return []
-
-
-def qualification_failures(*, lead_in: LeadIn, rules: IntakeRules) -> list[tuple[QualificationRule, str, str, str]]:
-    failures = []
-    domain = str(lead_in.contactInfo.email).rsplit("@", 1)[-1].lower()
-    for rule, required in rules.qualification:
-        minimum = rule.min_engagement_score
-        if minimum is not None and lead_in.engagementScore < minimum:
-            message = f"Must be at least {minimum} (rule “{rule.name}”)."
-            failures.append((rule, "min_engagement_score", "engagementScore", message))
-        missing = [code for code in required if code not in lead_in.qualificationCriteriaMet]
-        if missing:
-            message = f"Must include {', '.join(missing)} (rule “{rule.name}”)."
-            failures.append((rule, "required_criteria", "qualificationCriteriaMet", message))
-        for blocked in rule.blocked_domains:
-            if domain == blocked or domain.endswith(f".{blocked}"):
-                message = f"Addresses at {blocked} are not accepted (rule “{rule.name}”)."
-                failures.append((rule, "blocked_email_domain", "contactInfo.email", message))
-    return failures
 
 
 def lead_ingest(
@@ -417,9 +224,7 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
     lead = _locked(lead, "convert", "converted")
     _claim(lead, by)
     owner = lead.owner
-    account, _ = Account.objects.get_or_create(
-        name=lead.company_name, defaults={"industry": lead.industry, "employee_count": lead.employee_count}
-    )
+    account = account_get_or_create(name=lead.company_name, industry=lead.industry, employee_count=lead.employee_count)
     deal = deal_create(
         name=name.strip() or f"{lead.company_name} — {lead.full_name}",
         account=account,
@@ -435,58 +240,3 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
     lead.save()
     LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CONVERTED, by=by, note=deal.name)
     return lead
-
-
-# ---------------------------------------------------------------------------
-# Idempotency keys
-# ---------------------------------------------------------------------------
-class IdempotencyInProgress(Exception):
-    pass
-
-
-class IdempotencyKeyReused(Exception):
-    pass
-
-
-def idempotency_claim(*, integration: Integration, key: str, request_digest: str) -> tuple[IdempotencyRecord, bool]:
-    """Claim `key` for this request: (record, True) to go ahead, (record, False) to replay its answer.
-
-    The claim is committed at once, so a parallel request with the key sees it and is refused.
-    Raises IdempotencyInProgress while another request holds the key, IdempotencyKeyReused
-    when the key was used for a different request.
-    """
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(integration=integration, key=key, request_digest=request_digest)
-            return record, True
-    except IntegrityError:
-        pass
-    record = IdempotencyRecord.objects.get(integration=integration, key=key)
-    if record.request_digest != request_digest:
-        raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
-    if record.status is not None:
-        return record, False
-    # A claim left by a request that died is taken over once it is old enough.
-    now = timezone.now()
-    if record.created_at < now - IDEMPOTENCY_STALE_AFTER:
-        taken = IdempotencyRecord.objects.filter(pk=record.pk, status=None, created_at=record.created_at)
-        if taken.update(created_at=now):
-            record.created_at = now
-            return record, True
-    raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.")
-
-
-def idempotency_complete(*, record: IdempotencyRecord, status: int, body: str, content_type: str) -> None:
-    record.status, record.response_body, record.content_type = status, body, content_type
-    record.save(update_fields=["status", "response_body", "content_type"])
-
-
-def idempotency_release(*, record: IdempotencyRecord) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk, status=None).delete()
-
-
-def idempotency_records_purge(*, now=None) -> int:
-    """Forget keys older than IDEMPOTENCY_KEEP (the contract promises at least 24 hours)."""
-    cutoff = (now or timezone.now()) - IDEMPOTENCY_KEEP
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from leads.services import idempotency_records_purge
+from leads.idempotency import idempotency_records_purge
 
 
 @shared_task

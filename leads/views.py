@@ -1,50 +1,37 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, User
+from accounts.decorators import permission_required
+from accounts.rules import is_rep
 from enablement_portal.csv import csv_response
 from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
 from leads.selectors import inbox_for, quality_report
 from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_return
 
-SALES_ROLES = {Role.REP, Role.MANAGER, Role.ENABLEMENT_ADMIN}
 INBOX_LIMIT = 50
 
 
-def _require_sales(user: User) -> None:
-    if not (user.is_superuser or user.role in SALES_ROLES):
-        raise PermissionDenied("The lead inbox is for sales.")
-
-
-def _require_quality_reader(user: User) -> None:
-    if not (user.is_superuser or user.role in {Role.MARKETING_OPS, Role.ENABLEMENT_ADMIN}):
-        raise PermissionDenied("The lead quality report is for marketing ops and admins.")
-
-
-@login_required
+@permission_required("leads.view_inbox")
 def inbox(request: HttpRequest) -> HttpResponse:
-    _require_sales(request.user)
     working, queue = inbox_for(request.user)
     context = {
         "working": working[:INBOX_LIMIT],
         "working_count": working.count(),
         "queue": queue[:INBOX_LIMIT],
         "queue_count": queue.count(),
-        "is_rep": request.user.role == Role.REP,
+        "is_rep": is_rep(request.user),
     }
     return render(request, "leads/inbox.html", context)
 
 
 def _lead_for(request: HttpRequest, pk: int) -> Lead:
-    _require_sales(request.user)
     queryset = Lead.objects.for_user(request.user).select_related("owner", "team", "integration", "deal")
     return get_object_or_404(queryset, pk=pk)
 
@@ -59,7 +46,7 @@ def _panel_context(lead: Lead, **extra) -> dict:
     }
 
 
-@login_required
+@permission_required("leads.view_inbox")
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     labels = dict(QualificationCriterion.objects.filter(code__in=lead.criteria).values_list("code", "label"))
@@ -84,7 +71,7 @@ def _answer(request: HttpRequest, lead: Lead, *, done: str = "", error: str = ""
     return redirect(lead)
 
 
-@login_required
+@permission_required("leads.view_inbox")
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
@@ -95,7 +82,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, lead, done="Accepted: the lead is now sales-qualified.")
 
 
-@login_required
+@permission_required("leads.view_inbox")
 @require_POST
 def return_to_marketing(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
@@ -113,7 +100,7 @@ def return_to_marketing(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, lead, done="Returned to marketing; the reason shows in their quality report.")
 
 
-@login_required
+@permission_required("leads.view_inbox")
 @require_POST
 def convert(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
@@ -127,9 +114,8 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")
 
 
-@login_required
+@permission_required("leads.view_quality_report")
 def quality(request: HttpRequest) -> HttpResponse:
-    _require_quality_reader(request.user)
     form = QualityFilterForm(request.GET or None)
     days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
     report = quality_report(start=timezone.now() - timedelta(days=days))

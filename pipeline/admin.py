@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from rules.contrib.admin import ObjectPermissionsModelAdmin
 
 from pipeline.models import (
     Account,
@@ -95,7 +96,9 @@ def _move(event: str):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(ObjectPermissionsModelAdmin):
+    """Viewing, changing (and so the move actions) and deleting ask the deal's rules (pipeline/rules.py)."""
+
     list_display = ["name", "account", "owner", "team", "stage", "amount", "expected_close_date", "closed_at"]
     list_filter = ["stage", "team", "product"]
     search_fields = ["name", "account__name", "external_id", "owner__username"]
@@ -132,6 +135,3 @@ class DealAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Deals come from leads, the portal or an import, each of which records the first history row.
         return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_superuser

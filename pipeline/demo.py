@@ -142,7 +142,8 @@ def load_demo() -> list[str]:
 
 
 def _demo_usernames() -> list[str]:
-    from accounts.demo import SALES_TEAMS_CSV, username_for
+    from accounts.demo import SALES_TEAMS_CSV
+    from accounts.services import username_for
 
     with SALES_TEAMS_CSV.open(newline="") as handle:
         return [username_for(row["sales_agent"]) for row in csv.DictReader(handle)]

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.models import Role, Team, User
+from accounts.models import Team, User
+from accounts.rules import is_enablement_admin, is_manager, is_sales
 
 
 class Stage(models.TextChoices):
@@ -155,12 +156,13 @@ class StageCriterion(models.Model):
 
 class DealQuerySet(models.QuerySet):
     def for_user(self, user) -> "DealQuerySet":
-        """The deals `user` may see: admins all, managers their team's, reps their own."""
-        if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
+        """The deals `user` may see, as the rule `pipeline.view_deal` (pipeline/rules.py) decides one:
+        admins all, managers their team's and their own, reps their own."""
+        if is_enablement_admin(user):
             return self
-        if user.role == Role.MANAGER and user.team_id:
+        if is_manager(user) and user.team_id:
             return self.filter(Q(team_id=user.team_id) | Q(owner_id=user.pk))
-        if user.role == Role.REP:
+        if is_sales(user):
             return self.filter(owner_id=user.pk)
         return self.none()
 
@@ -171,7 +173,8 @@ class DealQuerySet(models.QuerySet):
         return self.filter(stage__in=CLOSED_STAGES)
 
     def editable_by(self, user) -> "DealQuerySet":
-        """The deals `user` may move and edit: the same as those they see, if their role moves deals."""
+        """The deals `user` may move and edit, as the rule `pipeline.change_deal` decides one:
+        those they see, if they hold pipeline.move_deal."""
         if not user.has_perm("pipeline.move_deal"):
             return self.none()
         return self.for_user(user)
@@ -183,7 +186,7 @@ def criteria_met(deal: "Deal") -> bool:
 
 
 def may_move(deal: "Deal", user) -> bool:
-    """Permission of every transition; mirrors DealQuerySet.editable_by for one loaded deal."""
+    """Permission of every transition: the rule `pipeline.change_deal`, as DealQuerySet.editable_by."""
     return deal.is_editable_by(user)
 
 
@@ -253,13 +256,7 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         return ((now or timezone.now()) - self.stage_entered_at).days
 
     def is_editable_by(self, user) -> bool:
-        if not user.has_perm("pipeline.move_deal"):
-            return False
-        if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
-            return True
-        if user.role == Role.MANAGER and user.team_id and self.team_id == user.team_id:
-            return True
-        return self.owner_id == user.pk
+        return user.has_perm("pipeline.change_deal", self)
 
     def gating_criteria(self) -> "StageCriterionQuerySet":
         """The criteria the next forward move needs (none when the deal is closed)."""

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from accounts.models import User
@@ -46,6 +46,26 @@ class CriteriaMissing(TransitionRefused):
 
 class ConcurrentChange(TransitionRefused):
     pass
+
+
+@transaction.atomic
+def account_get_or_create(*, name: str, industry: str = "", employee_count: int | None = None) -> Account:
+    """The account called `name`; a new one takes `industry` and `employee_count`, an existing one keeps its own.
+
+    Raises ValidationError on bad values for a new account.
+    """
+    account = Account.objects.filter(name=name).first()
+    if account is not None:
+        return account
+    account = Account(name=name, industry=industry, employee_count=employee_count)
+    # The name was just looked up; a parallel insert of it shows as an IntegrityError in the savepoint.
+    account.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        return Account.objects.get(name=name)
+    return account
 
 
 @transaction.atomic

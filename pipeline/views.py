@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,7 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, Team
+from accounts.decorators import permission_required
+from accounts.models import Team
+from accounts.rules import is_rep
 from enablement_portal.periods import month_of, quarter_of
 from pipeline import selectors
 from pipeline.forms import BoardFilterForm, CheckForm, DealForm, LostForm, TransitionForm
@@ -22,11 +23,11 @@ def _filtered_board(request: HttpRequest) -> dict:
     """Parse the board's filters from the query string and build the board for the user."""
     user = request.user
     deals = Deal.objects.for_user(user)
-    is_rep = user.role == Role.REP and not user.is_superuser
+    rep = is_rep(user)
     products = sorted({p for p in deals.order_by().values_list("product", flat=True).distinct() if p})
     form = BoardFilterForm(
         request.GET or None,
-        owners=None if is_rep else selectors.owners_for(user),
+        owners=None if rep else selectors.owners_for(user),
         teams=Team.objects.all() if user.is_enablement_admin else None,
         products=products,
     )
@@ -42,26 +43,25 @@ def _filtered_board(request: HttpRequest) -> dict:
         close_month = data.get("close_month")
     period = month_of(close_month) if close_month else quarter_of(timezone.localdate())
     board = selectors.board_for(deals, period=period, close_month=close_month)
-    title = "My deals" if is_rep else "Deal board"
+    title = "My deals" if rep else "Deal board"
     return {"form": form, "board": board, "title": title, "query": request.GET.urlencode()}
 
 
-@login_required
-@permission_required("pipeline.view_deal", raise_exception=True)
+@permission_required("pipeline.view_board")
 def board(request: HttpRequest) -> HttpResponse:
     context = _filtered_board(request)
     return render(request, "pipeline/board.html", context)
 
 
 @require_POST
-@login_required
+@permission_required("pipeline.view_board")
 def board_move(request: HttpRequest, pk: int) -> HttpResponse:
     """A move from the board: a button (`event`) or a drop on a column (`to_stage`).
 
     Answers the re-rendered board, so a refused drop puts the card back where the server has it;
     without htmx (a plain form post) it redirects to the board with a message.
     """
-    deal = get_object_or_404(Deal.objects.for_user(request.user).select_related("owner"), pk=pk)
+    deal = get_object_or_404(Deal.objects.editable_by(request.user).select_related("owner"), pk=pk)
     error, missing = "", []
     try:
         deal_transition(deal=deal, event=_requested_event(request, deal), by=request.user)
@@ -115,16 +115,22 @@ def _visible_deal(request: HttpRequest, pk: int) -> Deal:
     return get_object_or_404(deals, pk=pk)
 
 
-@login_required
+def _editable_deal(request: HttpRequest, pk: int) -> Deal:
+    # What `user` may not change is not found: the rule pipeline.change_deal, as a queryset.
+    deals = Deal.objects.editable_by(request.user).select_related("account", "owner", "team", "lost_reason")
+    return get_object_or_404(deals, pk=pk)
+
+
+@permission_required("pipeline.view_board")
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _visible_deal(request, pk)
     return render(request, "pipeline/deal.html", _deal_context(request, deal))
 
 
 @require_POST
-@login_required
+@permission_required("pipeline.view_board")
 def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = _visible_deal(request, pk)
+    deal = _editable_deal(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         if request.POST.get("event") != Event.DEAL_LOST:
@@ -155,9 +161,9 @@ def _errors(form) -> str:
 
 
 @require_POST
-@login_required
+@permission_required("pipeline.view_board")
 def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = _visible_deal(request, pk)
+    deal = _editable_deal(request, pk)
     form = CheckForm(request.POST)
     if form.is_valid():
         try:
@@ -173,11 +179,9 @@ def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pipeline/deal.html", context, status=422)
 
 
-@login_required
+@permission_required("pipeline.view_board")
 def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = _visible_deal(request, pk)
-    if not deal.is_editable_by(request.user):
-        raise PermissionDenied("You may not change this deal.")
+    deal = _editable_deal(request, pk)
     form = DealForm(request.POST or None, instance=Deal.objects.get(pk=deal.pk))
     if request.method == "POST" and form.is_valid():
         try:

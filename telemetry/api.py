@@ -16,7 +16,7 @@ from accounts.auth import PersonAuth
 from accounts.models import Scope
 from telemetry.models import PERIODLESS_METRICS, Dimension, Metric, MetricSnapshot, Period
 
-router = Router(tags=["telemetry"], auth=PersonAuth(Scope.TELEMETRY_READ, permission="telemetry.view_metricsnapshot"))
+router = Router(tags=["telemetry"], auth=PersonAuth(Scope.TELEMETRY_READ, permission="telemetry.view_dashboard"))
 
 MetricName = Literal[tuple(m.value for m in Metric)]  # type: ignore[valid-type]
 DimensionName = Literal[tuple(d.value for d in Dimension)]  # type: ignore[valid-type]

@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role, Team
+from accounts.models import Team
+from accounts.rules import is_enablement_admin, is_manager
 
 
 class Period(models.TextChoices):
@@ -104,10 +105,11 @@ class TelemetryRun(models.Model):
 
 class MetricSnapshotQuerySet(models.QuerySet):
     def for_user(self, user) -> "MetricSnapshotQuerySet":
-        """Admins see every row; managers the organisation's totals and their own team's reps and team."""
-        if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
+        """The rows of the dashboard (rule `telemetry.view_dashboard`, telemetry/rules.py): admins see
+        every row; managers the organisation's totals and their own team's reps and team."""
+        if is_enablement_admin(user):
             return self
-        if user.role == Role.MANAGER and user.team_id:
+        if is_manager(user) and user.team_id:
             return self.filter(~Q(dimension__in=TEAM_DIMENSIONS) | Q(team_id=user.team_id))
         return self.none()
 

@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import permission_required
 from accounts.outbox import enqueue_on_commit
 from enablement_portal.csv import csv_response
 from telemetry import selectors
@@ -19,8 +19,7 @@ def _selection(request: HttpRequest, dates) -> tuple[SnapshotForm, bool]:
     return form, (not form.is_bound) or form.is_valid()
 
 
-@login_required
-@permission_required("telemetry.view_metricsnapshot", raise_exception=True)
+@permission_required("telemetry.view_dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     dates = selectors.snapshot_dates()
     form, valid = _selection(request, dates)
@@ -34,8 +33,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "telemetry/dashboard.html", context)
 
 
-@login_required
-@permission_required("telemetry.view_metricsnapshot", raise_exception=True)
+@permission_required("telemetry.view_dashboard")
 def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
     table = selectors.table_for(slug)
     dates = selectors.snapshot_dates()
@@ -52,8 +50,7 @@ def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@login_required
-@permission_required("telemetry.recompute_telemetry", raise_exception=True)
+@permission_required("telemetry.recompute_telemetry")
 def recompute_now(request: HttpRequest) -> HttpResponse:
     """Enqueue a recomputation of today's snapshot (or of `as_of`) once this request commits."""
     form = RecomputeForm(request.POST)

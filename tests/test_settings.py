@@ -16,6 +16,9 @@ SETTINGS_ENV_VARS = {
     "DATABASE_URL",
     "REDIS_URL",
     "SECURE_SSL_REDIRECT",
+    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    "AXES_IPWARE_PROXY_COUNT",
+    "AXES_IPWARE_PROXY_ORDER",
     "REDIS_CONNECT_TIMEOUT",
     "REDIS_SOCKET_TIMEOUT",
 }
@@ -147,6 +150,39 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
     result = run_django("", DEBUG="0", ALLOWED_HOSTS="portal.example.com")
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
+
+
+def test_it_refuses_a_short_secret_key_when_debug_is_off():
+    result = run_django("", DEBUG="0", ALLOWED_HOSTS="portal.example.com", SECRET_KEY="k" * 49)
+    assert result.returncode != 0
+    assert "SECRET_KEY has 49 characters; use at least 50" in result.stderr
+    assert settings_in("len(s.SECRET_KEY)", DEBUG="1", SECRET_KEY="short") == 5
+
+
+def test_the_login_throttles_client_address_source_comes_from_the_environment():
+    keys = "[s.AXES_IPWARE_META_PRECEDENCE_ORDER, s.AXES_IPWARE_PROXY_COUNT, s.AXES_IPWARE_PROXY_ORDER]"
+    assert settings_in(keys, DEBUG="1") == [["REMOTE_ADDR"], None, "left-most"]
+    assert settings_in(
+        keys,
+        DEBUG="1",
+        AXES_IPWARE_META_PRECEDENCE_ORDER="HTTP_X_FORWARDED_FOR, REMOTE_ADDR",
+        AXES_IPWARE_PROXY_COUNT="1",
+        AXES_IPWARE_PROXY_ORDER="right-most",
+    ) == [["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"], 1, "right-most"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("AXES_IPWARE_META_PRECEDENCE_ORDER", "X-Real-IP", "'X-Real-IP' is not a request.META name"),
+        ("AXES_IPWARE_PROXY_ORDER", "middle", "is not left-most or right-most"),
+        ("AXES_IPWARE_PROXY_COUNT", "one", "is not an integer"),
+    ],
+)
+def test_a_bad_client_address_setting_fails_loudly(name, value, message):
+    result = run_django("", DEBUG="1", **{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_a_bad_boolean_fails_loudly():

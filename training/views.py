@@ -1,13 +1,13 @@
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import permission_required
 from accounts.models import Role, User
 from collateral.models import Asset
 from enablement_portal.csv import Cell, csv_response
@@ -24,11 +24,6 @@ from training.models import (
     Scorecard,
     Update,
 )
-
-
-def _require_manager(user: User) -> None:
-    if not (user.role == Role.MANAGER or user.is_enablement_admin):
-        raise PermissionDenied("Only managers and enablement admins see team learning.")
 
 
 def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpResponse:
@@ -48,7 +43,7 @@ def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpRespo
 # ---------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("training.view_learning")
 def home(request: HttpRequest) -> HttpResponse:
     programs = selectors.programs_of(request.user)
     reviews = CallReview.objects.filter(rep=request.user).select_related("reviewer")[:3]
@@ -67,7 +62,7 @@ def _quiz_questions(module: Module):
     return quiz, questions
 
 
-@login_required
+@permission_required("training.view_modules")
 def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     # Opening a module is what "started" means: the first visit records it (idempotent).
@@ -89,7 +84,7 @@ def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _allow_source(response, "frame-src", video_url) if video_url else response
 
 
-@login_required
+@permission_required("training.view_modules")
 def quiz(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: a fresh quiz form (for a retry); POST: score an attempt and show the explanations."""
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
@@ -120,7 +115,7 @@ def _chosen(request: HttpRequest, question: Question) -> set[int]:
 
 
 @require_POST
-@login_required
+@permission_required("training.view_modules")
 def module_complete(request: HttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     try:
@@ -136,7 +131,7 @@ def module_complete(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("training.view_updates")
 def updates(request: HttpRequest) -> HttpResponse:
     feed = (
         Update.objects.for_user(request.user)
@@ -147,7 +142,7 @@ def updates(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@permission_required("training.view_updates")
 def update_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(Update.objects.for_user(request.user).published(), pk=pk)
     try:
@@ -158,9 +153,8 @@ def update_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("training:updates")
 
 
-@login_required
+@permission_required("training.view_team")
 def team_updates(request: HttpRequest) -> HttpResponse:
-    _require_manager(request.user)
     return render(request, "training/team_updates.html", {"rows": selectors.team_update_status(viewer=request.user)})
 
 
@@ -169,13 +163,13 @@ def team_updates(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("training.view_reviews")
 def reviews(request: HttpRequest) -> HttpResponse:
     items = CallReview.objects.for_user(request.user).select_related("rep", "reviewer", "scorecard")
     return render(request, "training/reviews.html", {"reviews": items})
 
 
-@login_required
+@permission_required("training.view_reviews")
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         CallReview.objects.for_user(request.user)
@@ -190,7 +184,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@permission_required("training.view_reviews")
 def review_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(CallReview.objects.for_user(request.user), pk=pk)
     try:
@@ -201,9 +195,8 @@ def review_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(review)
 
 
-@login_required
+@permission_required("training.coach_team")
 def review_create(request: HttpRequest, user_id: int) -> HttpResponse:
-    _require_manager(request.user)
     rep = get_object_or_404(User.objects.for_user(request.user).filter(role=Role.REP), pk=user_id)
     scorecards = Scorecard.objects.active().filter(criteria__isnull=False).distinct()
     chosen = request.GET.get("scorecard", "")
@@ -255,9 +248,8 @@ def _team_rows(request: HttpRequest):
     return sort, descending, selectors.team_learning(viewer=request.user, sort=sort, descending=descending)
 
 
-@login_required
+@permission_required("training.view_team")
 def team(request: HttpRequest) -> HttpResponse:
-    _require_manager(request.user)
     sort, descending, rows = _team_rows(request)
     columns = [
         {
@@ -272,9 +264,8 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(request, "training/team.html", context)
 
 
-@login_required
+@permission_required("training.view_team")
 def team_csv(request: HttpRequest) -> HttpResponse:
-    _require_manager(request.user)
     _, _, rows = _team_rows(request)
     header = [
         "rep",
@@ -305,7 +296,7 @@ def _team_csv_row(row: User) -> list[Cell]:
     ]
 
 
-@login_required
+@permission_required("training.view_progress")
 def person(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User.objects.for_user(request.user), pk=user_id)
     programs = selectors.programs_of(person)
@@ -314,9 +305,8 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "training/person.html", context)
 
 
-@login_required
+@permission_required("training.coach_team")
 def enrol(request: HttpRequest) -> HttpResponse:
-    _require_manager(request.user)
     form = EnrolForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         program = form.cleaned_data["program"]

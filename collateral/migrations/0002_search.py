@@ -1,12 +1,12 @@
 """Search: on PostgreSQL a tsvector column kept by a trigger, its GIN index and trigram indexes;
-on SQLite an FTS5 table and its triggers (collateral/db.py)."""
+on SQLite an FTS5 table and its triggers (enablement_portal/db.py)."""
 
 import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from collateral.db import PostgresOnly, install_postgres_search_vector, install_sqlite_fts, uninstall_search
+from enablement_portal.db import PostgresOnly, install_postgres_search_vector, install_sqlite_fts, uninstall_search
 
 
 class Migration(migrations.Migration):

@@ -19,8 +19,22 @@ def nav_labels(response) -> list[str]:
             "manager",
             ["Home", "My team", "Leads", "Deals", "Collateral", "Learning", "Updates", "Team learning", "Telemetry"],
         ),
-        ("admin", ["Home", "Deals", "Collateral", "Team learning", "Lead quality", "Telemetry", "Admin", "API docs"]),
-        ("marketing", ["Home", "Collateral", "Lead quality", "Admin", "API docs"]),
+        (
+            "admin",
+            [
+                "Home",
+                "Leads",
+                "Deals",
+                "Collateral",
+                "Updates",
+                "Team learning",
+                "Lead quality",
+                "Telemetry",
+                "Admin",
+                "API docs",
+            ],
+        ),
+        ("marketing", ["Home", "Collateral", "Updates", "Lead quality", "Admin", "API docs"]),
     ],
 )
 def test_each_role_sees_its_navigation_and_only_it(client, request, persona, expected):

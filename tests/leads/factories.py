@@ -5,7 +5,8 @@ import factory
 
 from leads.models import Lead, LeadStatus, QualificationRule, RoutingRule
 from leads.schemas import LeadIn
-from leads.services import integration_create, lead_fields, payload_digest
+from leads.services import integration_create
+from leads.validation import lead_fields, payload_digest
 
 # The playbook's MQL, exactly as marketing sends it.
 PLAYBOOK_LEAD: dict[str, Any] = {

@@ -1,7 +1,7 @@
 import pytest
 
+from leads.idempotency import idempotency_records_purge
 from leads.models import IdempotencyRecord, Lead
-from leads.services import idempotency_records_purge
 from tests.leads.factories import PLAYBOOK_LEAD, lead_payload, playbook_lead
 from tests.leads.helpers import BATCH, assert_problem, send
 
@@ -58,7 +58,7 @@ def test_a_key_in_use_by_a_running_request_is_a_409(api, integration):
     # What a parallel request sees; the real race is tested on PostgreSQL in test_api_concurrency.
     import json
 
-    from leads.services import idempotency_claim, request_digest
+    from leads.idempotency import idempotency_claim, request_digest
 
     digest = request_digest(method="POST", path="/api/v1/leads", body=json.dumps(PLAYBOOK_LEAD).encode())
     idempotency_claim(integration=integration, key="busy", request_digest=digest)
@@ -70,7 +70,7 @@ def test_a_claim_left_by_a_dead_request_is_taken_over(api, integration):
 
     from django.utils import timezone
 
-    from leads.services import idempotency_claim
+    from leads.idempotency import idempotency_claim
 
     send(api, PLAYBOOK_LEAD, HTTP_IDEMPOTENCY_KEY="stale")
     record = IdempotencyRecord.objects.get(key="stale")

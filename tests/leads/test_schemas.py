@@ -2,7 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from leads.models import Lead
 from leads.schemas import LeadIn
-from leads.services import FIELD_PATHS
+from leads.validation import FIELD_PATHS
 
 
 def contract_field(path: str):

@@ -262,7 +262,7 @@ def test_the_quality_report_query_count_is_fixed(client, marketing, quality_data
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("persona", "leads", "quality"),
-    [("rep", True, False), ("manager", True, False), ("marketing", False, True), ("admin", False, True)],
+    [("rep", True, False), ("manager", True, False), ("marketing", False, True), ("admin", True, True)],
 )
 def test_the_navigation_shows_the_leads_pages_by_role(client, request, persona, leads, quality):
     client.force_login(request.getfixturevalue(persona))

@@ -72,3 +72,15 @@ def test_the_admin_move_action_enforces_criteria_and_records_history(admin, rep,
 def test_a_manager_has_no_pipeline_admin(manager, client):
     client.force_login(manager)
     assert client.get("/admin/pipeline/stagecriterion/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_only_a_superuser_deletes_a_deal_in_admin(admin, rep, client, make_deal):
+    from tests.accounts.factories import UserFactory
+
+    deal = make_deal(rep)
+    client.force_login(admin)
+    assert client.get(f"/admin/pipeline/deal/{deal.pk}/change/").status_code == 200
+    assert client.get(f"/admin/pipeline/deal/{deal.pk}/delete/").status_code == 403
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True, team=None))
+    assert client.get(f"/admin/pipeline/deal/{deal.pk}/delete/").status_code == 200

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from pipeline.importer import deals_import
+from pipeline.imports.deals import deals_import
 from pipeline.models import Account, Deal, DealStageChange, Event, Stage
 from pipeline.services import deal_transition
 from tests.conftest import crm_sample
@@ -131,6 +131,16 @@ def test_unknown_owners_can_be_created_on_their_team(messy_csv, tmp_path):
     owner = User.objects.get(username="nobody.known")
     assert (owner.role, owner.team.name, owner.has_usable_password()) == ("rep", "Central · Brinkmann", False)
     assert Deal.objects.get(external_id="B4").owner == owner
+
+
+@pytest.mark.django_db
+def test_an_owner_whose_name_makes_no_login_stays_unknown_and_the_rest_imports(alice, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(MESSY.replace("Nobody Known", "Dan O'Neil"))
+    report = deals_import(path=path, create_owners=True)
+    assert report.created_owners == []
+    assert report.unknown_owners == {"Dan O'Neil": 1}
+    assert report.created == 3 and not User.objects.filter(last_name="O'Neil").exists()
 
 
 @pytest.mark.django_db

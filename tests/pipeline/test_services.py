@@ -9,6 +9,7 @@ from pipeline.models import (
     OPEN_STAGES,
     TRANSITION_EVENTS,
     TRANSITION_METHODS,
+    Account,
     CriterionCheck,
     Deal,
     DealStageChange,
@@ -21,6 +22,7 @@ from pipeline.services import (
     ConcurrentChange,
     CriteriaMissing,
     TransitionRefused,
+    account_get_or_create,
     criterion_check,
     deal_create,
     deal_transition,
@@ -298,3 +300,19 @@ def test_a_refused_move_enqueues_nothing(rep, make_deal, django_capture_on_commi
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(CriteriaMissing):
         deal_transition(deal=deal, event=Event.CONTRACT_SIGNED, by=rep)
     assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_account_get_or_create_creates_an_account_once_and_keeps_an_existing_ones_details():
+    created = account_get_or_create(name="Acme Corp", industry="Retail", employee_count=120)
+    again = account_get_or_create(name="Acme Corp", industry="Healthcare", employee_count=5)
+
+    assert again.pk == created.pk
+    assert Account.objects.values_list("name", "industry", "employee_count").get() == ("Acme Corp", "Retail", 120)
+
+
+@pytest.mark.django_db
+def test_account_get_or_create_refuses_a_blank_name_and_stores_nothing():
+    with pytest.raises(ValidationError):
+        account_get_or_create(name="")
+    assert not Account.objects.exists()

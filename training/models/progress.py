@@ -7,15 +7,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.rules import is_enablement_admin, is_manager
 from training.models.content import Module, Program
 
 
 def visible_people(user, field: str = "user") -> Q:
-    """Whose learning `user` may see, as a condition on the person foreign key `field`."""
-    if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
+    """Whose learning `user` may see, as a condition on the person foreign key `field`: the rule
+    `accounts.view_person` (accounts/rules.py), as User.objects.for_user filters people."""
+    if is_enablement_admin(user):
         return Q()
-    if user.role == Role.MANAGER and user.team_id:
+    if is_manager(user) and user.team_id:
         return Q(**{f"{field}__team_id": user.team_id}) | Q(**{f"{field}_id": user.pk})
     return Q(**{f"{field}_id": user.pk})
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts.models import Role, Team
+from accounts.rules import is_enablement_admin, is_manager
 from training.markdown import render_markdown
 
 
@@ -29,11 +30,12 @@ class UpdateQuerySet(models.QuerySet):
         )
 
     def for_user(self, user) -> "UpdateQuerySet":
-        """What `user` may read: admins everything; others what is published for them, or for their team."""
-        if user.is_superuser or user.role == Role.ENABLEMENT_ADMIN:
+        """What `user` may read: admins everything; others what is published for them, or for their team.
+        (Who opens the updates page at all is the rule `training.view_updates`, training/rules.py.)"""
+        if is_enablement_admin(user):
             return self
         mine = self.published().for_audience(role=user.role, team_id=user.team_id)
-        if user.role == Role.MANAGER and user.team_id:
+        if is_manager(user) and user.team_id:
             # A manager follows up on what went to their team, whatever role it addressed.
             teams = Update.audience_teams.through.objects.filter(update_id=OuterRef("pk"))
             return self.published().filter(

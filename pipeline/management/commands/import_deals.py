@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from pipeline.importer import DEFAULT_COLUMNS, ImportFileError, deals_import, parse_stage_map
+from pipeline.imports.deals import DEFAULT_COLUMNS, deals_import, parse_stage_map
+from pipeline.imports.rows import ImportFileError
 
 
 class Command(BaseCommand):

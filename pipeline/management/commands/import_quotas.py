@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pipeline.importer import ImportFileError, quotas_import
+from pipeline.imports.quotas import quotas_import
+from pipeline.imports.rows import ImportFileError
 
 
 class Command(BaseCommand):

@@ -7,22 +7,29 @@ its portal stage (the export's stage is reported, not applied), because the port
 criteria are the rule from then on.
 """
 
-import csv
 import functools
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.contrib.auth.hashers import make_password
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
-from accounts.models import Role, Team, User
-from accounts.services import user_set_role
-from pipeline.models import CLOSED_STAGES, OPEN_STAGES, Account, Deal, DealStageChange, Event, Quota, Stage
+from accounts.models import User
+from enablement_portal.db import rows_insert
+from pipeline.imports.owners import OwnerDirectory, read_team_file
+from pipeline.imports.rows import (
+    ImportFileError,
+    ImportReport,
+    Problem,
+    import_transaction,
+    parse_amount,
+    parse_date,
+    read_rows,
+    require_columns,
+)
+from pipeline.models import CLOSED_STAGES, OPEN_STAGES, Account, Deal, DealStageChange, Event, Stage
 
 # The crm-sample export's columns and stages; every one can be overridden on the command line.
 DEFAULT_COLUMNS = {
@@ -46,37 +53,6 @@ NO_ACCOUNT = "(No account in the export)"
 DEAL_FIELDS = ["name", "account_id", "owner_id", "team_id", "amount", "product", "expected_close_date", "closed_at"]
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (a mapped column is missing)."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    external_id: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}" + (f" ({self.external_id})" if self.external_id else "") + f": {self.message}"
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    unknown_owners: Counter = field(default_factory=Counter)
-    created_owners: list[str] = field(default_factory=list)
-    without_account: int = 0
-    dry_run: bool = False
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-
 @dataclass
 class ParsedRow:
     line: int
@@ -90,10 +66,6 @@ class ParsedRow:
     amount: Decimal
 
 
-class _Rollback(Exception):
-    pass
-
-
 def parse_stage_map(pairs: Iterable[str]) -> dict[str, str]:
     """["Prospecting=LeadIn", ...] -> mapping; our own stage names always map to themselves."""
     mapping = dict(DEFAULT_STAGE_MAP)
@@ -103,69 +75,6 @@ def parse_stage_map(pairs: Iterable[str]) -> dict[str, str]:
             raise ImportFileError(f"--stage {pair!r}: {target!r} is not a stage ({', '.join(Stage.values)})")
         mapping[source.strip()] = Stage(target)
     return mapping
-
-
-class OwnerDirectory:
-    """Finds users by e-mail, full name or username (case-insensitive); creates them if asked."""
-
-    def __init__(self, *, create: bool, teams: dict[str, tuple[str, str]] | None) -> None:
-        self.create, self.teams = create, teams or {}
-        self.by_key: dict[str, User] = {}
-        for user in User.objects.filter(is_active=True).select_related("team"):
-            for key in (user.email, user.get_full_name(), user.username):
-                if key:
-                    self.by_key.setdefault(key.strip().lower(), user)
-        self.created: list[str] = []
-
-    def find(self, raw: str) -> User | None:
-        key = " ".join(raw.split()).lower()
-        if not key:
-            return None
-        user = self.by_key.get(key)
-        if user is None and self.create and "@" not in key:
-            user = self._create(" ".join(raw.split()))
-            self.by_key[key] = user
-        return user
-
-    def _create(self, full_name: str) -> User:
-        manager_name, office = self.teams.get(full_name.lower(), ("", ""))
-        team = None
-        if manager_name:
-            team, _ = Team.objects.get_or_create(
-                name=f"{office} · {manager_name.split()[-1]}", defaults={"region": office}
-            )
-        first, _, last = full_name.partition(" ")
-        username = ".".join(full_name.lower().split())
-        user = User.objects.create(
-            username=username, first_name=first, last_name=last, team=team, password=make_password(None)
-        )
-        self.created.append(full_name)
-        return user_set_role(user=user, role=Role.REP)
-
-
-def read_team_file(path: Path) -> dict[str, tuple[str, str]]:
-    """sales_agent,manager,regional_office rows -> {agent name (lower): (manager, office)}."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return {
-            " ".join(r["sales_agent"].split()).lower(): (r["manager"].strip(), r["regional_office"].strip())
-            for r in csv.DictReader(handle)
-        }
-
-
-@functools.lru_cache(maxsize=4096)
-def _date(raw: str, date_format: str) -> date | None:
-    raw = raw.strip()
-    return datetime.strptime(raw, date_format).date() if raw else None
-
-
-def _amount(raw: str) -> Decimal | None:
-    cleaned = raw.strip().replace(",", "").removeprefix("$")
-    if not cleaned:
-        return None
-    value = Decimal(cleaned)
-    if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
-        raise InvalidOperation(raw)
-    return value.quantize(Decimal("0.01"))
 
 
 def _parse(
@@ -192,15 +101,15 @@ def _parse(
         problems.append(f"unknown stage {raw_stage!r} (map it with --stage {raw_stage or 'NAME'}=<stage>)")
     created = close = amount = None
     try:
-        created = _date(cell("created"), date_format)
+        created = parse_date(cell("created"), date_format)
     except ValueError:
         problems.append(f"bad {columns['created']} {cell('created')!r} (expected {date_format})")
     try:
-        close = _date(cell("close"), date_format)
+        close = parse_date(cell("close"), date_format)
     except ValueError:
         problems.append(f"bad {columns['close']} {cell('close')!r} (expected {date_format})")
     try:
-        amount = _amount(cell("amount"))
+        amount = parse_amount(cell("amount"))
     except (InvalidOperation, ValueError):
         problems.append(f"bad amount {cell('amount')!r}")
     if stage in CLOSED_STAGES and close is None and not cell("close"):
@@ -310,7 +219,7 @@ def _write(rows: list[ParsedRow], *, by: User | None, source: str, report: Impor
         _update(deal, row, values, now=now, by=by, managed=deal.pk in managed_in_portal, report=report, changes=changes)
 
     DealStageChange.objects.bulk_create(changes)
-    _insert(Deal, new_deals)
+    rows_insert(Deal, new_deals)
     ids = _ids_by_external_id([d["external_id"] for d in new_deals])
     history = [
         {
@@ -325,62 +234,8 @@ def _write(rows: list[ParsedRow], *, by: User | None, source: str, report: Impor
         }
         for d in new_deals
     ]
-    _insert(DealStageChange, history)
+    rows_insert(DealStageChange, history)
     report.created += len(new_deals)
-
-
-# Converted by their field (time zones, decimals) for the database at hand; others pass as they are.
-CONVERTED_TYPES = {"DateTimeField", "DateField", "DecimalField"}
-
-
-def _insert(model, rows: list[dict]) -> None:
-    """INSERT `rows` (field name -> value): COPY on PostgreSQL, executemany elsewhere.
-
-    bulk_create without a model instance per row: at 100,000 rows, building instances and
-    preparing every value through its field costs more than the database does. Values come
-    validated from `_parse`; dates, times and decimals still go through their field's
-    get_db_prep_save, so the stored form is exactly what the ORM would write.
-    """
-    if not rows:
-        return
-    db = connections[DEFAULT_DB_ALIAS]
-    names = list(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
-    if db.vendor == "postgresql":
-        _copy(db, model, fields, names, rows)
-        return
-    quote = db.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    # Only our own table and column names (quoted) go into the statement; values are parameters.
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    converted = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() in CONVERTED_TYPES]
-    # Exports repeat the same few hundred dates: convert each distinct value once.
-    cache: dict[tuple[int, object], object] = {}
-    with db.cursor() as cursor:
-        for start in range(0, len(rows), 2000):
-            params = []
-            for row in rows[start : start + 2000]:
-                values = [row[name] for name in names]
-                for i, f in converted:
-                    key = (i, values[i])
-                    if key not in cache:
-                        cache[key] = f.get_db_prep_save(values[i], db)
-                    values[i] = cache[key]
-                params.append(values)
-            cursor.executemany(sql, params)
-
-
-def _copy(db, model, fields, names: list[str], rows: list[dict]) -> None:
-    """PostgreSQL: COPY the rows in (psycopg adapts dates, aware times and decimals itself)."""
-    quote = db.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    with (
-        db.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row([row[name] for name in names])
 
 
 def _ids_by_external_id(external_ids: list[str], chunk: int = 900) -> dict[str, int]:
@@ -427,19 +282,6 @@ def _update(deal: Deal, row, values, *, now, by, managed: bool, report: ImportRe
     report.updated += 1
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    handle = path.open(newline="", encoding="utf-8-sig")
-    reader = csv.DictReader(handle)
-    header = reader.fieldnames or []
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        with handle:
-            for row in reader:
-                yield reader.line_num, row
-
-    return header, rows()
-
-
 def deals_import(
     *,
     path: Path,
@@ -458,81 +300,25 @@ def deals_import(
     """
     columns = {**DEFAULT_COLUMNS, **(columns or {})}
     header, rows = read_rows(path)
-    missing = [f"{key} ({name!r})" for key, name in columns.items() if name not in header]
-    if missing:
-        raise ImportFileError(f"columns not in the file: {', '.join(missing)}; the header is {header}")
+    require_columns(header, columns)
     report = ImportReport(dry_run=dry_run)
-    try:
-        with transaction.atomic():
-            owners = OwnerDirectory(create=create_owners, teams=read_team_file(team_file) if team_file else None)
-            parsed = []
-            for line, row in rows:
-                report.rows += 1
-                result = _parse(
-                    row,
-                    line,
-                    columns=columns,
-                    stages=stage_map or DEFAULT_STAGE_MAP,
-                    owners=owners,
-                    date_format=date_format,
-                    report=report,
-                )
-                if result is not None:
-                    parsed.append(result)
-            _write(parsed, by=by, source=f"import:{path.name}"[:40], report=report)
-            report.created_owners = owners.created
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
+    with import_transaction(dry_run=dry_run):
+        owners = OwnerDirectory(create=create_owners, teams=read_team_file(team_file) if team_file else None)
+        parsed = []
+        for line, row in rows:
+            report.rows += 1
+            result = _parse(
+                row,
+                line,
+                columns=columns,
+                stages=stage_map or DEFAULT_STAGE_MAP,
+                owners=owners,
+                date_format=date_format,
+                report=report,
+            )
+            if result is not None:
+                parsed.append(result)
+        _write(parsed, by=by, source=f"import:{path.name}"[:40], report=report)
+        report.created_owners = owners.created
     report.problems.sort(key=lambda p: p.line)
     return report
-
-
-QUOTA_COLUMNS = ["rep", "month", "amount"]
-
-
-def quotas_import(*, path: Path, dry_run: bool = False) -> ImportReport:
-    """rep (username, e-mail or full name), month (YYYY-MM), amount[, currency] -> Quota rows (upsert)."""
-    header, rows = read_rows(path)
-    missing = [name for name in QUOTA_COLUMNS if name not in header]
-    if missing:
-        raise ImportFileError(f"columns not in the file: {', '.join(missing)}; the header is {header}")
-    report = ImportReport(dry_run=dry_run)
-    try:
-        with transaction.atomic():
-            owners = OwnerDirectory(create=False, teams=None)
-            for line, row in rows:
-                report.rows += 1
-                _import_quota(row, line, owners, report)
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
-    return report
-
-
-def _import_quota(row: dict[str, str], line: int, owners: OwnerDirectory, report: ImportReport) -> None:
-    problems = []
-    rep = owners.find(row.get("rep") or "")
-    if rep is None:
-        problems.append(f"unknown rep {row.get('rep')!r}")
-    try:
-        month = datetime.strptime((row.get("month") or "").strip(), "%Y-%m").date()
-    except ValueError:
-        problems.append(f"bad month {row.get('month')!r} (expected YYYY-MM)")
-    try:
-        amount = _amount(row.get("amount") or "")
-        if amount is None:
-            problems.append("missing amount")
-    except (InvalidOperation, ValueError):
-        problems.append(f"bad amount {row.get('amount')!r}")
-    if problems:
-        report.problems.append(Problem(line, row.get("rep") or "", "; ".join(problems)))
-        return
-    currency = (row.get("currency") or "USD").strip().upper()
-    _, created = Quota.objects.update_or_create(rep=rep, month=month, defaults={"amount": amount, "currency": currency})
-    if created:
-        report.created += 1
-    else:
-        report.updated += 1

@@ -1,0 +1,69 @@
+"""Idempotency keys for the leads API: a key claims one request, and a repeat replays its answer."""
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from leads.models import IdempotencyRecord, Integration
+
+IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
+IDEMPOTENCY_KEEP = timedelta(hours=48)
+
+
+def request_digest(*, method: str, path: str, body: bytes) -> str:
+    """What an Idempotency-Key is bound to: the method, the path and the exact bytes of the body."""
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+class IdempotencyInProgress(Exception):
+    pass
+
+
+class IdempotencyKeyReused(Exception):
+    pass
+
+
+def idempotency_claim(*, integration: Integration, key: str, request_digest: str) -> tuple[IdempotencyRecord, bool]:
+    """Claim `key` for this request: (record, True) to go ahead, (record, False) to replay its answer.
+
+    The claim is committed at once, so a parallel request with the key sees it and is refused.
+    Raises IdempotencyInProgress while another request holds the key, IdempotencyKeyReused
+    when the key was used for a different request.
+    """
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(integration=integration, key=key, request_digest=request_digest)
+            return record, True
+    except IntegrityError:
+        pass
+    record = IdempotencyRecord.objects.get(integration=integration, key=key)
+    if record.request_digest != request_digest:
+        raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
+    if record.status is not None:
+        return record, False
+    # A claim left by a request that died is taken over once it is old enough.
+    now = timezone.now()
+    if record.created_at < now - IDEMPOTENCY_STALE_AFTER:
+        taken = IdempotencyRecord.objects.filter(pk=record.pk, status=None, created_at=record.created_at)
+        if taken.update(created_at=now):
+            record.created_at = now
+            return record, True
+    raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.")
+
+
+def idempotency_complete(*, record: IdempotencyRecord, status: int, body: str, content_type: str) -> None:
+    record.status, record.response_body, record.content_type = status, body, content_type
+    record.save(update_fields=["status", "response_body", "content_type"])
+
+
+def idempotency_release(*, record: IdempotencyRecord) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk, status=None).delete()
+
+
+def idempotency_records_purge(*, now: datetime | None = None) -> int:
+    """Forget keys older than IDEMPOTENCY_KEEP (the contract promises at least 24 hours)."""
+    cutoff = (now or timezone.now()) - IDEMPOTENCY_KEEP
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,27 @@
+"""Who may see the deal board, see a deal and change it (move it, check its criteria, edit it)."""
+
+import rules
+
+from accounts.rules import has_model_perm, is_enablement_admin, is_manager, is_sales, is_sales_or_admin
+
+
+@rules.predicate
+def owns_deal(user, deal) -> bool:
+    return deal is not None and deal.owner_id == user.pk
+
+
+@rules.predicate
+def is_deal_team_manager(user, deal) -> bool:
+    """`user` manages the team the deal belongs to."""
+    return deal is not None and is_manager(user) and user.team_id is not None and deal.team_id == user.team_id
+
+
+sees_deal = is_enablement_admin | (is_sales & owns_deal) | is_deal_team_manager
+
+rules.add_perm("pipeline.view_board", is_sales_or_admin)
+# Object rules. Mirrored by DealQuerySet.for_user and DealQuerySet.editable_by.
+rules.add_perm("pipeline.view_deal", sees_deal)
+# Moving a deal is the Groups' pipeline.move_deal (the state machine checks it too) on a deal one sees.
+rules.add_perm("pipeline.change_deal", has_model_perm("pipeline.move_deal") & sees_deal)
+# Deals carry their history: only a superuser deletes one, in Django admin.
+rules.add_perm("pipeline.delete_deal", rules.is_superuser)
