@@ -22,11 +22,15 @@ from accounts.models import Scope
 from collateral.models import ASSET_ID_RE, SEMVER_RE, Asset, AssetType, AssetVersion, VersionStatus
 from collateral.selectors import AssetPages, LibraryFilters, asset_versions_for, assets_for_display, assets_matching
 from collateral.services import asset_save_from_playbook
+from enablement_portal.api_input import MAX_QUERY_REPEATS
 from enablement_portal.problems import Problem, documented_problems, field_paths
 
 router = Router(tags=["collateral"], auth=ReaderAuth(Scope.COLLATERAL_READ))
 # Enablement admins hold the collateral change permissions (collateral's role grants).
 EDITOR = PersonAuth(Scope.COLLATERAL_WRITE, permission="collateral.change_asset")
+
+# Deeper pages cost a scan of every row before them; a person reads the first few, a system narrows its search.
+MAX_OFFSET = 10_000
 
 # Payload field paths for the model fields a ValidationError may name.
 FIELD_PATHS = {
@@ -93,11 +97,15 @@ class CollateralListOut(Schema):
 
 class SearchParams(Schema):
     q: str = Field("", max_length=200)
-    tag: list[str] = Field(default_factory=list, description="Tag names or slugs; every one must match.")
+    tag: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_QUERY_REPEATS,
+        description=f"Tag names or slugs; every one must match (at most {MAX_QUERY_REPEATS}).",
+    )
     type: Literal[tuple(AssetType.values)] | None = None  # type: ignore[valid-type]
-    audience: str = ""
+    audience: str = Field("", max_length=100)
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"At most {MAX_OFFSET}: narrow the search to go deeper.")
 
 
 def _version_url(request: HttpRequest, version: AssetVersion) -> str:

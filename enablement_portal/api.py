@@ -7,19 +7,23 @@ response themselves. Every operation's schema lists the problems it may answer (
 `ProblemDocumentingAPI`).
 """
 
+import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.throttling import BaseThrottle
 from redis.exceptions import RedisError
 
 from accounts.auth import KeyAuth
 from accounts.models import ApiKey
+from enablement_portal.api_input import BoundedQueryParser
 from enablement_portal.problems import (
     HTTP_TITLES,
     Problem,
@@ -28,6 +32,7 @@ from enablement_portal.problems import (
     problem_response,
     schema_errors,
 )
+from enablement_portal.ratelimit import Refusal, rate_limit
 from pipeline.models import Deal
 from pipeline.services import TransitionRefused
 
@@ -59,6 +64,7 @@ class ProblemDocumentingAPI(NinjaAPI):
 
 
 api = ProblemDocumentingAPI(
+    parser=BoundedQueryParser(),
     title="Enablement Portal API",
     version="1",
     urls_namespace="api",
@@ -103,6 +109,17 @@ def on_model_validation_error(request: HttpRequest, exc: ModelValidationError) -
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(status=exc.status_code, title=HTTP_TITLES.get(exc.status_code, "Error"), detail=str(exc))
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # Ninja adds Retry-After from the throttle's wait.
+    return problem_response(
+        status=429,
+        title="Too many requests",
+        detail=f"At most {settings.API_RATE_LIMIT_REQUESTS} requests per {settings.API_RATE_LIMIT_WINDOW_SECONDS} s "
+        f"for one person or key; retry in {exc.wait} s.",
+    )
 
 
 @api.exception_handler(PermissionDenied)
@@ -175,8 +192,34 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def api_rate_limit_refusal(request: HttpRequest) -> Refusal | None:
+    """The budget of one person or key (whoever authenticated the request) on the deals,
+    collateral and telemetry APIs; lead intake has its own limit per integration."""
+    caller = request.auth
+    return rate_limit(
+        f"api:{caller._meta.label_lower}:{caller.pk}",
+        settings.API_RATE_LIMIT_REQUESTS,
+        settings.API_RATE_LIMIT_WINDOW_SECONDS,
+    )
+
+
+class ApiRateThrottle(BaseThrottle):
+    """Ninja's throttle hook (it runs after authentication) for api_rate_limit_refusal."""
+
+    def __init__(self) -> None:
+        # Ninja asks allow_request, then wait, of one shared instance: keep the answer per thread.
+        self.last = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.last.refusal = api_rate_limit_refusal(request)
+        return self.last.refusal is None
+
+    def wait(self) -> int:
+        return int(self.last.refusal.headers["Retry-After"])
+
+
 # Each app's router, by dotted path: imported after the root's handlers, with no import cycle.
-api.add_router("/deals", "pipeline.api.router")
+api.add_router("/deals", "pipeline.api.router", throttle=ApiRateThrottle())
 api.add_router("/leads", "leads.api.router")
-api.add_router("/collateral", "collateral.api.router")
-api.add_router("/telemetry", "telemetry.api.router")
+api.add_router("/collateral", "collateral.api.router", throttle=ApiRateThrottle())
+api.add_router("/telemetry", "telemetry.api.router", throttle=ApiRateThrottle())

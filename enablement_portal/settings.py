@@ -126,6 +126,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "enablement_portal.middleware.NonceOnEveryPageCSPMiddleware",
+    # Before sessions and views: input no view can use (a NUL in the URL...) is a 400 at once.
+    "enablement_portal.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -246,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
 # (a run still marked running after that is known dead, so another run may take its date).
 TELEMETRY_RAMP_THRESHOLD_PERCENT = env_int("TELEMETRY_RAMP_THRESHOLD_PERCENT", 100)
 TELEMETRY_RUN_TIME_LIMIT = env_int("TELEMETRY_RUN_TIME_LIMIT", 30 * 60)
+
+# API: requests per window for one person or key on the deals, collateral and telemetry APIs
+# (lead intake is limited per integration, in admin).
+API_RATE_LIMIT_REQUESTS = env_int("API_RATE_LIMIT_REQUESTS", 300)
+API_RATE_LIMIT_WINDOW_SECONDS = env_int("API_RATE_LIMIT_WINDOW_SECONDS", 60)
 
 # ---------------------------------------------------------------------------
 # Auth, sessions, login throttling

@@ -7,7 +7,6 @@ documents the contract, from the same pydantic models.
 """
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -18,6 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from accounts.auth import IntegrationAuth
 from accounts.models import Scope
+from enablement_portal.api_input import UtcDatetime
 from enablement_portal.problems import PROBLEM_TYPE_BASE, Problem, error_path, problem_response
 from leads.guards import refusal
 from leads.idempotency import (
@@ -25,6 +25,7 @@ from leads.idempotency import (
     IdempotencyKeyReused,
     idempotency_claim,
     idempotency_complete,
+    idempotency_hold,
     idempotency_release,
     request_digest,
 )
@@ -87,19 +88,18 @@ def lead_batch(request: HttpRequest) -> HttpResponse:
     "/rejections",
     response=RejectionPage,
     summary="Rejected leads, oldest first (the feedback loop)",
-    openapi_extra=documented(401, 403, 422, 429),
+    openapi_extra=documented(400, 401, 403, 422, 429),
 )
 def rejections(
     request: HttpRequest,
-    since: datetime | None = None,
+    since: UtcDatetime | None = None,
     cursor: str | None = Query(None, pattern=r"^\d{1,18}$"),
     limit: int = Query(100, ge=1, le=500),
 ) -> HttpResponse:
     integration = request.auth
     rows = LeadRejection.objects.filter(integration=integration).order_by("id")
     if since is not None:
-        # A time without a zone is taken as UTC, the API's zone.
-        rows = rows.filter(received_at__gte=since if since.tzinfo else since.replace(tzinfo=UTC))
+        rows = rows.filter(received_at__gte=since)
     if cursor is not None:
         rows = rows.filter(id__gt=int(cursor))
     page = list(rows[: limit + 1])
@@ -122,7 +122,7 @@ def rejections(
     "/{leadId}",
     response=LeadState,
     summary="What became of a lead: status, owner, deal",
-    openapi_extra=documented(401, 403, 404, 429),
+    openapi_extra=documented(400, 401, 403, 404, 429),
 )
 def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
     integration = request.auth
@@ -160,6 +160,8 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
         payload = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(status=400, detail=f"The body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise Problem(status=400, detail="The body's JSON is nested too deep.") from None
     rules = IntakeRules.load()
     if key is None:
         return answer(integration, payload, rules)
@@ -180,6 +182,7 @@ def intake(request: HttpRequest, *, answer) -> HttpResponse:
         return response
     try:
         with transaction.atomic():
+            idempotency_hold(record=record)
             response = answer(integration, payload, rules)
             idempotency_complete(
                 record=record,

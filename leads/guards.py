@@ -6,31 +6,17 @@ Each returns None when the request may go on, or the Refusal the API answers as 
 import base64
 import hashlib
 import hmac
-import logging
-import math
 import time
-from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.http import HttpRequest
-from redis.exceptions import RedisError
 
+from enablement_portal.ratelimit import Refusal, rate_limit
 from leads.models import Integration
 
 MAX_BODY_BYTES = 1024 * 1024
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Request-Timestamp"
 MAX_CLOCK_SKEW_MS = 300_000
-
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    title: str
-    detail: str
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def body_size_refusal(request: HttpRequest) -> Refusal | None:
@@ -50,39 +36,13 @@ def body_size_refusal(request: HttpRequest) -> Refusal | None:
 
 
 def rate_limit_refusal(integration: Integration, now: float | None = None) -> Refusal | None:
-    """429 once the integration has used up its requests in the current window (fixed windows).
-
-    The count lives in the cache (Redis when REDIS_URL is set), so every web process shares it.
-    When the cache fails (Redis down, or frozen past its socket timeout) the request goes on
-    uncounted: losing a lead to an outage of the limiter is worse than a minute without a limit.
-    """
-    now = time.time() if now is None else now
-    window = max(integration.rate_limit_window_seconds, 1)
-    bucket = int(now // window)
-    try:
-        count = _count_request(f"leads:rate:{integration.pk}:{bucket}", timeout=window + 1)
-    except RedisError as error:
-        logger.warning("Rate limit of integration %s not checked, the cache failed: %r", integration.pk, error)
-        return None
-    if count <= integration.rate_limit_requests:
-        return None
-    retry_after = max(1, math.ceil((bucket + 1) * window - now))
-    return Refusal(
-        status=429,
-        title="Too many requests",
-        detail=f"At most {integration.rate_limit_requests} requests per {window} s; retry in {retry_after} s.",
-        headers={"Retry-After": str(retry_after)},
+    """429 once the integration has used up its requests in the current window (set in admin)."""
+    return rate_limit(
+        f"leads:{integration.pk}",
+        integration.rate_limit_requests,
+        integration.rate_limit_window_seconds,
+        now=now,
     )
-
-
-def _count_request(key: str, *, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this request opens the window again.
-        cache.set(key, 1, timeout=timeout)
-        return 1
 
 
 def sign(*, secret: str, method: str, uri: str, body: bytes, timestamp: str) -> str:

@@ -3,12 +3,14 @@
 import hashlib
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from leads.models import IdempotencyRecord, Integration
 
-IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
+# A claim whose request died is taken over after this long. A live request is never taken over on
+# PostgreSQL, whatever its age: it holds its record's row lock (idempotency_hold) until it commits.
+IDEMPOTENCY_STALE_AFTER = timedelta(seconds=5)
 IDEMPOTENCY_KEEP = timedelta(hours=48)
 
 
@@ -43,14 +45,32 @@ def idempotency_claim(*, integration: Integration, key: str, request_digest: str
         raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
     if record.status is not None:
         return record, False
-    # A claim left by a request that died is taken over once it is old enough.
     now = timezone.now()
-    if record.created_at < now - IDEMPOTENCY_STALE_AFTER:
-        taken = IdempotencyRecord.objects.filter(pk=record.pk, status=None, created_at=record.created_at)
-        if taken.update(created_at=now):
-            record.created_at = now
-            return record, True
+    if record.created_at < now - IDEMPOTENCY_STALE_AFTER and _idempotency_take_over(record=record, now=now):
+        return record, True
     raise IdempotencyInProgress("A request with this Idempotency-Key is still being processed.")
+
+
+def _idempotency_take_over(*, record: IdempotencyRecord, now: datetime) -> bool:
+    """Take over a stale claim unless its request still holds it: a dead request's connection,
+    and with it the row lock, is gone. (SQLite has no row locks; the age alone decides there.)"""
+    try:
+        with transaction.atomic():
+            claim = IdempotencyRecord.objects.filter(pk=record.pk, status=None, created_at=record.created_at)
+            if not list(claim.select_for_update(nowait=True).values_list("pk")):
+                return False
+            claim.update(created_at=now)
+    except OperationalError:
+        # The row is locked by the request that holds the key (or SQLite is busy writing).
+        return False
+    record.created_at = now
+    return True
+
+
+def idempotency_hold(*, record: IdempotencyRecord) -> None:
+    """Lock the claimed record for the answering transaction, so no other request takes it over
+    while this one runs. Call first inside that transaction."""
+    list(IdempotencyRecord.objects.select_for_update().filter(pk=record.pk).values_list("pk"))
 
 
 def idempotency_complete(*, record: IdempotencyRecord, status: int, body: str, content_type: str) -> None:

@@ -88,7 +88,7 @@ BATCH_SCHEMA = {
     "properties": {"leads": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": LEAD_SCHEMA}},
 }
 PROBLEMS = {
-    400: "Unparsable JSON, or a bad Idempotency-Key",
+    400: "Unparsable or too deeply nested JSON, a bad Idempotency-Key, or a NUL character in the URL",
     401: "No key, a wrong key, or a bad signature",
     403: "A revoked key, one without the scope, or one that is not an integration's",
     404: "No such lead",

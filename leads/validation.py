@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
+from enablement_portal.text import unstorable
 from leads.models import Lead, LeadRejection, QualificationCriterion, QualificationRule, RoutingRule
 from leads.schemas import LeadIn, unknown_fields
 
@@ -31,12 +32,13 @@ DATA_FIELDS = [name for name in FIELD_PATHS if name != "lead_id"]
 
 def payload_digest(payload: Any) -> str:
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # surrogatepass: a rejected payload may hold a lone surrogate ("\ud800"), which UTF-8 cannot encode.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def storable(text: str) -> str:
-    # Paths and ids echo what was sent; PostgreSQL cannot store a NUL character in text.
-    return text.replace("\x00", "\ufffd")
+    # Paths and ids echo what was sent; PostgreSQL cannot store a NUL character or a lone surrogate.
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode()
 
 
 def reason_for(error_type: str, path: str) -> str:
@@ -147,8 +149,8 @@ def lead_check(*, index: int, payload: Any, rules: IntakeRules) -> IntakeResult:
                 f"Unknown criterion; the known ones are: {', '.join(sorted(rules.criteria))}.",
                 "unknown_criterion",
             )
-    for path in nul_paths(payload):
-        result.reject(path, "Must not contain NUL characters.", "invalid")
+    for path in unstorable_paths(payload):
+        result.reject(path, "Must not contain NUL characters or lone surrogates.", "invalid")
     if lead_in is None or result.rejected:
         return result
     result.fields = lead_fields(lead_in)
@@ -159,17 +161,18 @@ def lead_check(*, index: int, payload: Any, rules: IntakeRules) -> IntakeResult:
     return result
 
 
-def nul_paths(value: Any, path: str = "") -> list[str]:
-    """Where the payload holds a NUL character, which PostgreSQL cannot store in text or JSON."""
+def unstorable_paths(value: Any, path: str = "") -> list[str]:
+    """Where the payload holds a NUL character or a lone surrogate ("\ud800", valid JSON but not
+    UTF-8), which PostgreSQL cannot store in text or JSON."""
     if isinstance(value, str):
-        return [path] if "\x00" in value else []
+        return [path] if unstorable(value) else []
     if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in nul_paths(item, f"{path}[{i}]")]
+        return [p for i, item in enumerate(value) for p in unstorable_paths(item, f"{path}[{i}]")]
     if isinstance(value, dict):
         found = []
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
-            found += [child] if "\x00" in str(key) else nul_paths(item, child)
+            found += [child] if unstorable(str(key)) else unstorable_paths(item, child)
         return found
     return []
 

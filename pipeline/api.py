@@ -9,12 +9,13 @@ import base64
 import binascii
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from pydantic import AfterValidator
 
 from accounts.auth import PersonAuth
 from accounts.models import Scope
@@ -80,12 +81,29 @@ class DealDetailOut(DealOut):
     history: list[ChangeOut]
 
 
+def month_bounds(value: str) -> tuple[date, date]:
+    """'2026-03' -> (its first day, the next month's first day)."""
+    return month_of(date.fromisoformat(f"{value}-01"))
+
+
+def _calendar_month(value: str) -> str:
+    try:
+        month_bounds(value)
+    except (ValueError, OverflowError):
+        raise ValueError("Must be a month from 0001-01 to 9999-11.") from None
+    return value
+
+
+CloseMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$"), AfterValidator(_calendar_month)]
+
+
 class DealFilters(Schema):
     stage: StageName | None = None
-    owner: str | None = Field(None, description="Owner's username")
-    team: int | None = Field(None, description="Team id")
-    product: str | None = None
-    close_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (expected close)")
+    owner: str | None = Field(None, max_length=150, description="Owner's username")
+    # Within a database id's range: SQLite raises OverflowError on a larger number.
+    team: int | None = Field(None, ge=1, le=2**63 - 1, description="Team id")
+    product: str | None = Field(None, max_length=100)
+    close_month: CloseMonth | None = Field(None, description="YYYY-MM (expected close)")
     cursor: str | None = Field(None, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
@@ -130,7 +148,7 @@ def list_deals(request: HttpRequest, filters: Query[DealFilters]):
     if filters.product:
         deals = deals.filter(product=filters.product)
     if filters.close_month:
-        start, end = month_of(date.fromisoformat(f"{filters.close_month}-01"))
+        start, end = month_bounds(filters.close_month)
         deals = deals.filter(expected_close_date__gte=start, expected_close_date__lt=end)
     if filters.cursor:
         deals = deals.filter(pk__lt=decode_cursor(filters.cursor))

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Role
 from accounts.services import api_key_create
@@ -84,6 +85,14 @@ def transactional_db(transactional_db) -> None:
     without them. (Django runs these tests after all others, so only they are affected.)
     """
     restore_seeds()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    # Rate-limit counters live in the cache and outlive a test's database transaction; ids repeat.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

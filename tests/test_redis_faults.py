@@ -22,13 +22,14 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 from django.db import connections
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from accounts.models import OutboxMessage
+from accounts.services import api_key_create
 from enablement_portal.api import api
 from enablement_portal.celery import app
 from leads.models import Lead
@@ -126,20 +127,22 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def on_redis_server(redis_server, settings) -> Iterator[RedisServer]:
-    """This process's cache and Celery broker on `redis_server`, with the settings' Redis timeouts."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_server.url,
-            "OPTIONS": settings.REDIS_TIMEOUTS,
-        }
+def on_redis_server(redis_server) -> Iterator[RedisServer]:
+    """This process's cache and Celery broker on `redis_server`, with the settings' Redis timeouts.
+
+    The cache goes back before the autouse fixtures' teardown, which clears it.
+    """
+    cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_server.url,
+        "OPTIONS": settings.REDIS_TIMEOUTS,
     }
     previous = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
     app.conf.update(broker_url=redis_server.url, task_always_eager=False)
     # Forget pooled broker connections, as after a fork, so the next publish connects to this server.
     app._after_fork()
-    yield redis_server
+    with override_settings(CACHES={"default": cache}):
+        yield redis_server
     app.conf.update(previous)
     app._after_fork()
 
@@ -169,6 +172,15 @@ def test_with_redis_stopped_a_lead_is_taken_not_a_500(on_redis_server):
     response = send_lead(integration, 2)
     assert response.status_code == 201, response.content
     assert Lead.objects.filter(integration=integration, lead_id="lead-2").exists()
+
+
+def test_with_redis_stopped_the_read_apis_answer_uncounted(on_redis_server, rep, closing_deal):
+    _, token = api_key_create(name="rep's key", scopes=["deals:read"], acts_for=rep, created_by=rep)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    on_redis_server.stop()
+    response = client.get(f"/api/v1/deals/{closing_deal.pk}")
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == closing_deal.pk
 
 
 def test_with_redis_frozen_a_lead_post_returns_within_the_timeout(on_redis_server):

@@ -6,24 +6,38 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from training.models import SCORE_MAX, SCORE_MIN, CallReview, Criterion, Program
+from training.models import MAX_REVIEW_COMMENTS, SCORE_MAX, SCORE_MIN, CallReview, Criterion, Program
 
-TIMESTAMPED_LINE = re.compile(r"^(?P<minutes>\d{1,3}):(?P<seconds>[0-5]\d)\s+(?P<text>\S.*)$")
+# "mm:ss text" or "h:mm:ss text"; hours only before two-digit minutes, so "62:30" and "1:02:30" both read.
+TIMESTAMPED_LINE = re.compile(
+    r"^(?:(?P<hours>\d{1,2}):(?=[0-5]\d:))?(?P<minutes>\d{1,3}):(?P<seconds>[0-5]\d)\s+(?P<text>\S.*)$"
+)
+# With MAX_REVIEW_COMMENTS, the form's post stays small work: 250 characters a comment on average.
+MAX_COMMENTS_CHARS = 50_000
+MAX_LINE_ERRORS = 10
 
 
 def parse_timestamped_comments(text: str) -> list[tuple[int, str]]:
-    """'mm:ss comment' per line -> [(seconds, comment)]; blank lines are skipped."""
+    """'mm:ss comment' or 'h:mm:ss comment' per line -> [(seconds, comment)]; blank lines are skipped.
+
+    Raises ValidationError naming the first MAX_LINE_ERRORS bad lines, or saying the text has
+    more than MAX_REVIEW_COMMENTS comments.
+    """
+    lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if len(lines) > MAX_REVIEW_COMMENTS:
+        raise ValidationError(f"At most {MAX_REVIEW_COMMENTS} comments per review; this has {len(lines)}.")
     comments, errors = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
+    for number, line in lines:
         match = TIMESTAMPED_LINE.match(line)
         if not match:
-            errors.append(f"Line {number} does not start with a mm:ss timestamp and a comment: “{line[:40]}”.")
+            errors.append(
+                f"Line {number} does not start with a mm:ss or h:mm:ss timestamp and a comment: “{line[:40]}”."
+            )
             continue
-        seconds = int(match["minutes"]) * 60 + int(match["seconds"])
+        seconds = int(match["hours"] or 0) * 3600 + int(match["minutes"]) * 60 + int(match["seconds"])
         comments.append((seconds, match["text"]))
+    if len(errors) > MAX_LINE_ERRORS:
+        errors = [*errors[:MAX_LINE_ERRORS], f"… and {len(errors) - MAX_LINE_ERRORS} more lines like these."]
     if errors:
         raise ValidationError(errors)
     return comments
@@ -40,8 +54,9 @@ class CallReviewForm(forms.ModelForm):
     comments = forms.CharField(
         label="Timestamped comments",
         required=False,
+        max_length=MAX_COMMENTS_CHARS,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One per line: mm:ss then the comment, e.g. “03:15 Good discovery question”.",
+        help_text="One per line: mm:ss or h:mm:ss then the comment, e.g. “03:15 Good discovery question”.",
     )
 
     class Meta:

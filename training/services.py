@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from training.models import (
+    MAX_REVIEW_COMMENTS,
     Acknowledgement,
     CallReview,
     Criterion,
@@ -217,10 +218,14 @@ def call_review_create(
         score = CriterionScore(review=review, criterion=criterion, score=scores[criterion.pk])
         score.full_clean()
         score.save()
-    for at_seconds, text in comments:
-        comment = ReviewComment(review=review, at_seconds=at_seconds, text=text, author=reviewer)
-        comment.full_clean()
-        comment.save()
+    review_comments = [ReviewComment(review=review, at_seconds=at, text=text, author=reviewer) for at, text in comments]
+    if len(review_comments) > MAX_REVIEW_COMMENTS:
+        raise ValidationError({"comments": f"At most {MAX_REVIEW_COMMENTS} comments per review."})
+    # Every comment is checked before any is written, then all are written in one statement.
+    # The review and author are known good, so their per-row existence queries are skipped.
+    for comment in review_comments:
+        comment.clean_fields(exclude=["review", "author"])
+    ReviewComment.objects.bulk_create(review_comments)
     return review
 
 

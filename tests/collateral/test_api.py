@@ -171,3 +171,29 @@ def test_api_search_keeps_its_query_count_flat(api_token, django_assert_max_num_
         published_asset(title=f"Fintech story {n}", tags=["fintech", f"tag{n}"], audiences=["CTO"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/api/v1/collateral", {"q": "fintech"}).json()["count"] == 31
+
+
+def test_an_asset_with_a_lone_surrogate_in_its_title_is_400_and_saves_nothing(admin, playbook_asset):
+    response = post(admin_client(admin), {**playbook_asset, "title": "Case \ud800"})
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+    assert not Asset.objects.exists()
+
+
+def test_ten_tags_are_one_query_shape_and_100_are_refused_before_any_query(
+    client, api_token, django_assert_max_num_queries
+):
+    tags = [f"t{n}" for n in range(10)]
+    both = published_asset(tags=tags)
+    published_asset(tags=tags[:9])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"}
+    # key, its last use, count, page, two prefetches: the same with 1 tag as with 10.
+    with django_assert_max_num_queries(6) as queries:
+        body = client.get("/api/v1/collateral", {"tag": tags}, **headers).json()
+    assert [r["assetId"] for r in body["results"]] == [both.asset_id] and body["count"] == 1
+    # The tags are one grouped subquery over the tag links, not one join per tag.
+    (count,) = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"] and "taggedasset" in q["sql"]]
+    assert count.count("collateral_taggedasset") == 1
+    with django_assert_max_num_queries(2):
+        response = client.get("/api/v1/collateral", {"tag": [f"t{n}" for n in range(100)]}, **headers)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"path": "tag", "message": "Given 100 times; at most 10."}]

@@ -1,15 +1,6 @@
 import pytest
-from django.core.cache import cache
 
 from tests.leads.factories import IntegrationFactory
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    # Rate-limit counters live in the cache and outlive a test's database transaction.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

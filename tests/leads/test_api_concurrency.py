@@ -68,3 +68,40 @@ def test_parallel_first_sends_of_one_lead_make_one_row(live_server):
     assert statuses.count(201) == 1
     assert set(statuses) == {200, 201}
     assert Lead.objects.count() == 1
+
+
+def test_a_running_requests_claim_is_not_taken_over_however_old():
+    """The request that holds a key keeps its record's row locked; only a dead one's lock is gone."""
+    import threading
+    from datetime import timedelta
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from leads.idempotency import IdempotencyInProgress, idempotency_claim, idempotency_hold
+
+    integration = IntegrationFactory(name="HubSpot")
+    record, _ = idempotency_claim(integration=integration, key="slow", request_digest="d")
+    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    holding, done = threading.Event(), threading.Event()
+
+    def running_request() -> None:
+        try:
+            with transaction.atomic():
+                idempotency_hold(record=record)
+                holding.set()
+                done.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=running_request)
+    holder.start()
+    try:
+        assert holding.wait(timeout=30)
+        with pytest.raises(IdempotencyInProgress):
+            idempotency_claim(integration=integration, key="slow", request_digest="d")
+    finally:
+        done.set()
+        holder.join(timeout=30)
+    # Its connection gone (as a killed worker's is), the stale claim is taken over at once.
+    assert idempotency_claim(integration=integration, key="slow", request_digest="d")[1]

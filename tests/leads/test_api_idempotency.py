@@ -79,6 +79,25 @@ def test_a_claim_left_by_a_dead_request_is_taken_over(api, integration):
     assert fresh
 
 
+@pytest.mark.parametrize(("age_s", "taken_over"), [(3, False), (6, True)])
+def test_a_dead_requests_claim_is_taken_over_after_five_seconds(api, integration, age_s, taken_over):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leads.idempotency import IdempotencyInProgress, idempotency_claim
+
+    send(api, PLAYBOOK_LEAD, HTTP_IDEMPOTENCY_KEY="dead")
+    record = IdempotencyRecord.objects.get(key="dead")
+    claimed_at = timezone.now() - timedelta(seconds=age_s)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(status=None, created_at=claimed_at)
+    if taken_over:
+        assert idempotency_claim(integration=integration, key="dead", request_digest=record.request_digest)[1]
+    else:
+        with pytest.raises(IdempotencyInProgress):
+            idempotency_claim(integration=integration, key="dead", request_digest=record.request_digest)
+
+
 def test_a_batch_is_idempotent_too(api):
     payload = {"leads": [lead_payload(n) for n in range(3)]}
     first = send(api, payload, BATCH, HTTP_IDEMPOTENCY_KEY="b-1")

@@ -181,3 +181,12 @@ def test_a_session_user_reads_and_needs_csrf_to_move(rep, make_deal):
 @pytest.mark.django_db
 def test_anonymous_callers_get_a_401(client):
     assert client.get("/api/v1/deals").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_move_with_a_nul_in_its_note_is_400_and_moves_nothing(rep, api, make_deal):
+    # PostgreSQL cannot store a NUL: this was a 500 there.
+    deal = make_deal(rep, stage=Stage.DISCOVERY)
+    response = api(rep).post(f"/deals/{deal.pk}/transitions", {"event": "DEAL_LOST", "note": "a\x00b"})
+    assert response.status_code == 400 and response["Content-Type"] == PROBLEM
+    assert Deal.objects.get(pk=deal.pk).stage == Stage.DISCOVERY

@@ -16,7 +16,7 @@ from tests.training.factories import (
     program_with_modules,
     scorecard_with,
 )
-from training.models import Enrollment, ModuleProgress, ProgramModule
+from training.models import MAX_REVIEW_COMMENTS, CallReview, Enrollment, ModuleProgress, ProgramModule
 from training.selectors import programs_of, unread_update_count
 from training.services import (
     call_review_acknowledge,
@@ -268,6 +268,41 @@ def test_a_manager_reviews_a_call_with_scores_and_comments_in_order(rep, manager
     )
     assert [c.timestamp for c in review.comments.all()] == ["01:15", "03:20"]
     assert {s.criterion.name: s.score for s in review.scores.all()} == {"Discovery": 4, "Next steps": 2}
+
+
+def test_a_reviews_comments_are_written_in_a_fixed_number_of_queries(rep, manager, django_assert_max_num_queries):
+    scorecard = scorecard_with("Discovery")
+    comments = [(n, f"comment {n}") for n in range(MAX_REVIEW_COMMENTS)]
+    # Checks and inserts of the review and its score (12 with the savepoints), then the comments in
+    # bulk: one insert on PostgreSQL, two on SQLite (999 variables a statement). One by one was 600.
+    with django_assert_max_num_queries(15):
+        review = call_review_create(
+            reviewer=manager,
+            rep=rep,
+            scorecard=scorecard,
+            call_date=timezone.localdate(),
+            transcript="…",
+            scores={scorecard.criteria.get().pk: 3},
+            comments=comments,
+        )
+    assert review.comments.count() == MAX_REVIEW_COMMENTS
+
+
+def test_a_review_with_too_many_comments_or_a_blank_one_saves_nothing(rep, manager):
+    scorecard = scorecard_with("Discovery")
+    base = {
+        "reviewer": manager,
+        "rep": rep,
+        "scorecard": scorecard,
+        "call_date": timezone.localdate(),
+        "transcript": "…",
+        "scores": {scorecard.criteria.get().pk: 3},
+    }
+    with pytest.raises(ValidationError, match="At most"):
+        call_review_create(**base, comments=[(n, "x") for n in range(MAX_REVIEW_COMMENTS + 1)])
+    with pytest.raises(ValidationError):
+        call_review_create(**base, comments=[(1, "fine"), (2, "")])
+    assert not CallReview.objects.exists()
 
 
 def test_a_review_needs_every_score_in_range_and_a_recording_or_transcript(rep, manager):

@@ -21,7 +21,7 @@ from tests.training.factories import (
     program_with_modules,
     scorecard_with,
 )
-from training.models import CallReview, CriterionScore, Enrollment, ModuleProgress, VideoHost
+from training.models import MAX_REVIEW_COMMENTS, CallReview, CriterionScore, Enrollment, ModuleProgress, VideoHost
 from training.services import enrollment_enrol, module_complete, quiz_submit, update_acknowledge
 
 pytestmark = pytest.mark.django_db
@@ -378,6 +378,24 @@ def test_a_bad_review_form_says_what_is_wrong_and_saves_nothing(client, manager,
     errors = response.context["form"].errors
     assert set(errors) >= {"call_date", "recording_url", f"score_{scorecard.criteria.get().pk}", "comments"}
     assert "Line 1" in errors["comments"][0] and "Line 2" in errors["comments"][1]
+    assert not CallReview.objects.exists()
+
+
+def test_a_review_with_50_000_comment_lines_is_a_form_error_and_saves_nothing(client, manager, rep):
+    scorecard = scorecard_with("Discovery")
+    client.force_login(manager)
+    data = {
+        "call_date": timezone.localdate().isoformat(),
+        "transcript": "…",
+        f"score_{scorecard.criteria.get().pk}": "3",
+    }
+    url = reverse("training:review_create", args=[rep.pk])
+    response = client.post(url, {**data, "comments": "\n".join("01:02 x" for _ in range(50_000))})
+    assert response.status_code == 400
+    assert "at most 50000 characters" in response.context["form"].errors["comments"][0]
+    response = client.post(url, {**data, "comments": "\n".join("1:02 x" for _ in range(MAX_REVIEW_COMMENTS + 1))})
+    assert response.status_code == 400
+    assert f"At most {MAX_REVIEW_COMMENTS} comments" in response.context["form"].errors["comments"][0]
     assert not CallReview.objects.exists()
 
 

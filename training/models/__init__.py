@@ -10,6 +10,7 @@ from training.models.content import (
 )
 from training.models.progress import Enrollment, ModuleProgress, visible_people
 from training.models.reviews import (
+    MAX_REVIEW_COMMENTS,
     SCORE_MAX,
     SCORE_MIN,
     CallReview,
@@ -23,6 +24,7 @@ from training.models.updates import Acknowledgement, Update, UpdateKind
 
 __all__ = [
     "MAX_MODULE_MINUTES",
+    "MAX_REVIEW_COMMENTS",
     "SCORE_MAX",
     "SCORE_MIN",
     "Acknowledgement",

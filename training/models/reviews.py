@@ -10,6 +10,8 @@ from django.utils import timezone
 from training.models.progress import visible_people
 
 SCORE_MIN, SCORE_MAX = 1, 5
+# A review is read by a person: a few dozen comments. The cap keeps one review to bounded work.
+MAX_REVIEW_COMMENTS = 200
 
 
 class ScorecardQuerySet(models.QuerySet):
@@ -123,4 +125,8 @@ class ReviewComment(models.Model):
 
 
 def format_timestamp(seconds: int) -> str:
+    """mm:ss under an hour, h:mm:ss from an hour on (both read back by the review form)."""
+    hours, rest = divmod(seconds, 3600)
+    if hours:
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
