@@ -164,3 +164,36 @@ class ApiKey(models.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def unclaimed(self, now: datetime) -> "OutboxMessageQuerySet":
+        return self.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the same transaction as the data it is about.
+
+    `transaction.on_commit(task.delay)` loses the task when the broker is down after the
+    commit; a row committed with the data cannot be lost that way. `accounts.outbox` sends it
+    on commit and deletes it, and a periodic drain sends what a broker outage left behind.
+    It lives in accounts because every app may import accounts, and pipeline and telemetry
+    both enqueue through it. A sender claims rows for a lease (`claim`, `claimed_until`)
+    rather than holding a row lock while it talks to the broker.
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claim = models.UUIDField(null=True, blank=True, db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "outbox message"
+
+    def __str__(self) -> str:
+        return f"{self.task}({self.kwargs}) queued {self.created_at:%Y-%m-%d %H:%M:%S}"

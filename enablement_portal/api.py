@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.throttling import BaseThrottle
+from redis.exceptions import RedisError
 
 from accounts.auth import KeyAuth
 from accounts.http import ApiRequest, KeyApiRequest
@@ -129,6 +130,17 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(status=404, title="Not found", detail=str(exc) or "No such resource.")
+
+
+@api.exception_handler(RedisError)
+def on_redis_error(request: HttpRequest, exc: RedisError) -> HttpResponse:
+    # Redis down or frozen past the settings' socket timeouts: a retryable outage, not a bug.
+    return problem_response(
+        status=503,
+        title=HTTP_TITLES[503],
+        detail="A service the API depends on is not answering. Retry shortly.",
+        headers={"Retry-After": "30"},
+    )
 
 
 @api.exception_handler(TransitionRefused)

@@ -183,14 +183,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache, Celery: Redis when REDIS_URL is set, in-process otherwise
 # ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Every Redis client (cache, broker, results) gives up after these many seconds, so a stopped
+# or frozen Redis costs a request a few seconds at most instead of a worker: the lead rate
+# limiter then lets the request through, and tasks wait in the outbox (accounts.outbox).
+REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT", 1)
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT", 2)
+REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT}
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_TIMEOUTS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_TIMEOUTS)
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# No publish retries (a connection Redis dropped is replaced when taken from the pool anyway):
+# a publish that fails leaves its task in the outbox, which the drain sends later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 # Without a broker every task runs in the caller's process, so `make run` needs nothing else.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -215,6 +234,13 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "leads.tasks.purge_idempotency_records",
         "schedule": timedelta(hours=1),
+    },
+    # Tasks that a broker outage kept in the outbox go out within a minute of its end; a drain
+    # that waited longer than that in the queue is dropped, the next one does the same work.
+    "drain-outbox": {
+        "task": "accounts.tasks.drain_outbox",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
     },
     # Recompute yesterday's telemetry at 02:00 in TIME_ZONE (CELERY_TIMEZONE), once the day is complete.
     "telemetry-nightly-recompute": {

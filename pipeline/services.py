@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from accounts.models import User
+from accounts.outbox import enqueue_on_commit
 from pipeline.models import (
     CLOSED_STAGES,
     TRANSITION_METHODS,
@@ -152,7 +153,7 @@ def deal_transition(
         deal=deal, from_stage=from_stage, to_stage=deal.stage, event=event, by=by, at=deal.stage_entered_at, note=note
     )
     if deal.stage in CLOSED_STAGES:
-        transaction.on_commit(lambda: announce_deal_closed.delay(change.pk))
+        enqueue_on_commit(announce_deal_closed, change_id=change.pk)
     return change
 
 

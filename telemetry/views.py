@@ -2,7 +2,6 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
+from accounts.outbox import enqueue_on_commit
 from enablement_portal.csv import csv_response
 from telemetry import selectors
 from telemetry.forms import RecomputeForm, SnapshotForm
@@ -65,6 +65,6 @@ def recompute_now(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, "Not recomputed: " + "; ".join(" ".join(map(str, e)) for e in form.errors.values()))
         return redirect(target)
     as_of = form.cleaned_data["as_of"] or default_as_of()
-    transaction.on_commit(lambda: recompute.delay(as_of=as_of.isoformat(), trigger="admin"))
+    enqueue_on_commit(recompute, as_of=as_of.isoformat(), trigger="admin")
     messages.success(request, f"Recomputation of {as_of.isoformat()} queued; the last run's status shows below.")
     return redirect(target)

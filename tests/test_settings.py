@@ -19,6 +19,8 @@ SETTINGS_ENV_VARS = {
     "AXES_IPWARE_META_PRECEDENCE_ORDER",
     "AXES_IPWARE_PROXY_COUNT",
     "AXES_IPWARE_PROXY_ORDER",
+    "REDIS_CONNECT_TIMEOUT",
+    "REDIS_SOCKET_TIMEOUT",
 }
 
 
@@ -90,6 +92,37 @@ def test_redis_url_selects_the_broker_and_its_absence_runs_tasks_eagerly():
         False,
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_every_redis_client_times_out_as_the_environment_says():
+    code = (
+        "import json\n"
+        "from django.core.cache import cache\n"
+        "from enablement_portal.celery import app\n"
+        "pool = cache._cache.get_client(write=True).connection_pool.connection_kwargs\n"
+        "print(json.dumps({\n"
+        "    'cache': [pool['socket_connect_timeout'], pool['socket_timeout']],\n"
+        "    'broker': app.conf.broker_transport_options,\n"
+        "    'broker_connect': app.conf.broker_connection_timeout,\n"
+        "    'results': [app.conf.redis_socket_connect_timeout, app.conf.redis_socket_timeout],\n"
+        "    'publish_retries': app.conf.task_publish_retry_policy['max_retries'],\n"
+        "}))"
+    )
+    redis = {"DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/5"}
+    result = run_django(code, **redis, REDIS_CONNECT_TIMEOUT="3", REDIS_SOCKET_TIMEOUT="4")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "cache": [3, 4],
+        "broker": {"socket_connect_timeout": 3, "socket_timeout": 4},
+        "broker_connect": 3,
+        "results": [3, 4],
+        "publish_retries": 0,
+    }
+    # Without the variables, a second or two: never the clients' own minutes-long defaults.
+    found = settings_in("[s.REDIS_CONNECT_TIMEOUT, s.REDIS_SOCKET_TIMEOUT]", **redis)
+    assert found == [1, 2]
+    refused = run_django("", **redis, REDIS_SOCKET_TIMEOUT="2s")
+    assert "REDIS_SOCKET_TIMEOUT='2s' is not an integer" in refused.stderr
 
 
 def production_env() -> dict[str, str]:
