@@ -44,15 +44,9 @@ from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn
 from leads.services import CREATED, lead_ingest
 from leads.validation import IntakeResult, IntakeRules
 
-
-def guard(request: HttpRequest, integration: Integration) -> Problem | None:
-    """Size, rate and signature: run by the integration auth before any endpoint reads the body."""
-    refused = refusal(request, integration)
-    return Problem(**vars(refused)) if refused else None
-
-
-router = Router(tags=["leads"], auth=IntegrationAuth(Scope.LEADS_READ, guard))
-SENDER = IntegrationAuth(Scope.LEADS_WRITE, guard)
+# Size, rate and signature (`leads.guards.refusal`) run in the integration auth, before any endpoint reads the body.
+router = Router(tags=["leads"], auth=IntegrationAuth(Scope.LEADS_READ, refusal))
+SENDER = IntegrationAuth(Scope.LEADS_WRITE, refusal)
 
 
 # ---------------------------------------------------------------------------
