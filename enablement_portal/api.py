@@ -32,7 +32,7 @@ from enablement_portal.problems import (
     problem_response,
     schema_errors,
 )
-from enablement_portal.ratelimit import Refusal, rate_limit
+from enablement_portal.ratelimit import rate_limit
 from pipeline.models import Deal
 from pipeline.services import TransitionRefused
 
@@ -192,7 +192,7 @@ def me(request: KeyApiRequest) -> dict[str, Any]:
     }
 
 
-def api_rate_limit_refusal(request: ApiRequest) -> Refusal | None:
+def api_rate_limit_refusal(request: ApiRequest) -> Problem | None:
     """The budget of one person or key (whoever authenticated the request) on the deals,
     collateral and telemetry APIs; lead intake has its own limit per integration."""
     caller = request.auth

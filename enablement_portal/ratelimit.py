@@ -6,27 +6,18 @@ each person or key (settings API_RATE_LIMIT_*). While the cache fails, requests 
 import logging
 import math
 import time
-from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from redis.exceptions import RedisError
 
+from enablement_portal.problems import Problem
+
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why a request is refused before its view runs; the API answers it as problem+json."""
-
-    status: int
-    title: str
-    detail: str
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def rate_limit(key: str, limit: int, window: int, *, now: float | None = None) -> Refusal | None:
+def rate_limit(key: str, limit: int, window: int, *, now: float | None = None) -> Problem | None:
     """None while `key` has made at most `limit` requests in the current `window` seconds (this
-    one counted), else a 429 Refusal whose Retry-After is the time left in the window."""
+    one counted), else the 429 Problem to raise, whose Retry-After is the time left in the window."""
     now = time.time() if now is None else now
     window = max(window, 1)
     bucket = int(now // window)
@@ -40,9 +31,8 @@ def rate_limit(key: str, limit: int, window: int, *, now: float | None = None) -
     if count <= limit:
         return None
     retry_after = max(1, math.ceil((bucket + 1) * window - now))
-    return Refusal(
+    return Problem(
         status=429,
-        title="Too many requests",
         detail=f"At most {limit} requests per {window} s; retry in {retry_after} s.",
         headers={"Retry-After": str(retry_after)},
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Query, Router
 from pydantic import ValidationError as PydanticValidationError
 
@@ -47,12 +47,6 @@ from leads.services import CREATED, lead_ingest
 from leads.validation import IntakeResult, IntakeRules
 
 
-def guard(request: HttpRequest, integration: Integration) -> Problem | None:
-    """Size, rate and signature: run by the integration auth before any endpoint reads the body."""
-    refused = refusal(request, integration)
-    return Problem(**vars(refused)) if refused else None
-
-
 class IntegrationApiRequest(ApiRequest):
     """Behind IntegrationAuth: the lead integration whose key sent the request."""
 
@@ -63,8 +57,9 @@ class IntegrationApiRequest(ApiRequest):
 Answer = Callable[[Integration, Any, IntakeRules], HttpResponse]
 
 
-router = Router(tags=["leads"], auth=IntegrationAuth(Scope.LEADS_READ, guard))
-SENDER = IntegrationAuth(Scope.LEADS_WRITE, guard)
+# Size, rate and signature (`leads.guards.refusal`) run in the integration auth, before any endpoint reads the body.
+router = Router(tags=["leads"], auth=IntegrationAuth(Scope.LEADS_READ, refusal))
+SENDER = IntegrationAuth(Scope.LEADS_WRITE, refusal)
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The checks every leads API request passes before its body is used: size, rate, signature.
 
-Each returns None when the request may go on, or the Refusal the API answers as problem+json.
+Each returns None when the request may go on, or the Problem the integration auth raises.
 """
 
 import base64
@@ -10,7 +10,8 @@ import time
 
 from django.http import HttpRequest
 
-from enablement_portal.ratelimit import Refusal, rate_limit
+from enablement_portal.problems import Problem
+from enablement_portal.ratelimit import rate_limit
 from leads.models import Integration
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -19,15 +20,15 @@ TIMESTAMP_HEADER = "X-Request-Timestamp"
 MAX_CLOCK_SKEW_MS = 300_000
 
 
-def body_size_refusal(request: HttpRequest) -> Refusal | None:
+def body_size_refusal(request: HttpRequest) -> Problem | None:
     """413 for a body over 1 MiB, decided on Content-Length before anything reads the body."""
     raw = request.META.get("CONTENT_LENGTH") or "0"
     try:
         length = int(raw)
     except ValueError:
-        return Refusal(status=400, title="Bad request", detail="Content-Length is not a number.")
+        return Problem(status=400, detail="Content-Length is not a number.")
     if length > MAX_BODY_BYTES:
-        return Refusal(
+        return Problem(
             status=413,
             title="Content too large",
             detail=f"The body is {length} bytes; the limit is {MAX_BODY_BYTES} (1 MiB). Send fewer leads per batch.",
@@ -35,7 +36,7 @@ def body_size_refusal(request: HttpRequest) -> Refusal | None:
     return None
 
 
-def rate_limit_refusal(integration: Integration, now: float | None = None) -> Refusal | None:
+def rate_limit_refusal(integration: Integration, now: float | None = None) -> Problem | None:
     """429 once the integration has used up its requests in the current window (set in admin)."""
     return rate_limit(
         f"leads:{integration.pk}",
@@ -51,7 +52,7 @@ def sign(*, secret: str, method: str, uri: str, body: bytes, timestamp: str) -> 
     return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
 
-def signature_refusal(request: HttpRequest, integration: Integration, now: float | None = None) -> Refusal | None:
+def signature_refusal(request: HttpRequest, integration: Integration, now: float | None = None) -> Problem | None:
     """401 when the integration signs its requests and this one is not signed right or is too old."""
     if not integration.signs_requests:
         return None
@@ -78,9 +79,9 @@ def signature_refusal(request: HttpRequest, integration: Integration, now: float
     return None
 
 
-def _unsigned(detail: str) -> Refusal:
-    return Refusal(status=401, title="Unauthorized", detail=detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+def _unsigned(detail: str) -> Problem:
+    return Problem(status=401, detail=detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
 
 
-def refusal(request: HttpRequest, integration: Integration) -> Refusal | None:
+def refusal(request: HttpRequest, integration: Integration) -> Problem | None:
     return body_size_refusal(request) or rate_limit_refusal(integration) or signature_refusal(request, integration)
