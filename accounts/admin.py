@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -6,7 +6,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import INTEGRATION_SCOPES, STAFF_ROLES, ApiKey, Role, Scope, Team, User
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import INTEGRATION_SCOPES, STAFF_ROLES, ApiKey, ApiKeyQuerySet, Role, Scope, Team, User
 from accounts.services import api_key_create, api_key_revoke, api_key_rotate, user_set_role
 from enablement_portal.admin import show_secret_once
 
@@ -22,7 +23,7 @@ class TeamAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="member_count", description="Members")
     def member_count(self, team: Team) -> int:
-        return team.member_count
+        return team.member_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(User)
@@ -63,22 +64,22 @@ class UserAdmin(DjangoUserAdmin):
         users = super().get_queryset(request)
         return users if request.user.is_superuser else users.exclude(is_superuser=True)
 
-    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         if obj is not None and request.user.is_superuser:
             return self.superuser_fieldsets
         return super().get_fieldsets(request, obj)
 
-    def get_form(self, request: HttpRequest, obj: User | None = None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if not request.user.is_superuser and "role" in form.base_fields:
             # Each call builds a new form class, so narrowing its field's choices touches no other request.
             kept = {obj.role} if obj is not None else set()
-            form.base_fields["role"].choices = [
+            cast(forms.ChoiceField, form.base_fields["role"]).choices = [
                 (value, label) for value, label in Role.choices if value not in STAFF_ROLES or value in kept
             ]
         return form
 
-    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # The role decides the Groups and admin access; keep them in step with it.
         user_set_role(user=obj, role=obj.role)
@@ -125,10 +126,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
             kwargs["form"] = ApiKeyForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ["name", "scopes", "acts_for", "expires_at"]
-        return ["name", "expires_at", *self.readonly_fields]
+            return ("name", "scopes", "acts_for", "expires_at")
+        return ("name", "expires_at", *self.readonly_fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
         return self.readonly_fields if obj is not None else []
@@ -154,14 +155,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
             scopes=form.cleaned_data["scopes"],
             acts_for=obj.acts_for,
             expires_at=obj.expires_at,
-            created_by=request.user,
+            created_by=cast(User, request.user),
         )
         # The admin's later steps (log entry, redirect) work on `obj`: make it the saved row.
         obj.__dict__.update(api_key.__dict__)
         show_secret_once(request, f"The key for “{obj.name}” is {token}")
 
     @admin.action(description="Rotate the selected keys (a new key each; the old ones are revoked)")
-    def rotate(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def rotate(self, request: AuthenticatedHttpRequest, queryset: ApiKeyQuerySet) -> None:
         for api_key in queryset.active().select_related("acts_for"):
             if hasattr(api_key, "integration"):
                 self.message_user(
@@ -172,7 +173,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             show_secret_once(request, f"The new key for “{new_key.name}” is {token}")
 
     @admin.action(description="Revoke the selected keys")
-    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def revoke(self, request: AuthenticatedHttpRequest, queryset: ApiKeyQuerySet) -> None:
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)

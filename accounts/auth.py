@@ -23,6 +23,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
 
+from accounts.http import ApiRequest
 from accounts.models import ApiKey, Scope, User
 from accounts.services import ApiKeyRejected, ApiKeyRevoked, api_key_authenticate
 from enablement_portal.problems import Problem
@@ -138,6 +139,6 @@ class IntegrationAuth(KeyAuth):
         return integration
 
 
-def person_of(request: HttpRequest) -> User | None:
+def person_of(request: ApiRequest) -> User | None:
     """The person an authenticated API request acts for; None for a system key."""
     return request.auth if isinstance(request.auth, User) else None

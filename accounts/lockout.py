@@ -8,6 +8,8 @@ from one address within the cool-off lock out every login from that address, ans
 axes lockout (429 with the cool-off). It reads the same AccessAttempt rows axes writes.
 """
 
+from typing import Any
+
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
@@ -18,11 +20,21 @@ from django.db.models import Sum
 from django.http import HttpRequest
 
 
+class AxesHttpRequest(HttpRequest):
+    """A login request as axes hands it to its handler: its middleware and handler set these."""
+
+    axes_locked_out: bool
+    axes_credentials: dict[str, Any] | None
+    axes_ip_address: str
+
+
 class AddressLimitAxesHandler(AxesDatabaseHandler):
-    def is_locked(self, request: HttpRequest, credentials: dict | None = None) -> bool:
+    def is_locked(self, request: AxesHttpRequest, credentials: dict[str, Any] | None = None) -> bool:
         return super().is_locked(request, credentials) or self.address_limit_reached(request)
 
-    def user_login_failed(self, sender, credentials: dict, request: HttpRequest | None = None, **kwargs) -> None:
+    def user_login_failed(
+        self, sender: Any, credentials: dict[str, Any], request: AxesHttpRequest | None = None, **kwargs: Any
+    ) -> None:
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None or request.axes_locked_out or self.is_whitelisted(request, credentials):
             return
@@ -37,7 +49,7 @@ class AddressLimitAxesHandler(AxesDatabaseHandler):
                 ip_address=request.axes_ip_address,
             )
 
-    def address_limit_reached(self, request: HttpRequest) -> bool:
+    def address_limit_reached(self, request: AxesHttpRequest) -> bool:
         """Failures from the request's address within the cool-off, over every username."""
         failures = AccessAttempt.objects.filter(
             ip_address=request.axes_ip_address, attempt_time__gte=get_cool_off_threshold(request)

@@ -6,6 +6,7 @@ app's migration states what each role may do with that app's models.
 
 from collections.abc import Mapping, Sequence
 
+from django.apps.registry import Apps
 from django.contrib.auth.management import create_permissions
 
 from accounts.models import Role
@@ -15,7 +16,7 @@ def role_group_name(role: str) -> str:
     return Role(role).label
 
 
-def grant_role_permissions(apps, grants: Mapping[str, Sequence[str]]) -> None:
+def grant_role_permissions(apps: Apps, grants: Mapping[str, Sequence[str]]) -> None:
     """Give each role's Group the permissions named as 'app_label.codename'.
 
     Permissions are normally created after migrations run, so create them first:
@@ -25,7 +26,7 @@ def grant_role_permissions(apps, grants: Mapping[str, Sequence[str]]) -> None:
         # create_permissions skips app configs without a models module, as historical ones are;
         # put back what was there, so that this also works on the real app registry.
         models_module = getattr(app_config, "models_module", None)
-        app_config.models_module = True
+        app_config.models_module = True  # type: ignore[assignment]
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = models_module
 

@@ -21,14 +21,19 @@ object it answers for Django admin as before.
 """
 
 import rules
+from django.contrib.auth.models import AnonymousUser
 
-from accounts.models import Role
+from accounts.models import Role, User
+
+# Whom a role rule is asked about: a person, the signed-out visitor, or nobody (an API key
+# that acts for no person). Object rules are asked only about a signed-in User.
+Someone = User | AnonymousUser | None
 
 
-def effective_role(user) -> str | None:
+def effective_role(user: Someone) -> str | None:
     """The role the portal treats `user` as: none when signed out or inactive; a superuser
     (made with createsuperuser, keeping the default role) administers everything."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return None
     return Role.ENABLEMENT_ADMIN if user.is_enablement_admin else user.role
 
@@ -39,27 +44,27 @@ def has_model_perm(name: str) -> rules.Predicate:
 
 
 @rules.predicate
-def is_enablement_admin(user) -> bool:
+def is_enablement_admin(user: Someone) -> bool:
     return effective_role(user) == Role.ENABLEMENT_ADMIN
 
 
 @rules.predicate
-def is_manager(user) -> bool:
+def is_manager(user: Someone) -> bool:
     return effective_role(user) == Role.MANAGER
 
 
 @rules.predicate
-def is_rep(user) -> bool:
+def is_rep(user: Someone) -> bool:
     return effective_role(user) == Role.REP
 
 
 @rules.predicate
-def is_marketing_ops(user) -> bool:
+def is_marketing_ops(user: Someone) -> bool:
     return effective_role(user) == Role.MARKETING_OPS
 
 
 @rules.predicate
-def is_signed_in(user) -> bool:
+def is_signed_in(user: Someone) -> bool:
     return effective_role(user) is not None
 
 
@@ -72,13 +77,13 @@ is_admin_site_user = rules.is_active & rules.is_staff
 
 
 @rules.predicate
-def is_team_manager_of(user, person) -> bool:
+def is_team_manager_of(user: User, person: User | None) -> bool:
     """`user` manages the team `person` belongs to."""
     return person is not None and is_manager(user) and user.team_id is not None and person.team_id == user.team_id
 
 
 @rules.predicate
-def is_self(user, person) -> bool:
+def is_self(user: User, person: User | None) -> bool:
     return person is not None and person.pk == user.pk
 
 

@@ -1,18 +1,19 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.decorators import permission_required
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 
 
 @permission_required("accounts.view_home")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = User.objects.select_related("team", "manager").get(pk=request.user.pk)
     return render(request, "accounts/home.html", {"profile": user, "tenure_days": user.tenure_days()})
 
 
 @permission_required("accounts.view_my_team")
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     members = (
         User.objects.for_user(request.user)
         .filter(is_active=True)

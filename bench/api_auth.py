@@ -4,6 +4,8 @@ Baseline: the same stack answering /api/v1/health (no auth, one `SELECT 1`), in 
 Value: /api/v1/me with a Bearer key (hash, indexed lookup, problem+json machinery ready).
 """
 
+from typing import Any
+
 from django.test import Client
 
 from accounts.models import ApiKey
@@ -17,7 +19,7 @@ def run() -> list[Result]:
     ApiKey.objects.filter(name="bench").delete()
     _, token = api_key_create(name="bench", scopes=["collateral:read"])
     client = Client(SERVER_NAME="localhost")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     def health() -> None:
         assert client.get("/api/v1/health").status_code == 200

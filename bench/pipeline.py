@@ -17,6 +17,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, reset_queries
 from django.db.models import Q
@@ -124,7 +125,7 @@ def bench_transition(account: Account) -> list[Result]:
     _, token = api_key_create(
         name="bench pipeline", scopes=["deals:read", "deals:write"], acts_for=manager, created_by=manager
     )
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     deals = _deals(reps, 600, account, stages=[Stage.LEAD_IN], prefix="m")
     gate = list(StageCriterion.objects.gating(Stage.LEAD_IN, Stage.DISCOVERY))
     CriterionCheck.objects.bulk_create(
@@ -216,6 +217,7 @@ def bench_import(account: Account) -> list[Result]:
     results = []
     load_demo_people()
     owner = User.objects.filter(role=Role.REP).first()
+    assert owner is not None, "load_demo_people() made no reps"
     if CRM_SAMPLE.exists():
         rate, rows = _timed_import(CRM_SAMPLE)
         raw = _raw_bulk_rate(rows, owner, account)

@@ -233,7 +233,9 @@ def _line(values) -> str:
 
 
 def _bulk_create(rows) -> None:
-    deals, changes, usages = [], [], []
+    deals: list[Deal] = []
+    changes: list[DealStageChange] = []
+    usages: list[AssetUsage] = []
     for deal, history, used in rows:
         deals.append(Deal(**deal))
         changes.extend(

@@ -1,16 +1,21 @@
 """Enablement admins curate the library here. django-reversion's VersionAdmin gives every change
 a revision (user + comment), and history, compare, revert and "recover deleted"."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.forms import BaseFormSet
 from django.http import HttpRequest
 from reversion.admin import VersionAdmin
 
+from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import VersionFileField
-from collateral.models import Asset, AssetUsage, AssetVersion, Audience, CollateralTag
+from collateral.models import Asset, AssetUsage, AssetVersion, AssetVersionQuerySet, Audience, CollateralTag
 from collateral.services import (
     asset_archive,
     asset_archive_version,
@@ -22,14 +27,14 @@ from collateral.services import (
 from collateral.uploads import extension_of
 
 
-def https_urls(field: models.Field, **kwargs) -> forms.Field | None:
+def https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
     # A URL typed without a scheme is https (Django 6's default, opted into now).
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"
     return field.formfield(**kwargs)
 
 
-URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+URL_OVERRIDES: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 class AssetVersionForm(forms.ModelForm):
@@ -68,12 +73,13 @@ class AssetAdminForm(forms.ModelForm):
         model = Asset
         fields = ["asset_id", "type", "title", "description", "audiences", "tags", "owner", "review_by", "archived_at"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["asset_id"].required = False
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("asset_id") and data.get("type"):
             data["asset_id"] = asset_next_id(type=data["type"])
             self.instance.asset_id = data["asset_id"]
@@ -93,20 +99,22 @@ class AssetAdmin(VersionAdmin):
     inlines = [AssetVersionInline]
     actions = ["archive", "unarchive"]
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list[BaseFormSet], change: bool
+    ) -> None:
         # After the form, its tags and its versions are saved (also on revert and recover), the
         # asset's current version and search words are recomputed from what is stored now.
         super().save_related(request, form, formsets, change)
         asset_refresh(asset=form.instance)
 
     @admin.action(description="Archive: hide from reps")
-    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def archive(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for asset in queryset:
             asset_archive(asset=asset, by=request.user, comment="Archived in admin")
         self.message_user(request, f"Archived {queryset.count()} asset(s).")
 
     @admin.action(description="Unarchive: show to reps again")
-    def unarchive(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def unarchive(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for asset in queryset:
             asset_unarchive(asset=asset, by=request.user, comment="Unarchived in admin")
         self.message_user(request, f"Unarchived {queryset.count()} asset(s).")
@@ -124,26 +132,34 @@ class AssetVersionAdmin(VersionAdmin):
     actions = ["publish", "archive"]
     formfield_overrides = URL_OVERRIDES
 
-    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: AssetVersion | None = None) -> list[str]:
         return ["asset", "version", "file", "external_url", "changelog", "status", "published_at", "published_by"]
 
-    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: AssetVersion | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         kwargs["fields"] = ["asset", "version", "file", "external_url", "changelog"]
         return super().get_form(request, obj, change, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: AssetVersion, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: AssetVersion, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         asset_refresh(asset=obj.asset)
 
     @admin.action(description="Publish the selected versions")
-    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def publish(self, request: AuthenticatedHttpRequest, queryset: AssetVersionQuerySet) -> None:
         self._apply(request, queryset, asset_publish_version, "Published")
 
     @admin.action(description="Archive the selected versions")
-    def archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def archive(self, request: AuthenticatedHttpRequest, queryset: AssetVersionQuerySet) -> None:
         self._apply(request, queryset, asset_archive_version, "Archived")
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet, service, verb: str) -> None:
+    def _apply(
+        self,
+        request: AuthenticatedHttpRequest,
+        queryset: AssetVersionQuerySet,
+        service: Callable[..., AssetVersion],
+        verb: str,
+    ) -> None:
         for version in queryset.select_related("asset").by_semver():
             try:
                 service(version=version, by=request.user, comment=f"{verb} in admin")
@@ -177,5 +193,5 @@ class AssetUsageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AssetUsage | None = None) -> bool:
         return False

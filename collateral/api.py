@@ -10,15 +10,17 @@ Authentication (decided here, see README "Collateral"):
 """
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.auth import PersonAuth, ReaderAuth, person_of
-from accounts.models import Scope
+from accounts.http import PersonApiRequest, ReaderApiRequest
+from accounts.models import Scope, User
 from collateral.models import ASSET_ID_RE, SEMVER_RE, Asset, AssetType, AssetVersion, VersionStatus
 from collateral.selectors import AssetPages, LibraryFilters, asset_versions_for, assets_for_display, assets_matching
 from collateral.services import asset_save_from_playbook
@@ -134,7 +136,7 @@ def _out(request: HttpRequest, asset: Asset) -> dict:
     }
 
 
-def _detail(request: HttpRequest, asset: Asset, *, user) -> dict:
+def _detail(request: HttpRequest, asset: Asset, *, user: User | None) -> dict[str, Any]:
     versions = asset_versions_for(user=user, asset=asset)
     out = _out(request, asset)
     out["versions"] = [
@@ -150,7 +152,7 @@ def _detail(request: HttpRequest, asset: Asset, *, user) -> dict:
     return out
 
 
-def _display_one(queryset) -> Asset:
+def _display_one(queryset: QuerySet[Asset]) -> Asset:
     return assets_for_display(queryset, LibraryFilters()).get()
 
 
@@ -169,7 +171,7 @@ def collateral_search(request: HttpRequest, params: Query[SearchParams]) -> dict
     response=CollateralDetailOut,
     summary="An asset: current version and version history",
 )
-def collateral_detail(request: HttpRequest, asset_id: str) -> dict:
+def collateral_detail(request: ReaderApiRequest, asset_id: str) -> dict[str, Any]:
     user = person_of(request)
     asset = get_object_or_404(assets_for_display(Asset.objects.for_user(user), LibraryFilters()), asset_id=asset_id)
     return _detail(request, asset, user=user)
@@ -182,7 +184,7 @@ def collateral_detail(request: HttpRequest, asset_id: str) -> dict:
     summary="Create an asset with a version (enablement admins)",
     openapi_extra={"responses": documented_problems(409)},
 )
-def collateral_create(request: HttpRequest, payload: CollateralIn):
+def collateral_create(request: PersonApiRequest, payload: CollateralIn) -> Status[dict[str, Any]]:
     if payload.assetId and Asset.objects.filter(asset_id=payload.assetId).exists():
         raise Problem(
             status=409,
@@ -200,7 +202,7 @@ def collateral_create(request: HttpRequest, payload: CollateralIn):
     auth=EDITOR,
     summary="Change an asset and add, publish or archive one of its versions (enablement admins)",
 )
-def collateral_update(request: HttpRequest, asset_id: str, payload: CollateralIn):
+def collateral_update(request: PersonApiRequest, asset_id: str, payload: CollateralIn) -> dict[str, Any]:
     asset = get_object_or_404(Asset, asset_id=asset_id)
     if payload.assetId and payload.assetId != asset_id:
         raise ValidationError({"assetId": f"must be {asset_id} (the asset in the URL)"})

@@ -115,7 +115,7 @@ def _tiny_pdf(title: str) -> bytes:
 def load_demo() -> list[str]:
     admin = User.objects.get(username="enablement")
     # Kinds for the demo's tags, so that every facet has options.
-    kinds = dict.fromkeys(INDUSTRIES, TagKind.INDUSTRY)
+    kinds: dict[str, str] = dict.fromkeys(INDUSTRIES, TagKind.INDUSTRY)
     kinds |= dict.fromkeys(USE_CASES, TagKind.USE_CASE) | dict.fromkeys(COMPETITORS, TagKind.COMPETITOR)
     tags_get_or_create(kinds, kinds)
     for kind in (TagKind.INDUSTRY, TagKind.USE_CASE, TagKind.COMPETITOR):

@@ -1,5 +1,8 @@
+from typing import Any, cast
+
 from django import forms
 
+from accounts.models import User
 from collateral.uploads import ALLOWED_EXTENSIONS, check_upload
 from pipeline.models import Deal
 
@@ -16,20 +19,22 @@ class ShareToDealForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of your open deals."},
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the open deals this user may see: another team's deal is not a choice.
-        self.fields["deal"].queryset = Deal.objects.for_user(user).open().select_related("account").order_by("name")
+        cast(forms.ModelChoiceField, self.fields["deal"]).queryset = (
+            Deal.objects.for_user(user).open().select_related("account").order_by("name")
+        )
 
 
 class VersionFileField(forms.FileField):
     """A file field that runs the collateral upload checks, so admin forms refuse bad files."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", f"Allowed: {', '.join(ALLOWED_EXTENSIONS)}.")
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> Any:
         value = super().clean(data, initial)
         if value and value is not initial and hasattr(value, "size"):
             try:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from accounts.rules import is_enablement_admin
+from accounts.rules import Someone, is_enablement_admin
 
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ASSET_ID_RE = r"^[A-Z]{2}-\d{4,}$"
@@ -96,7 +96,7 @@ class Audience(models.Model):
 
 
 class AssetQuerySet(models.QuerySet):
-    def for_user(self, user) -> "AssetQuerySet":
+    def for_user(self, user: Someone) -> "AssetQuerySet":
         """Enablement admins (the predicate accounts.rules.is_enablement_admin) see every asset;
         everyone else, and an API key (`user` None), only what reps may use."""
         if is_enablement_admin(user):
@@ -116,7 +116,8 @@ class AssetQuerySet(models.QuerySet):
         return search_assets(self, query)
 
 
-class Asset(models.Model):
+# The plugin cannot follow taggit's untyped generic relation (tagged_items).
+class Asset(models.Model):  # type: ignore[django-manager-missing]
     asset_id = models.CharField(
         "asset id",
         max_length=16,

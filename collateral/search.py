@@ -12,6 +12,7 @@ as you type), so the same corpus gives the same top results on both.
 """
 
 import re
+from typing import TypeVar
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
@@ -38,6 +39,10 @@ _STOP_WORDS_TEXT = (
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 
+# The caller's queryset class comes back (an AssetQuerySet stays one).
+_AssetsT = TypeVar("_AssetsT", bound=QuerySet)
+
+
 def query_terms(query: str) -> list[str]:
     """Words of the query, lower-cased, without stop words; punctuation and underscores separate words."""
     words = re.findall(r"[^\W_]+", (query or "").lower())
@@ -61,7 +66,7 @@ def _fts5_match(terms: list[str]) -> str:
     return " ".join([f'"{term}"' for term in terms[:-1]] + [f'"{terms[-1]}"*'])
 
 
-def search_assets(queryset: QuerySet, query: str) -> QuerySet:
+def search_assets(queryset: _AssetsT, query: str) -> _AssetsT:
     """`queryset` narrowed to the assets matching `query` (unchanged for an empty query)."""
     terms = query_terms(query)
     if not terms:
@@ -82,7 +87,7 @@ def search_assets(queryset: QuerySet, query: str) -> QuerySet:
     return queryset.filter(pk__in=matching)
 
 
-def order_by_relevance(queryset: QuerySet, query: str) -> QuerySet:
+def order_by_relevance(queryset: _AssetsT, query: str) -> _AssetsT:
     """Best match first, newest first among equals. Apply after every filter (it is not a subquery)."""
     terms = query_terms(query)
     if not terms:
@@ -95,7 +100,7 @@ def order_by_relevance(queryset: QuerySet, query: str) -> QuerySet:
     # SQLite: join the FTS5 table, so that bm25 is computed once per match while FTS5 drives the
     # query (a correlated subquery per row would run MATCH once for every matching asset).
     table = queryset.model._meta.db_table
-    return queryset.extra(  # noqa: S610 (constant SQL text; the query is a parameter)
+    return queryset.extra(  # type: ignore[return-value]  # noqa: S610 (constant SQL text; the query is a parameter)
         select={"rank": f"-bm25({FTS_TABLE}, {BM25_WEIGHTS})"},
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],

@@ -6,12 +6,14 @@ queries whatever the number of assets (counts and facets in one, the page, two p
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Max, Prefetch, QuerySet
 
-from accounts.rules import is_enablement_admin
+from accounts.models import User
+from accounts.rules import Someone, is_enablement_admin
 from collateral.models import (
     Asset,
     AssetType,
@@ -23,6 +25,9 @@ from collateral.models import (
     UsageKind,
 )
 from collateral.search import order_by_relevance, search_assets
+
+if TYPE_CHECKING:
+    from pipeline.models import Deal
 
 TAG_KINDS = (TagKind.INDUSTRY, TagKind.USE_CASE, TagKind.COMPETITOR)
 # The sort a rep can pick; "" is the best match for a query and the newest without one.
@@ -75,7 +80,7 @@ class Facet:
     options: list[FacetOption]
 
 
-def assets_matching(*, user, filters: LibraryFilters, tag_slugs: Collection[str] = ()) -> QuerySet:
+def assets_matching(*, user: Someone, filters: LibraryFilters, tag_slugs: Collection[str] = ()) -> QuerySet[Asset]:
     """The assets `user` may see that match every filter, unordered. `tag_slugs` (the API's
     `tag=`) must all be present."""
     assets = Asset.objects.for_user(user).visible()
@@ -220,7 +225,7 @@ def library_counts(*, assets: QuerySet, filters: LibraryFilters) -> LibraryCount
 class CountedPaginator(Paginator):
     """A paginator told its count (from library_counts) instead of running COUNT(*) again."""
 
-    def __init__(self, object_list, per_page: int, *, count: int) -> None:
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
         super().__init__(object_list, per_page)
         self._known_count = count
 
@@ -229,7 +234,7 @@ class CountedPaginator(Paginator):
         return self._known_count
 
 
-def asset_versions_for(*, user, asset: Asset) -> QuerySet:
+def asset_versions_for(*, user: Someone, asset: Asset) -> QuerySet[AssetVersion]:
     """The versions of `asset` that `user` may open: published ones; every one for enablement admins
     (the predicate accounts.rules.is_enablement_admin). `user` is None for an API key, which sees
     what reps see. The pages and the API both list versions through this."""
@@ -239,7 +244,7 @@ def asset_versions_for(*, user, asset: Asset) -> QuerySet:
     return versions.published()
 
 
-def stale_assets(*, user) -> QuerySet:
+def stale_assets(*, user: User) -> QuerySet[Asset]:
     return (
         Asset.objects.for_user(user)
         .filter(archived_at__isnull=True)
@@ -249,7 +254,7 @@ def stale_assets(*, user) -> QuerySet:
     )
 
 
-def assets_shared_on_deal(*, deal) -> QuerySet:
+def assets_shared_on_deal(*, deal: "Deal") -> QuerySet[Asset]:
     """Assets shared on `deal`, last shared first, each with `last_shared_at` and `share_count`."""
     return (
         Asset.objects.filter(usages__deal=deal, usages__kind=UsageKind.SHARE)

@@ -4,7 +4,7 @@ and comment, so admin history can compare and revert it."""
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reversion
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.db.models import IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from accounts.models import User
 from collateral.models import (
     ASSET_ID_PREFIX,
     Asset,
@@ -28,6 +29,9 @@ from collateral.models import (
     parse_semver,
 )
 from collateral.uploads import check_upload
+
+if TYPE_CHECKING:
+    from pipeline.models import Deal
 
 # Tags whose kind is not given take one from these words; admins can change it in admin.
 INDUSTRIES = frozenset(
@@ -67,7 +71,7 @@ ALLOWED_TRANSITIONS = {
 
 
 @contextmanager
-def _revision(by, comment: str) -> Iterator[None]:
+def _revision(by: User | None, comment: str) -> Iterator[None]:
     with transaction.atomic(), reversion.create_revision():
         # Nested services join the outer revision, which keeps the outer comment and user.
         if by is not None and reversion.get_user() is None:
@@ -132,14 +136,14 @@ def asset_refresh(*, asset: Asset) -> Asset:
 
 def asset_create(
     *,
-    by,
+    by: User | None,
     type: str,
     title: str,
     asset_id: str = "",
     description: str = "",
     tags: Iterable[str] = (),
     audiences: Iterable[str] = (),
-    owner=None,
+    owner: User | None = None,
     review_by: date | None = None,
     comment: str = "Created",
 ) -> Asset:
@@ -159,7 +163,7 @@ def asset_create(
         return asset_refresh(asset=asset)
 
 
-def asset_update(*, asset: Asset, by, comment: str = "Changed", **fields: Any) -> Asset:
+def asset_update(*, asset: Asset, by: User | None, comment: str = "Changed", **fields: Any) -> Asset:
     """Change the asset's fields; `tags` and `audiences` (lists of names) replace the old ones."""
     tags = fields.pop("tags", None)
     audiences = fields.pop("audiences", None)
@@ -178,7 +182,7 @@ def asset_update(*, asset: Asset, by, comment: str = "Changed", **fields: Any) -
 def asset_add_version(
     *,
     asset: Asset,
-    by,
+    by: User | None,
     version: str,
     file: UploadedFile | None = None,
     external_url: str = "",
@@ -213,7 +217,7 @@ def _check_transition(version: AssetVersion, status: str) -> None:
         raise ValidationError({"status": f"A {version.get_status_display().lower()} version cannot become {status}."})
 
 
-def asset_publish_version(*, version: AssetVersion, by, comment: str = "") -> AssetVersion:
+def asset_publish_version(*, version: AssetVersion, by: User | None, comment: str = "") -> AssetVersion:
     """Publish a draft. Refused when it is not higher than the current version."""
     with _revision(by, comment or f"Published version {version.version}"):
         # Locks the version and its asset row: two concurrent publishes of one asset queue up.
@@ -229,7 +233,7 @@ def asset_publish_version(*, version: AssetVersion, by, comment: str = "") -> As
         return version
 
 
-def asset_archive_version(*, version: AssetVersion, by, comment: str = "") -> AssetVersion:
+def asset_archive_version(*, version: AssetVersion, by: User | None, comment: str = "") -> AssetVersion:
     """Archive a version: reps no longer see it; the next highest published one becomes current."""
     with _revision(by, comment or f"Archived version {version.version}"):
         _check_transition(version, VersionStatus.ARCHIVED)
@@ -240,7 +244,7 @@ def asset_archive_version(*, version: AssetVersion, by, comment: str = "") -> As
         return version
 
 
-def asset_archive(*, asset: Asset, by, comment: str = "Archived") -> Asset:
+def asset_archive(*, asset: Asset, by: User | None, comment: str = "Archived") -> Asset:
     with _revision(by, comment):
         asset.archived_at = asset.archived_at or timezone.now()
         asset.full_clean()
@@ -248,7 +252,7 @@ def asset_archive(*, asset: Asset, by, comment: str = "Archived") -> Asset:
         return asset_refresh(asset=asset)
 
 
-def asset_unarchive(*, asset: Asset, by, comment: str = "Unarchived") -> Asset:
+def asset_unarchive(*, asset: Asset, by: User | None, comment: str = "Unarchived") -> Asset:
     with _revision(by, comment):
         asset.archived_at = None
         asset.full_clean()
@@ -256,7 +260,7 @@ def asset_unarchive(*, asset: Asset, by, comment: str = "Unarchived") -> Asset:
         return asset_refresh(asset=asset)
 
 
-def asset_set_version_status(*, version: AssetVersion, status: str, by, comment: str = "") -> AssetVersion:
+def asset_set_version_status(*, version: AssetVersion, status: str, by: User | None, comment: str = "") -> AssetVersion:
     if status == version.status:
         return version
     if status == VersionStatus.PUBLISHED:
@@ -267,13 +271,15 @@ def asset_set_version_status(*, version: AssetVersion, status: str, by, comment:
     return version
 
 
-def asset_record_usage(*, asset: Asset, version: AssetVersion | None, kind: str, user, deal=None) -> AssetUsage:
+def asset_record_usage(
+    *, asset: Asset, version: AssetVersion | None, kind: str, user: User, deal: "Deal | None" = None
+) -> AssetUsage:
     """One INSERT, nothing read: views call it on every page and download."""
     return AssetUsage.objects.create(asset=asset, version=version, kind=kind, user=user, deal=deal)
 
 
 @transaction.atomic
-def asset_share_to_deal(*, asset: Asset, deal, by) -> AssetUsage:
+def asset_share_to_deal(*, asset: Asset, deal: "Deal", by: User) -> AssetUsage:
     """Record that `by` shared the asset's current version on `deal` (checked by the caller with
     Deal.objects.for_user(by).open())."""
     if asset.current_version_id is None or asset.is_archived:
@@ -284,7 +290,7 @@ def asset_share_to_deal(*, asset: Asset, deal, by) -> AssetUsage:
     return usage
 
 
-def asset_save_from_playbook(*, payload: dict, by, asset: Asset | None = None) -> Asset:
+def asset_save_from_playbook(*, payload: dict[str, Any], by: User | None, asset: Asset | None = None) -> Asset:
     """Create (asset=None) or change an asset from the playbook's object, and add or move the
     version it names to its status. All or nothing: a refused publish leaves everything as it was."""
     fields = {

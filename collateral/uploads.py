@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 
 MiB = 1024 * 1024
 DEFAULT_MAX_UPLOAD_BYTES = 50 * MiB
@@ -96,7 +96,7 @@ def extension_of(name: str) -> str:
     return "jpg" if extension == "jpeg" else extension
 
 
-def check_upload(file: UploadedFile) -> str:
+def check_upload(file: File) -> str:
     """The file's extension when the file is acceptable; ValidationError({'file': ...}) otherwise."""
     limit = max_upload_bytes()
     if file.size is not None and file.size > limit:

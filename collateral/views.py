@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import permission_required
+from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import ShareToDealForm
 from collateral.models import Asset, AssetVersion, UsageKind
 from collateral.selectors import (
@@ -28,7 +30,7 @@ PAGE_SIZE = 20
 
 @permission_required("collateral.view_library")
 @require_GET
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = LibraryFilters.from_query(request.GET)
     assets = assets_matching(user=request.user, filters=filters)
     counts = library_counts(assets=assets, filters=filters)
@@ -48,14 +50,18 @@ def library(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _visible_asset(request: HttpRequest, asset_id: str) -> Asset:
+def _visible_asset(request: AuthenticatedHttpRequest, asset_id: str) -> Asset:
     return get_object_or_404(
         Asset.objects.for_user(request.user).select_related("current_version", "owner"), asset_id=asset_id
     )
 
 
 def _render_asset(
-    request: HttpRequest, asset: Asset, version: AssetVersion | None, form: ShareToDealForm | None = None, status=200
+    request: AuthenticatedHttpRequest,
+    asset: Asset,
+    version: AssetVersion | None,
+    form: ShareToDealForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     if version is not None and status == 200:
         asset_record_usage(asset=asset, version=version, kind=UsageKind.VIEW, user=request.user)
@@ -73,14 +79,14 @@ def _render_asset(
 
 @permission_required("collateral.view_library")
 @require_GET
-def asset_detail(request: HttpRequest, asset_id: str) -> HttpResponse:
+def asset_detail(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     return _render_asset(request, asset, asset.current_version)
 
 
 @permission_required("collateral.view_library")
 @require_GET
-def version_detail(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
+def version_detail(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     shown = get_object_or_404(asset_versions_for(user=request.user, asset=asset), version=version)
     shown.asset = asset
@@ -89,7 +95,7 @@ def version_detail(request: HttpRequest, asset_id: str, version: str) -> HttpRes
 
 @permission_required("collateral.view_library")
 @require_POST
-def share(request: HttpRequest, asset_id: str) -> HttpResponse:
+def share(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     form = ShareToDealForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -100,12 +106,13 @@ def share(request: HttpRequest, asset_id: str) -> HttpResponse:
         form.add_error(None, exc)
         return _render_asset(request, asset, asset.current_version, form=form, status=400)
     messages.success(
-        request, f"Shared {asset.asset_id} v{asset.current_version.version} on {form.cleaned_data['deal']}."
+        request,
+        f"Shared {asset.asset_id} v{asset.current_version.version} on {form.cleaned_data['deal']}.",  # type: ignore[union-attr]  # shared, so published
     )
     return redirect(asset)
 
 
-def _serve(request: HttpRequest, asset: Asset, version: AssetVersion) -> HttpResponse:
+def _serve(request: AuthenticatedHttpRequest, asset: Asset, version: AssetVersion) -> HttpResponseBase:
     asset_record_usage(asset=asset, version=version, kind=UsageKind.DOWNLOAD, user=request.user)
     if not version.file:
         return HttpResponseRedirect(version.external_url)
@@ -124,7 +131,7 @@ def _serve(request: HttpRequest, asset: Asset, version: AssetVersion) -> HttpRes
 
 @permission_required("collateral.view_library")
 @require_GET
-def download(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
+def download(request: AuthenticatedHttpRequest, asset_id: str, version: str) -> HttpResponseBase:
     asset = _visible_asset(request, asset_id)
     shown = get_object_or_404(asset_versions_for(user=request.user, asset=asset), version=version)
     return _serve(request, asset, shown)
@@ -132,7 +139,7 @@ def download(request: HttpRequest, asset_id: str, version: str) -> HttpResponse:
 
 @permission_required("collateral.view_library")
 @require_GET
-def permalink(request: HttpRequest, asset_id: str) -> HttpResponse:
+def permalink(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     asset = _visible_asset(request, asset_id)
     if asset.current_version is None:
         raise Http404("This asset has no published version.")
@@ -141,7 +148,7 @@ def permalink(request: HttpRequest, asset_id: str) -> HttpResponse:
 
 @permission_required("collateral.view_library")
 @require_GET
-def permalink_download(request: HttpRequest, asset_id: str) -> HttpResponse:
+def permalink_download(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponseBase:
     asset = _visible_asset(request, asset_id)
     if asset.current_version is None:
         raise Http404("This asset has no published version.")
@@ -150,5 +157,5 @@ def permalink_download(request: HttpRequest, asset_id: str) -> HttpResponse:
 
 @permission_required("collateral.review_stale")
 @require_GET
-def stale(request: HttpRequest) -> HttpResponse:
+def stale(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "collateral/stale.html", {"assets": stale_assets(user=request.user)})

@@ -8,7 +8,7 @@ response themselves. Every operation's schema lists the problems it may answer (
 """
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -22,7 +22,7 @@ from ninja.throttling import BaseThrottle
 from redis.exceptions import RedisError
 
 from accounts.auth import KeyAuth
-from accounts.models import ApiKey
+from accounts.http import ApiRequest, KeyApiRequest
 from enablement_portal.api_input import BoundedQueryParser
 from enablement_portal.problems import (
     HTTP_TITLES,
@@ -182,8 +182,8 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 
 @api.get("/me", response=KeyOut, auth=KeyAuth(scope=None), tags=["meta"], summary="The API key this request uses")
-def me(request: HttpRequest) -> dict[str, Any]:
-    key: ApiKey = request.auth
+def me(request: KeyApiRequest) -> dict[str, Any]:
+    key = request.auth
     return {
         "name": key.name,
         "prefix": key.prefix,
@@ -192,7 +192,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def api_rate_limit_refusal(request: HttpRequest) -> Problem | None:
+def api_rate_limit_refusal(request: ApiRequest) -> Problem | None:
     """The budget of one person or key (whoever authenticated the request) on the deals,
     collateral and telemetry APIs; lead intake has its own limit per integration."""
     caller = request.auth
@@ -211,7 +211,8 @@ class ApiRateThrottle(BaseThrottle):
         self.last = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
-        self.last.refusal = api_rate_limit_refusal(request)
+        # Ninja throttles after authentication, so the request carries `auth`.
+        self.last.refusal = api_rate_limit_refusal(cast(ApiRequest, request))
         return self.last.refusal is None
 
     def wait(self) -> int:

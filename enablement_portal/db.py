@@ -7,10 +7,12 @@
   for the pipeline's CRM imports.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
+from django.db.migrations.state import ProjectState, StateApps
 from django.db.models import Field, Model
 
 SQLITE_FTS_SQL = [
@@ -40,7 +42,7 @@ SQLITE_FTS_DROP_SQL = [
 ]
 
 
-def install_sqlite_fts(apps, schema_editor) -> None:
+def install_sqlite_fts(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Create the FTS5 table and its triggers. SQLite drops triggers when Django remakes a table,
     so a later migration that alters collateral_asset on SQLite must call this again."""
     if schema_editor.connection.vendor == "sqlite":
@@ -69,13 +71,13 @@ POSTGRES_VECTOR_DROP_SQL = [
 ]
 
 
-def install_postgres_search_vector(apps, schema_editor) -> None:
+def install_postgres_search_vector(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         for statement in POSTGRES_VECTOR_SQL:
             schema_editor.execute(statement)
 
 
-def uninstall_search(apps, schema_editor) -> None:
+def uninstall_search(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Reverse of both installs: drop what the current database has."""
     statements = {"sqlite": SQLITE_FTS_DROP_SQL, "postgresql": POSTGRES_VECTOR_DROP_SQL}
     for statement in statements.get(schema_editor.connection.vendor, []):
@@ -91,17 +93,21 @@ class PostgresOnly(Operation):
     def __init__(self, operation: Operation) -> None:
         self.operation = operation
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[Operation], dict[str, Any]]:
         return (self.__class__.__qualname__, [self.operation], {})
 
-    def state_forwards(self, app_label, state) -> None:
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         self.operation.state_forwards(app_label, state)
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+    def database_forwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             self.operation.database_forwards(app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+    def database_backwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             self.operation.database_backwards(app_label, schema_editor, from_state, to_state)
 
@@ -129,12 +135,13 @@ def rows_insert(model: type[Model], rows: list[dict[str, Any]]) -> None:
         return
     db = connections[DEFAULT_DB_ALIAS]
     names = list(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
+    # Rows name concrete fields (never a reverse relation), which get_field types as either.
+    fields = [cast(Field, model._meta.get_field(name)) for name in names]
     if db.vendor == "postgresql":
         _copy(db, model, fields, names, rows)
         return
     quote = db.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[arg-type]  # concrete: a column each
     # Only our own table and column names (quoted) go into the statement; values are parameters.
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608

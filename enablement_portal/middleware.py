@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from csp.middleware import CSPMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -15,7 +16,7 @@ class NonceOnEveryPageCSPMiddleware(CSPMiddleware):
     never do (Django admin, API docs) would get a policy without one. Every HTML page gets
     one here, so the policy is the same everywhere and any script tag can use the nonce."""
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if response.get("Content-Type", "").startswith("text/html") and hasattr(request, "csp_nonce"):
             str(request.csp_nonce)
         return super().process_response(request, response)
@@ -72,7 +73,9 @@ def admin_bad_input(request: HttpRequest) -> str | None:
     if len(search) > MAX_ADMIN_SEARCH_CHARS or len(list(smart_split(search))) > MAX_ADMIN_SEARCH_WORDS:
         return f"Search with at most {MAX_ADMIN_SEARCH_WORDS} words and {MAX_ADMIN_SEARCH_CHARS} characters."
     for name, value in request.GET.items():
-        if name.endswith(ADMIN_DATE_SUFFIXES) and not (value.isdigit() and len(value) <= MAX_ADMIN_DATE_DIGITS):
+        if name.endswith(ADMIN_DATE_SUFFIXES) and not (
+            isinstance(value, str) and value.isdigit() and len(value) <= MAX_ADMIN_DATE_DIGITS
+        ):
             return f"{_printable(name)} must be a number of at most {MAX_ADMIN_DATE_DIGITS} digits."
     return None
 

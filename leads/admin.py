@@ -1,7 +1,12 @@
+from typing import cast
+
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from enablement_portal.admin import ReadOnlyAdmin, show_secret_once
 from leads.models import (
     Integration,
@@ -28,9 +33,9 @@ class IntegrationAdmin(admin.ModelAdmin):
     readonly_fields = ["key_prefix", "key_state", "signs_requests", "created_at"]
     actions = ["issue_new_key", "revoke_key", "rotate_signing_secret"]
 
-    def get_fields(self, request: HttpRequest, obj: Integration | None = None) -> list[str]:
-        editable = ["name", "rate_limit_requests", "rate_limit_window_seconds"]
-        return editable if obj is None else [*editable, *self.readonly_fields]
+    def get_fields(self, request: HttpRequest, obj: Integration | None = None) -> tuple[str, ...]:
+        editable = ("name", "rate_limit_requests", "rate_limit_window_seconds")
+        return editable if obj is None else (*editable, *self.readonly_fields)
 
     @admin.display(description="Key")
     def key_prefix(self, integration: Integration) -> str:
@@ -50,13 +55,13 @@ class IntegrationAdmin(admin.ModelAdmin):
     def rate_limit(self, integration: Integration) -> str:
         return f"{integration.rate_limit_requests} / {integration.rate_limit_window_seconds} s"
 
-    def save_model(self, request: HttpRequest, obj: Integration, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Integration, form: forms.ModelForm, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
         integration, token = integration_create(
             name=obj.name,
-            created_by=request.user,
+            created_by=cast(User, request.user),
             rate_limit_requests=obj.rate_limit_requests,
             rate_limit_window_seconds=obj.rate_limit_window_seconds,
         )
@@ -65,19 +70,19 @@ class IntegrationAdmin(admin.ModelAdmin):
         show_secret_once(request, f"The API key for “{obj.name}” is {token}")
 
     @admin.action(description="Issue a new API key (revokes the current one)")
-    def issue_new_key(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def issue_new_key(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for integration in queryset.select_related("api_key"):
             token = integration_issue_key(integration=integration, by=request.user)
             show_secret_once(request, f"The new API key for “{integration.name}” is {token}")
 
     @admin.action(description="Revoke the API key")
-    def revoke_key(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def revoke_key(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for integration in queryset.select_related("api_key"):
             integration_revoke_key(integration=integration)
         self.message_user(request, f"Revoked the keys of {queryset.count()} integration(s).", messages.SUCCESS)
 
     @admin.action(description="Rotate the signing secret (requests must then be signed)")
-    def rotate_signing_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def rotate_signing_secret(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         for integration in queryset:
             secret = integration_rotate_signing_secret(integration=integration)
             show_secret_once(request, f"The signing secret for “{integration.name}” is {secret}")
@@ -112,7 +117,7 @@ class LeadEventInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["kind", "at", "by", "note"]
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -149,7 +154,7 @@ class LeadAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     # Marketing owns the data and sales the status: admin may only reassign a lead.
-    readonly_fields = [name for name in fields if name not in {"owner", "team"}]
+    readonly_fields = [name for name in fields if name not in {"owner", "team"}]  # type: ignore[misc]  # all names
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

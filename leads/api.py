@@ -7,15 +7,17 @@ documents the contract, from the same pydantic models.
 """
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Query, Router
 from pydantic import ValidationError as PydanticValidationError
 
 from accounts.auth import IntegrationAuth
+from accounts.http import ApiRequest
 from accounts.models import Scope
 from enablement_portal.api_input import UtcDatetime
 from enablement_portal.problems import PROBLEM_TYPE_BASE, Problem, error_path, problem_response
@@ -44,6 +46,17 @@ from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn
 from leads.services import CREATED, lead_ingest
 from leads.validation import IntakeResult, IntakeRules
 
+
+class IntegrationApiRequest(ApiRequest):
+    """Behind IntegrationAuth: the lead integration whose key sent the request."""
+
+    auth: Integration
+
+
+# How intake answers the parsed body: one lead, or a batch.
+Answer = Callable[[Integration, Any, IntakeRules], HttpResponse]
+
+
 # Size, rate and signature (`leads.guards.refusal`) run in the integration auth, before any endpoint reads the body.
 router = Router(tags=["leads"], auth=IntegrationAuth(Scope.LEADS_READ, refusal))
 SENDER = IntegrationAuth(Scope.LEADS_WRITE, refusal)
@@ -61,7 +74,7 @@ SENDER = IntegrationAuth(Scope.LEADS_WRITE, refusal)
         400, 401, 403, 409, 413, 422, 429, body=LEAD_SCHEMA, example=EXAMPLE_LEAD, idempotent=True
     ),
 )
-def lead_post(request: HttpRequest) -> HttpResponse:
+def lead_post(request: IntegrationApiRequest) -> HttpResponse:
     return intake(request, answer=answer_one)
 
 
@@ -74,7 +87,7 @@ def lead_post(request: HttpRequest) -> HttpResponse:
         400, 401, 403, 409, 413, 422, 429, body=BATCH_SCHEMA, example={"leads": [EXAMPLE_LEAD]}, idempotent=True
     ),
 )
-def lead_batch(request: HttpRequest) -> HttpResponse:
+def lead_batch(request: IntegrationApiRequest) -> HttpResponse:
     return intake(request, answer=answer_batch)
 
 
@@ -85,7 +98,7 @@ def lead_batch(request: HttpRequest) -> HttpResponse:
     openapi_extra=documented(400, 401, 403, 422, 429),
 )
 def rejections(
-    request: HttpRequest,
+    request: IntegrationApiRequest,
     since: UtcDatetime | None = None,
     cursor: str | None = Query(None, pattern=r"^\d{1,18}$"),
     limit: int = Query(100, ge=1, le=500),
@@ -118,7 +131,7 @@ def rejections(
     summary="What became of a lead: status, owner, deal",
     openapi_extra=documented(400, 401, 403, 404, 429),
 )
-def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
+def lead_state(request: IntegrationApiRequest, leadId: str) -> HttpResponse:
     integration = request.auth
     lead = Lead.objects.filter(integration=integration, lead_id=leadId).select_related("owner", "team", "deal").first()
     if lead is None:
@@ -141,7 +154,7 @@ def lead_state(request: HttpRequest, leadId: str) -> HttpResponse:
 # ---------------------------------------------------------------------------
 # Intake: JSON, idempotency, then the answer (the guards ran in the auth)
 # ---------------------------------------------------------------------------
-def intake(request: HttpRequest, *, answer) -> HttpResponse:
+def intake(request: IntegrationApiRequest, *, answer: Answer) -> HttpResponse:
     integration = request.auth
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and not 0 < len(key) <= 255:
@@ -197,7 +210,7 @@ def answer_one(integration: Integration, payload: Any, rules: IntakeRules) -> Ht
     body = {
         "leadId": result.lead_id,
         "outcome": result.outcome,
-        "status": result.lead.status,
+        "status": result.lead.status,  # type: ignore[union-attr]  # lead_ingest sets an accepted result's lead
         "warnings": result.warnings,
     }
     return json_response(body, status=201 if result.outcome == CREATED else 200)

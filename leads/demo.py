@@ -91,7 +91,7 @@ def load_demo() -> list[str]:
     new = [
         r.lead
         for r in lead_ingest(integration=integration, payloads=[_payload(i, row) for i, row in enumerate(rows)])
-        if r.outcome == "created"
+        if r.outcome == "created" and r.lead is not None
     ]
     for lead in new:
         index = int(lead.lead_id.split("-")[1]) - 1000

@@ -5,6 +5,8 @@ A lead's status is a small state machine (django-fsm-2, like the Deal's):
 mql → accepted (sales-qualified) | returned (to marketing); mql or accepted → converted (to a Deal).
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -14,8 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, can_proceed, transition
 
-from accounts.models import ApiKey, Team
+from accounts.models import ApiKey, Team, User
 from accounts.rules import is_enablement_admin, is_manager, is_sales
+
+if TYPE_CHECKING:
+    from pipeline.models import Deal
 
 
 class Integration(models.Model):
@@ -143,7 +148,7 @@ class ReturnReason(models.TextChoices):
 
 
 class LeadQuerySet(models.QuerySet):
-    def for_user(self, user) -> "LeadQuerySet":
+    def for_user(self, user: User) -> "LeadQuerySet":
         """The leads `user` may see, as the rule `leads.view_lead` (leads/rules.py) decides one:
         admins every lead; managers their team's and the open queue; reps theirs and the queue."""
         if is_enablement_admin(user):
@@ -232,7 +237,7 @@ class Lead(models.Model):
         self.returned_at = timezone.now()
 
     @transition(field=status, source=[LeadStatus.MQL, LeadStatus.ACCEPTED], target=LeadStatus.CONVERTED)
-    def convert(self, *, deal) -> None:
+    def convert(self, *, deal: "Deal") -> None:
         self.deal = deal
 
 

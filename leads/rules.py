@@ -2,21 +2,23 @@
 
 import rules
 
+from accounts.models import User
 from accounts.rules import is_enablement_admin, is_manager, is_marketing_ops, is_sales, is_sales_or_admin
+from leads.models import Lead
 
 
 @rules.predicate
-def owns_lead(user, lead) -> bool:
+def owns_lead(user: User, lead: Lead | None) -> bool:
     return lead is not None and lead.owner_id == user.pk
 
 
 @rules.predicate
-def is_lead_team_manager(user, lead) -> bool:
+def is_lead_team_manager(user: User, lead: Lead | None) -> bool:
     return lead is not None and is_manager(user) and user.team_id is not None and lead.team_id == user.team_id
 
 
 @rules.predicate
-def is_in_queue_of(user, lead) -> bool:
+def is_in_queue_of(user: User, lead: Lead | None) -> bool:
     """An unassigned lead routed to no team or to `user`'s: anyone in sales may take it."""
     return lead is not None and lead.owner_id is None and lead.team_id in {None, user.team_id}
 

@@ -62,7 +62,8 @@ def quality_report(*, start: datetime, top: int = 10) -> QualityReport:
         row.received = row.accepted + row.rejected
         report.rows.append(row)
     report.rows.reverse()
-    fields, reasons = Counter(), Counter()
+    fields: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     for errors, codes in LeadRejection.objects.filter(received_at__gte=start).values_list("errors", "reasons"):
         # Group list items together: qualificationCriteriaMet[2] and [0] are the same field.
         fields.update({re.sub(r"\[\d+\]", "[]", error["path"]) or "(body)" for error in errors})

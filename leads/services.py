@@ -65,7 +65,9 @@ def _store(*, integration: Integration, results: list[IntakeResult], rules: Inta
         lead.lead_id: lead
         for lead in Lead.objects.filter(integration=integration, lead_id__in=[r.lead_id for r in valid])
     }
-    new, changed, events = [], [], []
+    new: list[Lead] = []
+    changed: list[Lead] = []
+    events: list[LeadEvent] = []
     for result in valid:
         lead = existing.get(result.lead_id)
         if lead is not None and lead.payload_digest == result.digest:
@@ -223,7 +225,8 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
     """Create a Deal in LeadIn for the lead's company, owned by the lead's owner, and link it."""
     lead = _locked(lead, "convert", "converted")
     _claim(lead, by)
-    owner = lead.owner
+    # _claim gave an unowned lead to `by`.
+    owner = lead.owner or by
     account = account_get_or_create(name=lead.company_name, industry=lead.industry, employee_count=lead.employee_count)
     deal = deal_create(
         name=name.strip() or f"{lead.company_name} — {lead.full_name}",

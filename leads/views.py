@@ -1,25 +1,29 @@
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import permission_required
+from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_rep
-from enablement_portal.csv import csv_response
+from enablement_portal.csv import Cell, csv_response
 from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
-from leads.selectors import inbox_for, quality_report
+from leads.selectors import QualityReport, inbox_for, quality_report
 from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_return
 
 INBOX_LIMIT = 50
 
 
 @permission_required("leads.view_inbox")
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     working, queue = inbox_for(request.user)
     context = {
         "working": working[:INBOX_LIMIT],
@@ -31,12 +35,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/inbox.html", context)
 
 
-def _lead_for(request: HttpRequest, pk: int) -> Lead:
+def _lead_for(request: AuthenticatedHttpRequest, pk: int) -> Lead:
     queryset = Lead.objects.for_user(request.user).select_related("owner", "team", "integration", "deal")
     return get_object_or_404(queryset, pk=pk)
 
 
-def _panel_context(lead: Lead, **extra) -> dict:
+def _panel_context(lead: Lead, **extra: Any) -> dict[str, Any]:
     return {
         "lead": lead,
         "events": lead.events.select_related("by"),
@@ -47,14 +51,16 @@ def _panel_context(lead: Lead, **extra) -> dict:
 
 
 @permission_required("leads.view_inbox")
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     labels = dict(QualificationCriterion.objects.filter(code__in=lead.criteria).values_list("code", "label"))
     criteria = [(code, labels.get(code, code)) for code in lead.criteria]
     return render(request, "leads/detail.html", {**_panel_context(lead), "criteria": criteria})
 
 
-def _answer(request: HttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms):
+def _answer(
+    request: AuthenticatedHttpRequest, lead: Lead, *, done: str = "", error: str = "", status: int = 200, **forms: Form
+) -> HttpResponse:
     """htmx gets the lead's panel again; without JavaScript the form posts and we redirect back."""
     if request.htmx:
         lead = Lead.objects.select_related("owner", "team", "integration", "deal").get(pk=lead.pk)
@@ -73,7 +79,7 @@ def _answer(request: HttpRequest, lead: Lead, *, done: str = "", error: str = ""
 
 @permission_required("leads.view_inbox")
 @require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+def accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     try:
         lead = lead_accept(lead=lead, by=request.user)
@@ -84,7 +90,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("leads.view_inbox")
 @require_POST
-def return_to_marketing(request: HttpRequest, pk: int) -> HttpResponse:
+def return_to_marketing(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
@@ -102,7 +108,7 @@ def return_to_marketing(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("leads.view_inbox")
 @require_POST
-def convert(request: HttpRequest, pk: int) -> HttpResponse:
+def convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     form = ConvertForm(request.POST)
     if not form.is_valid():
@@ -111,11 +117,11 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
         lead = lead_convert(lead=lead, by=request.user, **form.cleaned_data)
     except LeadActionRefused as exc:
         return _answer(request, lead, error=str(exc), status=409)
-    return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")
+    return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")  # type: ignore[union-attr]
 
 
 @permission_required("leads.view_quality_report")
-def quality(request: HttpRequest) -> HttpResponse:
+def quality(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = QualityFilterForm(request.GET or None)
     days = (form.cleaned_data.get("days") if form.is_valid() else None) or 30
     report = quality_report(start=timezone.now() - timedelta(days=days))
@@ -124,7 +130,9 @@ def quality(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/quality.html", {"form": form, "report": report, "days": days})
 
 
-def _quality_csv(report, days: int) -> HttpResponse:
+def _quality_csv(report: QualityReport, days: int) -> HttpResponse:
     header = ["integration", "day", "received", "accepted", "rejected", "returned_by_sales"]
-    rows = ([row.integration, row.day, row.received, row.accepted, row.rejected, row.returned] for row in report.rows)
+    rows: Iterable[list[Cell]] = (
+        [row.integration, row.day, row.received, row.accepted, row.rejected, row.returned] for row in report.rows
+    )
     return csv_response(f"lead-quality-{days}d.csv", header, rows)

@@ -1,8 +1,12 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 
+from accounts.http import AuthenticatedHttpRequest
 from pipeline.models import (
     Account,
     CriterionCheck,
@@ -58,10 +62,9 @@ class CheckInline(admin.TabularInline):
     model = CriterionCheck
     extra = 0
     can_delete = False
-    fields = ["criterion", "checked_by", "checked_at", "evidence"]
-    readonly_fields = fields
+    fields = readonly_fields = ("criterion", "checked_by", "checked_at", "evidence")
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Deal | None = None) -> bool:
         return False
 
 
@@ -69,15 +72,15 @@ class StageChangeInline(admin.TabularInline):
     model = DealStageChange
     extra = 0
     can_delete = False
-    fields = ["at", "event", "from_stage", "to_stage", "by", "imported", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "event", "from_stage", "to_stage", "by", "imported", "note")
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Deal | None = None) -> bool:
         return False
 
 
-def _move(event: str):
-    def action(modeladmin, request: HttpRequest, queryset) -> None:
+def _move(event: str) -> Callable[..., None]:
+    @admin.action(description=f"{Event(event).label} (checks criteria)", permissions=["change"])
+    def action(modeladmin: admin.ModelAdmin, request: AuthenticatedHttpRequest, queryset: QuerySet[Deal]) -> None:
         """Admin moves go through deal_transition like every other: same criteria, same history."""
         moved = 0
         for deal in queryset:
@@ -90,8 +93,6 @@ def _move(event: str):
             messages.success(request, f"{moved} deal(s) moved ({Event(event).label}).")
 
     action.__name__ = f"move_{event.lower()}"
-    action.short_description = f"{Event(event).label} (checks criteria)"
-    action.allowed_permissions = ("change",)
     return action
 
 

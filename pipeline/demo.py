@@ -12,6 +12,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -82,7 +83,7 @@ def _accounts() -> list[Account]:
 def _path(stage: str, lost_at: str | None) -> list[str]:
     """The stages a deal went through to reach `stage` (for a lost deal: up to where it was lost)."""
     last = lost_at if stage == Stage.CLOSED_LOST else stage
-    path = [Stage.LEAD_IN]
+    path: list[str] = [Stage.LEAD_IN]
     while path[-1] != last:
         path.append(NEXT_STAGE[path[-1]])
     if stage == Stage.CLOSED_LOST:
@@ -149,7 +150,17 @@ def _demo_usernames() -> list[str]:
         return [username_for(row["sales_agent"]) for row in csv.DictReader(handle)]
 
 
-def _spec(rng, rep, stage, number, today, accounts, products, reasons, rotting) -> dict:
+def _spec(
+    rng: random.Random,
+    rep: User,
+    stage: str,
+    number: int,
+    today: date,
+    accounts: list[Account],
+    products: list[tuple[str, Decimal]],
+    reasons: list[LostReason],
+    rotting: dict[str, int],
+) -> dict[str, Any]:
     account = rng.choice(accounts)
     product, price = rng.choice(products)
     amount = (price * rng.randint(1, 12)).quantize(Decimal("1"))
@@ -202,7 +213,9 @@ def _history(spec: dict, deal_id: int) -> list[DealStageChange]:
     return rows
 
 
-def _checks(rng, spec: dict, deal_id: int, criteria: list[StageCriterion]) -> list[CriterionCheck]:
+def _checks(
+    rng: random.Random, spec: dict[str, Any], deal_id: int, criteria: list[StageCriterion]
+) -> list[CriterionCheck]:
     """Checks for every move made, and for about half of the next move's criteria."""
     owner, path, entered = spec["fields"]["owner"], spec["path"], spec["entered"]
     moves = [(s, t, at) for s, t, at in zip(path[:-1], path[1:], entered[1:], strict=True) if t != Stage.CLOSED_LOST]

@@ -1,4 +1,7 @@
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from accounts.models import Team, User
 from pipeline.models import Deal, Event, LostReason, StageCriterion
@@ -17,18 +20,25 @@ class BoardFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
 
-    def __init__(self, *args, owners, teams, products: list[str], **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        owners: QuerySet[User] | None,
+        teams: QuerySet[Team] | None,
+        products: list[str],
+        **kwargs: Any,
+    ) -> None:
         """`owners` None hides the owner filter (a rep's board), `teams` None the team filter."""
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", "All products"), *[(p, p) for p in products]]
+        cast(forms.ChoiceField, self.fields["product"]).choices = [("", "All products"), *[(p, p) for p in products]]
         if owners is None:
             del self.fields["owner"]
         else:
-            self.fields["owner"].queryset = owners
+            cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
         if teams is None:
             del self.fields["team"]
         else:
-            self.fields["team"].queryset = teams
+            cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
 
 
 class DealForm(forms.ModelForm):
@@ -47,8 +57,9 @@ class TransitionForm(forms.Form):
     )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("event") == Event.DEAL_LOST and not data.get("lost_reason"):
             self.add_error("lost_reason", "Choose why the deal was lost.")
         return data

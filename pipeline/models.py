@@ -4,9 +4,12 @@ The Deal model, its stages and the accounts it sells to are the shared contract 
 build on (leads convert into a Deal, collateral is shared on one, telemetry reads them).
 """
 
+from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -32,7 +35,7 @@ class Stage(models.TextChoices):
 OPEN_STAGES = [Stage.LEAD_IN, Stage.DISCOVERY, Stage.TECHNICAL_DEMO, Stage.PROPOSAL, Stage.CLOSING]
 CLOSED_STAGES = [Stage.CLOSED_WON, Stage.CLOSED_LOST]
 # The playbook's forward path: each open stage and the one a deal moves on to.
-NEXT_STAGE = {
+NEXT_STAGE: dict[str, Stage] = {
     Stage.LEAD_IN: Stage.DISCOVERY,
     Stage.DISCOVERY: Stage.TECHNICAL_DEMO,
     Stage.TECHNICAL_DEMO: Stage.PROPOSAL,
@@ -55,14 +58,14 @@ class Event(models.TextChoices):
 
 
 # The forward event out of each open stage, and the Deal method that runs each transition.
-FORWARD_EVENT = {
+FORWARD_EVENT: dict[str, Event] = {
     Stage.LEAD_IN: Event.QUALIFY,
     Stage.DISCOVERY: Event.DEMO_SCHEDULED,
     Stage.TECHNICAL_DEMO: Event.PROPOSAL_REQUESTED,
     Stage.PROPOSAL: Event.VERBAL_YES,
     Stage.CLOSING: Event.CONTRACT_SIGNED,
 }
-TRANSITION_METHODS = {
+TRANSITION_METHODS: dict[str, str] = {
     Event.QUALIFY: "qualify",
     Event.DEMO_SCHEDULED: "demo_scheduled",
     Event.PROPOSAL_REQUESTED: "proposal_requested",
@@ -70,7 +73,7 @@ TRANSITION_METHODS = {
     Event.CONTRACT_SIGNED: "contract_signed",
     Event.DEAL_LOST: "deal_lost",
 }
-TRANSITION_EVENTS = list(TRANSITION_METHODS)
+TRANSITION_EVENTS = [Event(event) for event in TRANSITION_METHODS]
 
 
 class Account(models.Model):
@@ -155,7 +158,7 @@ class StageCriterion(models.Model):
 
 
 class DealQuerySet(models.QuerySet):
-    def for_user(self, user) -> "DealQuerySet":
+    def for_user(self, user: User) -> "DealQuerySet":
         """The deals `user` may see, as the rule `pipeline.view_deal` (pipeline/rules.py) decides one:
         admins all, managers their team's and their own, reps their own."""
         if is_enablement_admin(user):
@@ -172,7 +175,7 @@ class DealQuerySet(models.QuerySet):
     def closed(self) -> "DealQuerySet":
         return self.filter(stage__in=CLOSED_STAGES)
 
-    def editable_by(self, user) -> "DealQuerySet":
+    def editable_by(self, user: User) -> "DealQuerySet":
         """The deals `user` may move and edit, as the rule `pipeline.change_deal` decides one:
         those they see, if they hold pipeline.move_deal."""
         if not user.has_perm("pipeline.move_deal"):
@@ -180,14 +183,15 @@ class DealQuerySet(models.QuerySet):
         return self.for_user(user)
 
 
-def criteria_met(deal: "Deal") -> bool:
+# django-fsm types conditions and permissions over any model and any user; these get a Deal and a User.
+def criteria_met(deal: models.Model) -> bool:
     """Condition of every forward transition: all gating criteria are checked on the deal."""
-    return not deal.missing_criteria()
+    return not cast("Deal", deal).missing_criteria()
 
 
-def may_move(deal: "Deal", user) -> bool:
+def may_move(deal: models.Model, user: PermissionsMixin | AnonymousUser) -> bool:
     """Permission of every transition: the rule `pipeline.change_deal`, as DealQuerySet.editable_by."""
-    return deal.is_editable_by(user)
+    return cast("Deal", deal).is_editable_by(user)
 
 
 class Deal(ConcurrentTransitionMixin, models.Model):
@@ -252,10 +256,10 @@ class Deal(ConcurrentTransitionMixin, models.Model):
     def forward_event_label(self) -> str:
         return Event(self.forward_event).label if self.forward_event else ""
 
-    def days_in_stage(self, now=None) -> int:
+    def days_in_stage(self, now: datetime | None = None) -> int:
         return ((now or timezone.now()) - self.stage_entered_at).days
 
-    def is_editable_by(self, user) -> bool:
+    def is_editable_by(self, user: PermissionsMixin | AnonymousUser) -> bool:
         return user.has_perm("pipeline.change_deal", self)
 
     def gating_criteria(self) -> "StageCriterionQuerySet":

@@ -2,16 +2,18 @@
 
 import rules
 
+from accounts.models import User
 from accounts.rules import has_model_perm, is_enablement_admin, is_manager, is_sales, is_sales_or_admin
+from pipeline.models import Deal
 
 
 @rules.predicate
-def owns_deal(user, deal) -> bool:
+def owns_deal(user: User, deal: Deal | None) -> bool:
     return deal is not None and deal.owner_id == user.pk
 
 
 @rules.predicate
-def is_deal_team_manager(user, deal) -> bool:
+def is_deal_team_manager(user: User, deal: Deal | None) -> bool:
     """`user` manages the team the deal belongs to."""
     return deal is not None and is_manager(user) and user.team_id is not None and deal.team_id == user.team_id
 

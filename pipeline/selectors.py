@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -92,7 +92,7 @@ def with_criteria_progress(deals: DealQuerySet) -> DealQuerySet:
 
 def gate_sizes() -> dict[str, int]:
     """How many active criteria each open stage's forward move needs."""
-    sizes = dict.fromkeys(OPEN_STAGES, 0)
+    sizes: dict[str, int] = dict.fromkeys(OPEN_STAGES, 0)
     for stage, kind in StageCriterion.objects.active().values_list("stage", "kind"):
         for source, target in NEXT_STAGE.items():
             if (kind == CriterionKind.EXIT and stage == source) or (kind == CriterionKind.ENTRY and stage == target):
@@ -174,5 +174,5 @@ def gate(deal: Deal) -> list[GateItem]:
     return [GateItem(criterion, checks.get(criterion.pk)) for criterion in deal.gating_criteria()]
 
 
-def owners_for(user: User):
+def owners_for(user: User) -> QuerySet[User]:
     return User.objects.for_user(user).filter(deals__isnull=False).distinct().order_by("first_name", "last_name")

@@ -7,6 +7,7 @@ comes from the board, the deal page, the API or admin.
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -173,7 +174,7 @@ EDITABLE_FIELDS = ["name", "account", "amount", "currency", "product", "expected
 
 
 @transaction.atomic
-def deal_update(*, deal: Deal, by: User, **values) -> Deal:
+def deal_update(*, deal: Deal, by: User, **values: Any) -> Deal:
     """Change a deal's editable fields. Stage, owner and team are never among them."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:

@@ -1,12 +1,16 @@
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import permission_required
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team
 from accounts.rules import is_rep
 from enablement_portal.periods import month_of, quarter_of
@@ -19,7 +23,7 @@ from pipeline.services import TransitionRefused, criterion_check, deal_transitio
 REFUSED_STATUS = 409
 
 
-def _filtered_board(request: HttpRequest) -> dict:
+def _filtered_board(request: AuthenticatedHttpRequest) -> dict:
     """Parse the board's filters from the query string and build the board for the user."""
     user = request.user
     deals = Deal.objects.for_user(user)
@@ -48,14 +52,14 @@ def _filtered_board(request: HttpRequest) -> dict:
 
 
 @permission_required("pipeline.view_board")
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = _filtered_board(request)
     return render(request, "pipeline/board.html", context)
 
 
 @require_POST
 @permission_required("pipeline.view_board")
-def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+def board_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A move from the board: a button (`event`) or a drop on a column (`to_stage`).
 
     Answers the re-rendered board, so a refused drop puts the card back where the server has it;
@@ -84,11 +88,11 @@ def board_move(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pipeline/partials/board.html", context)
 
 
-def _requested_event(request: HttpRequest, deal: Deal) -> str:
+def _requested_event(request: AuthenticatedHttpRequest, deal: Deal) -> str:
     if "event" in request.POST:
         return request.POST["event"]
     to_stage = request.POST.get("to_stage", "")
-    if NEXT_STAGE.get(deal.stage) == to_stage:
+    if NEXT_STAGE.get(deal.stage) == to_stage and deal.forward_event:
         return deal.forward_event
     target = Stage(to_stage).label if to_stage in Stage.values else repr(to_stage)
     raise TransitionRefused(
@@ -97,7 +101,7 @@ def _requested_event(request: HttpRequest, deal: Deal) -> str:
     )
 
 
-def _deal_context(request: HttpRequest, deal: Deal, **extra) -> dict:
+def _deal_context(request: AuthenticatedHttpRequest, deal: Deal, **extra: Any) -> dict[str, Any]:
     return {
         "deal": deal,
         "can_edit": deal.is_editable_by(request.user),
@@ -110,26 +114,26 @@ def _deal_context(request: HttpRequest, deal: Deal, **extra) -> dict:
     }
 
 
-def _visible_deal(request: HttpRequest, pk: int) -> Deal:
+def _visible_deal(request: AuthenticatedHttpRequest, pk: int) -> Deal:
     deals = Deal.objects.for_user(request.user).select_related("account", "owner", "team", "lost_reason")
     return get_object_or_404(deals, pk=pk)
 
 
-def _editable_deal(request: HttpRequest, pk: int) -> Deal:
+def _editable_deal(request: AuthenticatedHttpRequest, pk: int) -> Deal:
     # What `user` may not change is not found: the rule pipeline.change_deal, as a queryset.
     deals = Deal.objects.editable_by(request.user).select_related("account", "owner", "team", "lost_reason")
     return get_object_or_404(deals, pk=pk)
 
 
 @permission_required("pipeline.view_board")
-def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _visible_deal(request, pk)
     return render(request, "pipeline/deal.html", _deal_context(request, deal))
 
 
 @require_POST
 @permission_required("pipeline.view_board")
-def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -156,13 +160,13 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(deal)
 
 
-def _errors(form) -> str:
-    return " ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+def _errors(form: forms.Form) -> str:
+    return " ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
 
 
 @require_POST
 @permission_required("pipeline.view_board")
-def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
     form = CheckForm(request.POST)
     if form.is_valid():
@@ -180,7 +184,7 @@ def deal_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("pipeline.view_board")
-def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     deal = _editable_deal(request, pk)
     form = DealForm(request.POST or None, instance=Deal.objects.get(pk=deal.pk))
     if request.method == "POST" and form.is_valid():

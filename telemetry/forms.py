@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 
@@ -11,9 +12,9 @@ class SnapshotForm(forms.Form):
     as_of = forms.TypedChoiceField(label="As of", coerce=date.fromisoformat, required=False, empty_value=None)
     period = forms.ChoiceField(choices=Period.choices, initial=Period.QUARTER, required=False)
 
-    def __init__(self, *args, dates: list[date], **kwargs) -> None:
+    def __init__(self, *args: Any, dates: list[date], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["as_of"].choices = [(d.isoformat(), d.isoformat()) for d in dates]
+        cast(forms.TypedChoiceField, self.fields["as_of"]).choices = [(d.isoformat(), d.isoformat()) for d in dates]
 
     def selection(self) -> tuple[date | None, str]:
         """The chosen (as_of, period); call after is_valid(). None means the latest snapshot."""

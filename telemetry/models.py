@@ -5,11 +5,13 @@ value), so the dashboard, the CSV downloads and the API read stored numbers and 
 recompute anything on a request.
 """
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Team
+from accounts.models import Team, User
 from accounts.rules import is_enablement_admin, is_manager
 
 
@@ -104,7 +106,7 @@ class TelemetryRun(models.Model):
 
 
 class MetricSnapshotQuerySet(models.QuerySet):
-    def for_user(self, user) -> "MetricSnapshotQuerySet":
+    def for_user(self, user: User) -> "MetricSnapshotQuerySet":
         """The rows of the dashboard (rule `telemetry.view_dashboard`, telemetry/rules.py): admins see
         every row; managers the organisation's totals and their own team's reps and team."""
         if is_enablement_admin(user):
@@ -113,7 +115,7 @@ class MetricSnapshotQuerySet(models.QuerySet):
             return self.filter(~Q(dimension__in=TEAM_DIMENSIONS) | Q(team_id=user.team_id))
         return self.none()
 
-    def of(self, *, as_of, metric: str, period: str) -> "MetricSnapshotQuerySet":
+    def of(self, *, as_of: date, metric: str, period: str) -> "MetricSnapshotQuerySet":
         return self.filter(as_of=as_of, metric=metric, period=period)
 
 

@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from accounts.models import User
 from enablement_portal.csv import Cell
@@ -72,13 +73,13 @@ class Table:
         return json.dumps(spec)
 
 
-def cell_value(row: MetricSnapshot, source: str):
+def cell_value(row: MetricSnapshot, source: str) -> Any:
     if source.startswith("details."):
         return row.details.get(source.removeprefix("details."))
     return getattr(row, source)
 
 
-def display(value, kind: str) -> str:
+def display(value: object, kind: str) -> str:
     if value is None or value == "None":
         return ""
     if kind == "text":
@@ -95,7 +96,7 @@ def display(value, kind: str) -> str:
     return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.2f}"
 
 
-def chart_number(value, *, percent: bool = False) -> float | None:
+def chart_number(value: Decimal | str | None, *, percent: bool = False) -> float | None:
     if value in (None, "None"):
         return None
     return round(float(value) * 100, 1) if percent else float(value)

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -29,7 +29,7 @@ MAX_RETRIES = 5
     soft_time_limit=int(settings.TELEMETRY_RUN_TIME_LIMIT * 0.9),
     time_limit=settings.TELEMETRY_RUN_TIME_LIMIT,
 )
-def recompute(self, as_of: str | None = None, days_back: int = 0, trigger: str = "task") -> dict:
+def recompute(self: Task, as_of: str | None = None, days_back: int = 0, trigger: str = "task") -> dict:
     """Recompute the snapshot of `as_of` (YYYY-MM-DD), or of `days_back` days before today."""
     day = date.fromisoformat(as_of) if as_of else default_as_of(days_back=days_back)
     run = telemetry_recompute(as_of=day, trigger=trigger, task_id=self.request.id or "")

@@ -1,6 +1,6 @@
 """Shared fixtures: personas, API keys, and the rule for tests that need real services.
 
-Personas (as STYLE.md asks): `rep` and `teammate` on `manager`'s team, `other_manager`
+Personas: `rep` and `teammate` on `manager`'s team, `other_manager`
 with `other_rep` on another team, `admin` (enablement admin) and `marketing`.
 """
 

@@ -1,10 +1,14 @@
+from typing import cast
+
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from reversion.admin import VersionAdmin
 
-from accounts.models import Team
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Team, User
 from training.models import (
     Acknowledgement,
     CallReview,
@@ -74,7 +78,7 @@ class QuizAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="question_count", description="Questions")
     def question_count(self, quiz: Quiz) -> int:
-        return quiz.question_count
+        return quiz.question_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(Question)
@@ -100,7 +104,7 @@ class ProgramAdmin(VersionAdmin):
     actions = ["enrol_teams"]
 
     @admin.action(description="Enrol every team's members with the program's role")
-    def enrol_teams(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def enrol_teams(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
         count = 0
         for program in queryset:
             for team in Team.objects.all():
@@ -117,9 +121,9 @@ class EnrollmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     readonly_fields = ["enrolled_by"]
 
-    def save_model(self, request: HttpRequest, obj: Enrollment, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Enrollment, form: forms.ModelForm, change: bool) -> None:
         if not change:
-            obj.enrolled_by = request.user
+            obj.enrolled_by = cast(User, request.user)
         super().save_model(request, obj, form, change)
 
 
@@ -145,11 +149,11 @@ class UpdateAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="ack_count", description="Acknowledged by")
     def ack_count(self, update: Update) -> int:
-        return update.ack_count
+        return update.ack_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
-    def save_model(self, request: HttpRequest, obj: Update, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Update, form: forms.ModelForm, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = cast(User, request.user)
         super().save_model(request, obj, form, change)
 
 

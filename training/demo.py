@@ -135,12 +135,14 @@ def _load_program() -> Program:
 def _modules_done(rep: User, total: int) -> int:
     """How far a rep got: about one module every five days, but a third of those who started in
     the last year fell behind (a module a month), so the team table has overdue work to show."""
+    assert rep.start_date is not None  # every demo rep has one
     days = (DEMO_ANCHOR - rep.start_date).days
     pace = 30 if _seed(rep.username) % 3 == 0 and days < 365 else 5
     return max(0, min(total, days // pace))
 
 
 def _load_ramp(rep: User, program: Program, modules: list[Module]) -> None:
+    assert rep.start_date is not None  # every demo rep has one
     done = _modules_done(rep, len(modules))
     finished = None
     for index, module in enumerate(modules[: done + 1]):

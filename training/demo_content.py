@@ -1,7 +1,7 @@
 """The demo onboarding program's content: ten modules of a few minutes, each with a quiz.
 
 Products and prices follow the crm-sample export (GTX, MG and GTK series); the sales
-process and its stage criteria are the playbook's (see DESIGN.md).
+process and its stage criteria are the seeded ones (README, "Pipeline").
 """
 
 # (title, summary, minutes, tags, body, video_url, pass_mark, questions)

@@ -1,4 +1,5 @@
 import re
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -43,7 +44,7 @@ def parse_timestamped_comments(text: str) -> list[tuple[int, str]]:
     return comments
 
 
-def _https_by_default(field, **kwargs):
+def _https_by_default(field: models.Field, **kwargs: Any) -> forms.Field | None:
     # A URL typed without a scheme is taken as https (Django 6's default, chosen now).
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"
@@ -69,7 +70,7 @@ class CallReviewForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, criteria: list[Criterion], **kwargs) -> None:
+    def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         self.fields["call_date"].initial = timezone.localdate()
@@ -83,10 +84,10 @@ class CallReviewForm(forms.ModelForm):
     def score_field(criterion: Criterion) -> str:
         return f"score_{criterion.pk}"
 
-    def score_fields(self):
+    def score_fields(self) -> list[forms.BoundField]:
         return [self[self.score_field(c)] for c in self.criteria]
 
-    def detail_fields(self):
+    def detail_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ["call_date", "recording_url", "transcript", "notes", "comments"]]
 
     def clean_comments(self) -> list[tuple[int, str]]:
@@ -108,14 +109,17 @@ class EnrolForm(forms.Form):
         help_text="Everyone on the team with the program's role.",
     )
 
-    def __init__(self, *args, viewer: User, **kwargs) -> None:
+    def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["people"].queryset = User.objects.for_user(viewer).filter(is_active=True, role=Role.REP)
-        teams = Team.objects.all() if viewer.is_enablement_admin else Team.objects.filter(pk=viewer.team_id)
-        self.fields["teams"].queryset = teams
+        cast(forms.ModelMultipleChoiceField, self.fields["people"]).queryset = User.objects.for_user(viewer).filter(
+            is_active=True, role=Role.REP
+        )
+        teams = Team.objects.all() if viewer.is_enablement_admin else Team.objects.filter(pk=viewer.team_id)  # type: ignore[misc]  # None: no team
+        cast(forms.ModelMultipleChoiceField, self.fields["teams"]).queryset = teams
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("people") and not data.get("teams"):
             raise ValidationError("Choose people or a team to enrol.")
         return data

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db.models import Avg, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Avg, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from training.models import (
     CallReview,
     CriterionScore,
     Enrollment,
+    Module,
     ModuleProgress,
     ProgramModule,
     Update,
@@ -44,7 +46,7 @@ class ProgramProgress:
         return round(100 * self.completed / self.total) if self.total else 100
 
     @property
-    def next_module(self):
+    def next_module(self) -> Module | None:
         return next((module for module, progress in self.modules if not (progress and progress.is_completed)), None)
 
     def is_overdue(self, today: date | None = None) -> bool:
@@ -70,7 +72,7 @@ def programs_of(person: User) -> list[ProgramProgress]:
     return result
 
 
-def next_up(programs: list[ProgramProgress]):
+def next_up(programs: list[ProgramProgress]) -> Module | None:
     """The first unfinished module of the open program due soonest."""
     open_programs = sorted((p for p in programs if p.next_module), key=lambda p: p.enrollment.due_date)
     return open_programs[0].next_module if open_programs else None
@@ -91,14 +93,16 @@ TEAM_SORTS = {
 }
 
 
-def _count(queryset, column: str) -> Subquery:
+def _count(queryset: QuerySet[Any], column: str) -> Coalesce:
     """A correlated COUNT(DISTINCT column) of `queryset`, as a subquery annotation (0 when empty)."""
     counted = queryset.order_by().annotate(group=Value(1)).values("group").annotate(n=Count(column, distinct=True))
     return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), 0)
 
 
-def team_learning(*, viewer: User, sort: str = "name", descending: bool = False, today: date | None = None):
-    """One row per active rep `viewer` may see, with learning figures; a fixed number of queries."""
+def team_learning(
+    *, viewer: User, sort: str = "name", descending: bool = False, today: date | None = None
+) -> list[Any]:
+    """One row per active rep `viewer` may see (a User annotated with learning figures); a fixed number of queries."""
     today = today or timezone.localdate()
     enrolled = ProgramModule.objects.filter(program__enrollments__user=OuterRef("pk"))
     completed_by_rep = ModuleProgress.objects.filter(
@@ -150,14 +154,14 @@ def team_learning(*, viewer: User, sort: str = "name", descending: bool = False,
     )
     column = TEAM_SORTS.get(sort, TEAM_SORTS["name"])
     order = [F(c).desc(nulls_last=True) if descending else F(c).asc(nulls_first=True) for c in column]
-    rows = list(rows.order_by(*order, "pk"))
-    reviews = CallReview.objects.filter(pk__in=[r.last_review_id for r in rows if r.last_review_id]).prefetch_related(
+    people = list(rows.order_by(*order, "pk"))
+    reviews = CallReview.objects.filter(pk__in=[p.last_review_id for p in people if p.last_review_id]).prefetch_related(
         Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion"))
     )
     by_id = {review.pk: review for review in reviews}
-    for row in rows:
-        row.last_review = by_id.get(row.last_review_id)
-    return rows
+    for person in people:
+        person.last_review = by_id.get(person.last_review_id)
+    return people
 
 
 def team_update_status(*, viewer: User) -> list[tuple[Update, list[User], list[User]]]:

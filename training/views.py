@@ -1,13 +1,15 @@
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import permission_required
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role, User
 from collateral.models import Asset
 from enablement_portal.csv import Cell, csv_response
@@ -34,7 +36,8 @@ def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpRespo
     """
     parts = urlsplit(url)
     if parts.scheme in {"http", "https"} and parts.netloc:
-        response._csp_update = {directive: [f"{parts.scheme}://{parts.netloc}"]}
+        # django-csp's middleware reads this attribute (what its csp_update decorator sets).
+        response._csp_update = {directive: [f"{parts.scheme}://{parts.netloc}"]}  # type: ignore[attr-defined]
     return response
 
 
@@ -44,7 +47,7 @@ def _allow_source(response: HttpResponse, directive: str, url: str) -> HttpRespo
 
 
 @permission_required("training.view_learning")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     programs = selectors.programs_of(request.user)
     reviews = CallReview.objects.filter(rep=request.user).select_related("reviewer")[:3]
     context = {
@@ -56,14 +59,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "training/home.html", context)
 
 
-def _quiz_questions(module: Module):
+def _quiz_questions(module: Module) -> tuple[Quiz | None, list[Question]]:
     quiz = Quiz.objects.filter(module=module).first()
     questions = list(quiz.questions.prefetch_related("choices")) if quiz else []
     return quiz, questions
 
 
 @permission_required("training.view_modules")
-def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def module_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     # Opening a module is what "started" means: the first visit records it (idempotent).
     progress = services.module_start(user=request.user, module=module)
@@ -85,7 +88,7 @@ def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("training.view_modules")
-def quiz(request: HttpRequest, pk: int) -> HttpResponse:
+def quiz(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: a fresh quiz form (for a retry); POST: score an attempt and show the explanations."""
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     quiz, questions = _quiz_questions(module)
@@ -108,7 +111,7 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
     return _allow_source(response, "frame-src", context["video_url"]) if context["video_url"] else response
 
 
-def _chosen(request: HttpRequest, question: Question) -> set[int]:
+def _chosen(request: AuthenticatedHttpRequest, question: Question) -> set[int]:
     # Only the question's own choices count: a forged id from another question is ignored.
     own = {c.pk for c in question.choices.all()}
     return {int(v) for v in request.POST.getlist(f"question-{question.pk}") if v.isdigit() and int(v) in own}
@@ -116,7 +119,7 @@ def _chosen(request: HttpRequest, question: Question) -> set[int]:
 
 @require_POST
 @permission_required("training.view_modules")
-def module_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def module_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     try:
         services.module_complete(user=request.user, module=module)
@@ -132,7 +135,7 @@ def module_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("training.view_updates")
-def updates(request: HttpRequest) -> HttpResponse:
+def updates(request: AuthenticatedHttpRequest) -> HttpResponse:
     feed = (
         Update.objects.for_user(request.user)
         .published()
@@ -143,7 +146,7 @@ def updates(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("training.view_updates")
-def update_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def update_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(Update.objects.for_user(request.user).published(), pk=pk)
     try:
         services.update_acknowledge(update=update, user=request.user)
@@ -154,7 +157,7 @@ def update_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("training.view_team")
-def team_updates(request: HttpRequest) -> HttpResponse:
+def team_updates(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "training/team_updates.html", {"rows": selectors.team_update_status(viewer=request.user)})
 
 
@@ -164,13 +167,13 @@ def team_updates(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("training.view_reviews")
-def reviews(request: HttpRequest) -> HttpResponse:
+def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = CallReview.objects.for_user(request.user).select_related("rep", "reviewer", "scorecard")
     return render(request, "training/reviews.html", {"reviews": items})
 
 
 @permission_required("training.view_reviews")
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         CallReview.objects.for_user(request.user)
         .select_related("rep", "reviewer", "scorecard")
@@ -185,7 +188,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required("training.view_reviews")
-def review_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def review_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(CallReview.objects.for_user(request.user), pk=pk)
     try:
         services.call_review_acknowledge(review=review, user=request.user)
@@ -196,7 +199,7 @@ def review_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("training.coach_team")
-def review_create(request: HttpRequest, user_id: int) -> HttpResponse:
+def review_create(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     rep = get_object_or_404(User.objects.for_user(request.user).filter(role=Role.REP), pk=user_id)
     scorecards = Scorecard.objects.active().filter(criteria__isnull=False).distinct()
     chosen = request.GET.get("scorecard", "")
@@ -241,7 +244,7 @@ SORT_LABELS = [
 ]
 
 
-def _team_rows(request: HttpRequest):
+def _team_rows(request: AuthenticatedHttpRequest) -> tuple[str, bool, list[Any]]:
     sort = request.GET.get("sort", "name")
     sort = sort if sort in selectors.TEAM_SORTS else "name"
     descending = request.GET.get("dir") == "desc"
@@ -249,7 +252,7 @@ def _team_rows(request: HttpRequest):
 
 
 @permission_required("training.view_team")
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     sort, descending, rows = _team_rows(request)
     columns = [
         {
@@ -265,7 +268,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("training.view_team")
-def team_csv(request: HttpRequest) -> HttpResponse:
+def team_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     _, _, rows = _team_rows(request)
     header = [
         "rep",
@@ -281,7 +284,8 @@ def team_csv(request: HttpRequest) -> HttpResponse:
     return csv_response("team-learning.csv", header, (_team_csv_row(row) for row in rows))
 
 
-def _team_csv_row(row: User) -> list[Cell]:
+def _team_csv_row(row: Any) -> list[Cell]:
+    """`row` is a User annotated by selectors.team_learning with its learning figures."""
     scores = "; ".join(f"{s.criterion.name}={s.score}" for s in row.last_review.scores.all()) if row.last_review else ""
     return [
         str(row),
@@ -297,7 +301,7 @@ def _team_csv_row(row: User) -> list[Cell]:
 
 
 @permission_required("training.view_progress")
-def person(request: HttpRequest, user_id: int) -> HttpResponse:
+def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User.objects.for_user(request.user), pk=user_id)
     programs = selectors.programs_of(person)
     reviews = CallReview.objects.for_user(request.user).filter(rep=person).select_related("reviewer")
@@ -306,7 +310,7 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @permission_required("training.coach_team")
-def enrol(request: HttpRequest) -> HttpResponse:
+def enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         program = form.cleaned_data["program"]

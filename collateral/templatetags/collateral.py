@@ -1,13 +1,19 @@
+from typing import TYPE_CHECKING, Any
+
 from django import template
 from django.http import QueryDict
+from django.template import Context
 
 from collateral.selectors import assets_shared_on_deal
+
+if TYPE_CHECKING:
+    from pipeline.models import Deal
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def facet_url(context, param: str, value: str, selected: bool) -> str:
+def facet_url(context: Context, param: str, value: str, selected: bool) -> str:
     """The library URL with this facet value chosen, or removed when it already is; back to page 1."""
     params: QueryDict = context["request"].GET.copy()
     params.pop("page", None)
@@ -19,13 +25,13 @@ def facet_url(context, param: str, value: str, selected: bool) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def page_url(context, number: int) -> str:
+def page_url(context: Context, number: int) -> str:
     params: QueryDict = context["request"].GET.copy()
     params["page"] = str(number)
     return f"{context['request'].path}?{params.urlencode()}"
 
 
 @register.inclusion_tag("collateral/partials/deal_collateral.html")
-def deal_collateral(deal) -> dict:
+def deal_collateral(deal: "Deal") -> dict[str, Any]:
     """`{% load collateral %}{% deal_collateral deal %}`: the assets shared on a deal page."""
     return {"deal": deal, "shared_assets": assets_shared_on_deal(deal=deal)}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from django.utils import timezone
 
@@ -42,7 +43,7 @@ DEFAULT_COLUMNS = {
     "close": "close_date",
     "amount": "close_value",
 }
-DEFAULT_STAGE_MAP = {
+DEFAULT_STAGE_MAP: dict[str, str] = {
     "Prospecting": Stage.LEAD_IN,
     "Engaging": Stage.DISCOVERY,
     "Won": Stage.CLOSED_WON,
@@ -124,7 +125,8 @@ def _parse(
     if owner is None:
         report.unknown_owners[cell("owner") or "(empty)"] += 1
         problems.append(f"unknown owner {cell('owner')!r}" if cell("owner") else "no owner")
-    if problems:
+    # Every None among these appended a problem above.
+    if problems or owner is None or stage is None:
         report.problems.append(Problem(line, external_id, "; ".join(problems)))
         return None
     return ParsedRow(
@@ -145,7 +147,7 @@ def _aware(day: date | None) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time(12))) if day else None
 
 
-def _deal_values(row: ParsedRow, account_id: int, now: datetime) -> dict:
+def _deal_values(row: ParsedRow, account_id: int, now: datetime) -> dict[str, Any]:
     closed = row.stage in CLOSED_STAGES
     return {
         "name": f"{row.account_name or 'Unknown account'} · {row.product or 'deal'}"[:200],
@@ -160,8 +162,9 @@ def _deal_values(row: ParsedRow, account_id: int, now: datetime) -> dict:
 
 
 def _entered_at(row: ParsedRow, now: datetime) -> datetime:
+    # A closed row always has its close date (_parse refused one without).
     if row.stage in CLOSED_STAGES:
-        return _aware(row.close)
+        return _aware(row.close) or now
     return _aware(row.created) or now
 
 
@@ -190,7 +193,8 @@ def _write(rows: list[ParsedRow], *, by: User | None, source: str, report: Impor
         .exclude(event=Event.CREATED)
         .values_list("deal_id", flat=True)
     )
-    new_deals, changes = [], []
+    new_deals: list[dict[str, Any]] = []
+    changes: list[DealStageChange] = []
     seen: set[str] = set()
     for row in rows:
         if row.external_id in seen:
@@ -246,7 +250,17 @@ def _ids_by_external_id(external_ids: list[str], chunk: int = 900) -> dict[str, 
     return ids
 
 
-def _update(deal: Deal, row, values, *, now, by, managed: bool, report: ImportReport, changes: list) -> None:
+def _update(
+    deal: Deal,
+    row: ParsedRow,
+    values: dict[str, Any],
+    *,
+    now: datetime,
+    by: User | None,
+    managed: bool,
+    report: ImportReport,
+    changes: list[DealStageChange],
+) -> None:
     changed = {name: value for name, value in values.items() if getattr(deal, name) != value}
     stage_changed = deal.stage != row.stage
     if stage_changed and managed:

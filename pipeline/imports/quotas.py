@@ -46,7 +46,8 @@ def _import_quota(row: dict[str, str], line: int, owners: OwnerDirectory, report
             problems.append("missing amount")
     except (InvalidOperation, ValueError):
         problems.append(f"bad amount {row.get('amount')!r}")
-    if problems:
+    # A missing amount appended a problem above.
+    if problems or amount is None:
         report.problems.append(Problem(line, row.get("rep") or "", "; ".join(problems)))
         return
     currency = (row.get("currency") or "USD").strip().upper()

@@ -64,7 +64,7 @@ def import_transaction(*, dry_run: bool) -> Iterator[None]:
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     handle = path.open(newline="", encoding="utf-8-sig")
     reader = csv.DictReader(handle)
-    header = reader.fieldnames or []
+    header = list(reader.fieldnames or [])
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         with handle:

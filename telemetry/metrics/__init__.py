@@ -1,4 +1,4 @@
-"""The metric definitions (DESIGN.md, "Telemetry") as pure query functions.
+"""The metric definitions (README, "Telemetry") as pure query functions.
 
 Each function takes a `Span` (the as-of day and the periods ending on it) and returns
 snapshot rows. Each runs a fixed number of SQL queries whatever the number of deals: the

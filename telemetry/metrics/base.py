@@ -44,7 +44,7 @@ class Span:
 
     @classmethod
     def ending(cls, as_of: date) -> "Span":
-        first_days = {
+        first_days: dict[str, date | None] = {
             Period.MONTH: month_of(as_of)[0],
             Period.QUARTER: quarter_of(as_of)[0],
             Period.YEAR: year_of(as_of)[0],
@@ -64,13 +64,13 @@ class Span:
         return condition & Q(**{f"{field_name}__gte": start}) if start else condition
 
 
-def ratio(numerator, denominator) -> Decimal | None:
+def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(FOUR_PLACES, ROUND_HALF_UP)
 
 
-def money(value) -> Decimal:
+def money(value: Decimal | int | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 

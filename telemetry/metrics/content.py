@@ -1,8 +1,10 @@
 """Metrics of collateral: usage per asset and version, and win rate with an asset vs without."""
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q
 
@@ -14,9 +16,9 @@ from telemetry.models import Dimension, Metric, Period
 KINDS = [UsageKind.VIEW, UsageKind.DOWNLOAD, UsageKind.SHARE]
 
 
-def _usage_per_version(window: Span) -> list[dict]:
+def _usage_per_version(window: Span) -> list[Mapping[str, Any]]:
     """Views, downloads, shares and distinct deals per asset version and period: one query."""
-    aggregates = {}
+    aggregates: dict[str, Count] = {}
     for period in Period.values:
         during = window.during(period, "created_at")
         aggregates |= {f"{kind}_{period}": Count("pk", filter=during & Q(kind=kind)) for kind in KINDS}
@@ -29,11 +31,11 @@ def _usage_per_version(window: Span) -> list[dict]:
     )
 
 
-def _per_asset(window: Span) -> dict[int, dict]:
+def _per_asset(window: Span) -> dict[int, Mapping[str, Any]]:
     """Per asset and period: distinct deals it was used on, and the deals closed in the period
     that used it before they closed, and how many of those were won: one query."""
     used_before_close = Q(deal__stage__in=CLOSED_STAGES, created_at__lte=F("deal__closed_at"))
-    aggregates = {}
+    aggregates: dict[str, Count] = {}
     for period in Period.values:
         closed = used_before_close & window.during(period, "deal__closed_at")
         aggregates[f"deals_{period}"] = Count("deal", distinct=True, filter=window.during(period, "created_at"))
@@ -43,8 +45,8 @@ def _per_asset(window: Span) -> dict[int, dict]:
     return {group["asset_id"]: group for group in groups}
 
 
-def _closed_deals(window: Span) -> dict:
-    aggregates = {}
+def _closed_deals(window: Span) -> dict[str, Any]:
+    aggregates: dict[str, Count] = {}
     for period in Period.values:
         closed = window.during(period, "closed_at")
         aggregates[f"closed_{period}"] = Count("pk", filter=closed)
@@ -62,17 +64,17 @@ def content_usage(window: Span) -> list[Row]:
     assets = _per_asset(window)
     totals = _closed_deals(window)
     rows: list[Row] = []
-    per_asset: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    per_asset: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for group in versions:
         # Titles need not be unique; the asset id (CS-0042) tells two "Insurance pitch deck"s apart.
         title = f"{group['asset__title']} ({group['asset__asset_id']})"
         label = f"{title} v{group['version__version']}" if group["version_id"] else title
         for period in Period.values:
-            counts = {kind: group[f"{kind}_{period}"] for kind in KINDS}
+            counts: dict[str, int] = {kind: group[f"{kind}_{period}"] for kind in KINDS}
             uses = sum(counts.values())
             if not uses:
                 continue
-            details = {**counts, "deals": group[f"deals_{period}"]}
+            details: dict[str, Any] = {**counts, "deals": group[f"deals_{period}"]}
             rows.append(
                 Row(
                     Metric.CONTENT_USAGE,
@@ -129,9 +131,14 @@ def content_usage(window: Span) -> list[Row]:
 
 def _ranked_by_use(rows: list[Row]) -> list[Row]:
     """Number the rows of each period and dimension from the most used down (the display order)."""
-    uses = {Dimension.VERSION: lambda r: r.value, Dimension.ASSET: lambda r: r.details["uses"]}
+    uses: dict[str, Callable[[Row], Any]] = {
+        Dimension.VERSION: lambda r: r.value,
+        Dimension.ASSET: lambda r: r.details["uses"],
+    }
     ordered = sorted(rows, key=lambda r: (r.period, r.dimension, -uses[r.dimension](r), r.label))
-    ranked, previous, position = [], None, 0
+    ranked: list[Row] = []
+    previous: tuple[str, str] | None = None
+    position = 0
     for row in ordered:
         position = position + 1 if (row.period, row.dimension) == previous else 0
         previous = (row.period, row.dimension)

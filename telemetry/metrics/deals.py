@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, RowRange, Sum, Window
 from django.db.models.functions import LastValue, Lead, RowNumber
@@ -14,7 +15,7 @@ from telemetry.models import Dimension, Metric, Period
 # ---------------------------------------------------------------------------
 # Win rate: won / (won + lost) over deals closed in the period, by count and by amount
 # ---------------------------------------------------------------------------
-WIN_RATE_GROUPS = {
+WIN_RATE_GROUPS: dict[str, list[str]] = {
     Dimension.ALL: [],
     Dimension.REP: ["owner_id", "owner__first_name", "owner__last_name", "owner__username", "owner__team_id"],
     Dimension.TEAM: ["team_id", "team__name"],
@@ -38,7 +39,7 @@ def _win_rate_key(dimension: str, group: dict) -> tuple[str, str, int | None]:
 
 def win_rate_groups(window: Span, dimension: str) -> list[dict]:
     """Won and lost counts and amounts per period for each group of `dimension`: one query."""
-    aggregates = {}
+    aggregates: dict[str, Count | Sum] = {}
     for period in Period.values:
         won = Q(stage=Stage.CLOSED_WON) & window.during(period, "closed_at")
         lost = Q(stage=Stage.CLOSED_LOST) & window.during(period, "closed_at")
@@ -66,7 +67,13 @@ def win_rate(window: Span) -> list[Row]:
                 if not won + lost:
                     continue
                 won_amount, lost_amount = money(group[f"won_amount_{period}"]), money(group[f"lost_amount_{period}"])
-                common = {"period": period, "dimension": dimension, "key": key, "label": label, "team_id": team_id}
+                common: dict[str, Any] = {
+                    "period": period,
+                    "dimension": dimension,
+                    "key": key,
+                    "label": label,
+                    "team_id": team_id,
+                }
                 details = {"won": won, "lost": lost, "won_amount": str(won_amount), "lost_amount": str(lost_amount)}
                 rows.append(
                     Row(
@@ -107,7 +114,7 @@ def stage_funnel(window: Span) -> list[Row]:
     subquery). Moves are forward-only, so a deal reaches a stage once. The row's value is the
     share of the deals reaching the stage that were finally won. One query.
     """
-    per_deal = {"partition_by": [F("deal_id")], "order_by": [F("at").asc(), F("pk").asc()]}
+    per_deal: dict[str, Any] = {"partition_by": [F("deal_id")], "order_by": [F("at").asc(), F("pk").asc()]}
     changes = (
         DealStageChange.objects.filter(at__lt=window.end)
         .order_by()
@@ -116,7 +123,7 @@ def stage_funnel(window: Span) -> list[Row]:
             last_stage=Window(LastValue("to_stage"), frame=RowRange(start=None, end=None), **per_deal),
         )
     )
-    aggregates = {}
+    aggregates: dict[str, Count] = {}
     for stage in FUNNEL_STAGES:
         for period in Period.values:
             reached = Q(to_stage=stage) & window.during(period, "at")
@@ -175,7 +182,7 @@ def sales_cycle(window: Span) -> list[Row]:
     outcome's size; the one or two middle deals are the only rows that leave the database.
     """
     cycle = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-    by_outcome = {"partition_by": [F("stage")]}
+    by_outcome: dict[str, Any] = {"partition_by": [F("stage")]}
     rows = []
     for period in Period.values:
         ranked = (
@@ -197,7 +204,7 @@ def sales_cycle(window: Span) -> list[Row]:
             if not middles:
                 continue
             size, total_days = middles[0]["size"], _days(middles[0]["total"])
-            median = sum(_days(m["cycle"]) for m in middles) / len(middles)
+            median = sum((_days(m["cycle"]) for m in middles), ZERO) / len(middles)
             rows.append(
                 Row(
                     Metric.SALES_CYCLE,

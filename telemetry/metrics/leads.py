@@ -1,7 +1,9 @@
 """Metrics of marketing's leads: the lead funnel per integration, and rejections by reason."""
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q
 
@@ -19,7 +21,7 @@ def lead_funnel(window: Span) -> list[Row]:
     for both). Four queries: integrations, stored leads, lead events, rejections per reason set.
     """
     names = dict(Integration.objects.values_list("pk", "name"))
-    stored = {
+    stored: dict[int, Mapping[str, Any]] = {
         g["integration_id"]: g
         for g in Lead.objects.filter(received_at__lt=window.end)
         .order_by()
@@ -31,7 +33,7 @@ def lead_funnel(window: Span) -> list[Row]:
         for kind in STEPS
         for period in Period.values
     }
-    events = {
+    events: dict[int, Mapping[str, Any]] = {
         g["lead__integration_id"]: g
         for g in LeadEvent.objects.filter(at__lt=window.end, kind__in=STEPS)
         .order_by()
@@ -40,7 +42,7 @@ def lead_funnel(window: Span) -> list[Row]:
     }
     rejected: dict[tuple[int, str], int] = defaultdict(int)
     reasons: dict[tuple[int, str, str], int] = defaultdict(int)
-    rejection_sets = (
+    rejection_sets: Iterable[Mapping[str, Any]] = (
         LeadRejection.objects.filter(received_at__lt=window.end)
         .order_by()
         .values("integration_id", "reasons")

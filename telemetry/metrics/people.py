@@ -2,8 +2,10 @@
 
 from calendar import monthrange
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import DateField, Q, Sum
@@ -18,7 +20,7 @@ from telemetry.models import Dimension, Metric, Period
 # ---------------------------------------------------------------------------
 # Reps, quotas and closed-won amounts per month (shared by ramp and attainment)
 # ---------------------------------------------------------------------------
-def _reps() -> list[dict]:
+def _reps() -> list[Mapping[str, Any]]:
     return list(
         User.objects.reps()
         .order_by("pk")
@@ -60,7 +62,8 @@ def time_to_ramp(window: Span, *, threshold: Decimal | None = None) -> list[Row]
         if reached and group["month"] < first_ramped.get(group["owner_id"], date.max):
             first_ramped[group["owner_id"]] = group["month"]
 
-    rows, per_team = [], defaultdict(list)
+    rows: list[Row] = []
+    per_team: dict[tuple[int | None, str | None], list[int | None]] = defaultdict(list)
     for rep in reps:
         start_month = rep["start_date"].replace(day=1)
         month = first_ramped.get(rep["pk"])
@@ -77,7 +80,7 @@ def time_to_ramp(window: Span, *, threshold: Decimal | None = None) -> list[Row]
                 label,
                 numerator=Decimal(days or 0),
                 denominator=Decimal(1 if month else 0),
-                value=Decimal(days) if month else None,
+                value=None if days is None else Decimal(days),
                 details=details,
                 team_id=rep["team_id"],
             )
@@ -114,14 +117,17 @@ def quota_attainment(window: Span) -> list[Row]:
     the as-of month; reps without a quota in a period have no row for it.
     """
     as_of_month = window.as_of.replace(day=1)
-    quota_sums, won_sums = {}, {}
+    quota_sums: dict[str, Sum] = {}
+    won_sums: dict[str, Sum] = {}
     for period in Period.values:
         first = window.first_months[period]
         months = Q(month__lte=as_of_month) & (Q(month__gte=first) if first else Q())
         quota_sums[f"quota_{period}"] = Sum("amount", filter=months)
         won_sums[f"won_{period}"] = Sum("amount", filter=window.during(period, "closed_at"))
-    quotas = {q["rep_id"]: q for q in Quota.objects.order_by().values("rep_id").annotate(**quota_sums)}
-    wins = {
+    quotas: dict[int, Mapping[str, Any]] = {
+        q["rep_id"]: q for q in Quota.objects.order_by().values("rep_id").annotate(**quota_sums)
+    }
+    wins: dict[int, Mapping[str, Any]] = {
         w["owner_id"]: w
         for w in Deal.objects.filter(stage=Stage.CLOSED_WON, closed_at__lt=window.end)
         .order_by()
@@ -129,9 +135,11 @@ def quota_attainment(window: Span) -> list[Row]:
         .annotate(**won_sums)
     }
     reps_with_quota = [rep for rep in _reps() if rep["pk"] in quotas]
-    rows = []
+    rows: list[Row] = []
     for period in Period.values:
-        attained, per_team = [], defaultdict(lambda: [ZERO, ZERO, 0, 0])
+        attained: list[bool] = []
+        # Per team: won amount, quota, reps, reps at or above quota.
+        per_team: dict[tuple[int | None, str | None], list[Any]] = defaultdict(lambda: [ZERO, ZERO, 0, 0])
         for rep in reps_with_quota:
             quota = money(quotas[rep["pk"]][f"quota_{period}"])
             if not quota:
@@ -152,12 +160,13 @@ def quota_attainment(window: Span) -> list[Row]:
                     team_id=rep["team_id"],
                 )
             )
-            attained.append(value >= 1)
+            reached_quota = value is not None and value >= 1
+            attained.append(reached_quota)
             team = per_team[(rep["team_id"], rep["team__name"])]
             team[0] += won
             team[1] += quota
             team[2] += 1
-            team[3] += value >= 1
+            team[3] += reached_quota
         if not attained:
             continue
         at_or_above = sum(attained)

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from taggit.managers import TaggableManager
 
-from accounts.models import Role
+from accounts.models import Role, User
 from training.markdown import render_markdown
 
 MAX_MODULE_MINUTES = 10
@@ -41,7 +42,7 @@ class VideoHost(models.Model):
 
 
 class ModuleQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ModuleQuerySet":
+    def for_user(self, user: User | AnonymousUser) -> "ModuleQuerySet":
         # Content is not private: every signed-in person may read every module.
         return self if user.is_authenticated else self.none()
 

@@ -7,11 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.rules import is_enablement_admin, is_manager
 from training.models.content import Module, Program
 
 
-def visible_people(user, field: str = "user") -> Q:
+def visible_people(user: User, field: str = "user") -> Q:
     """Whose learning `user` may see, as a condition on the person foreign key `field`: the rule
     `accounts.view_person` (accounts/rules.py), as User.objects.for_user filters people."""
     if is_enablement_admin(user):
@@ -22,7 +23,7 @@ def visible_people(user, field: str = "user") -> Q:
 
 
 class EnrollmentQuerySet(models.QuerySet):
-    def for_user(self, user) -> "EnrollmentQuerySet":
+    def for_user(self, user: User) -> "EnrollmentQuerySet":
         return self.filter(visible_people(user))
 
     def open(self) -> "EnrollmentQuerySet":
@@ -56,7 +57,7 @@ class Enrollment(models.Model):
 
 
 class ModuleProgressQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ModuleProgressQuerySet":
+    def for_user(self, user: User) -> "ModuleProgressQuerySet":
         return self.filter(visible_people(user))
 
     def completed(self) -> "ModuleProgressQuerySet":

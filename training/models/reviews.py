@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from training.models.progress import visible_people
 
 SCORE_MIN, SCORE_MAX = 1, 5
@@ -49,7 +50,7 @@ class Criterion(models.Model):
 
 
 class CallReviewQuerySet(models.QuerySet):
-    def for_user(self, user) -> "CallReviewQuerySet":
+    def for_user(self, user: User) -> "CallReviewQuerySet":
         """Reps see their own reviews, managers their team's, admins all."""
         return self.filter(visible_people(user, field="rep"))
 

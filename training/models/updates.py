@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from accounts.models import Role, Team
+from accounts.models import Role, Team, User
 from accounts.rules import is_enablement_admin, is_manager
 from training.markdown import render_markdown
 
@@ -26,10 +26,10 @@ class UpdateQuerySet(models.QuerySet):
         """Updates addressed to people with this role and team."""
         teams = Update.audience_teams.through.objects.filter(update_id=OuterRef("pk"))
         return self.filter(Q(audience_role="") | Q(audience_role=role)).filter(
-            ~Exists(teams) | Exists(teams.filter(team_id=team_id))
+            ~Exists(teams) | Exists(teams.filter(team_id=team_id))  # type: ignore[misc]  # None: no team matches
         )
 
-    def for_user(self, user) -> "UpdateQuerySet":
+    def for_user(self, user: User) -> "UpdateQuerySet":
         """What `user` may read: admins everything; others what is published for them, or for their team.
         (Who opens the updates page at all is the rule `training.view_updates`, training/rules.py.)"""
         if is_enablement_admin(user):
@@ -43,7 +43,7 @@ class UpdateQuerySet(models.QuerySet):
             )
         return mine
 
-    def unacknowledged_by(self, user) -> "UpdateQuerySet":
+    def unacknowledged_by(self, user: User) -> "UpdateQuerySet":
         return self.exclude(acknowledgements__user=user)
 
 
@@ -73,7 +73,7 @@ class Update(models.Model):
     def body_html(self) -> SafeString:
         return render_markdown(self.body)
 
-    def is_for(self, user, team_ids: set[int] | None = None) -> bool:
+    def is_for(self, user: User, team_ids: set[int] | None = None) -> bool:
         """Whether `user` is in the audience; `team_ids` is the prefetched audience (else one query)."""
         if self.audience_role and self.audience_role != user.role:
             return False

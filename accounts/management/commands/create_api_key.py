@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import INTEGRATION_SCOPES, Scope, User
 from accounts.services import api_key_create
@@ -13,7 +15,7 @@ class Command(BaseCommand):
         "Lead integrations get their key in admin (Leads → Integrations) instead."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="Who or what uses the key, e.g. 'CRM sidebar'.")
         parser.add_argument(
             "--scope",
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--acts-for", help="Username of the person whose rights the key uses.")
 
-    def handle(self, *args, name: str, scopes: list[str], acts_for: str | None, **options) -> None:
+    def handle(self, *args: Any, name: str, scopes: list[str], acts_for: str | None, **options: Any) -> None:
         person = None
         if acts_for:
             person = User.objects.filter(username=acts_for, is_active=True).first()

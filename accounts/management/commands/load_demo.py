@@ -1,5 +1,6 @@
 import importlib
 import importlib.util
+from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
@@ -10,7 +11,7 @@ from accounts.demo import DEMO_PASSWORD, load_demo_people
 class Command(BaseCommand):
     help = "Load the demo data (idempotent: running it again changes nothing) and print the demo logins."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         logins = load_demo_people()
         # Each domain app may have `<app>/demo.py` with `load_demo() -> list[str]` (lines to
         # print); they run in INSTALLED_APPS order, which is their dependency order.

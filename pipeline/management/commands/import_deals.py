@@ -1,10 +1,11 @@
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from pipeline.imports.deals import DEFAULT_COLUMNS, deals_import, parse_stage_map
-from pipeline.imports.rows import ImportFileError
+from pipeline.imports.rows import ImportFileError, ImportReport
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and count everything, store nothing")
         parser.add_argument("--max-problems", type=int, default=100, help="how many bad rows to list")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not options["file"].is_file():
             raise CommandError(f"{options['file']}: no such file")
         if options["team_file"] and not options["team_file"].is_file():
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self._print(report, options["max_problems"])
 
-    def _print(self, report, max_problems: int) -> None:
+    def _print(self, report: ImportReport, max_problems: int) -> None:
         write = self.stdout.write
         prefix = "Dry run, nothing stored: " if report.dry_run else ""
         write(

@@ -1,5 +1,6 @@
 import time
 from datetime import date
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", help="the date to recompute, YYYY-MM-DD (default: today)")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         as_of = iso_date(options["as_of"]) if options["as_of"] else default_as_of()
         self.stdout.write(f"Recomputing telemetry as of {as_of}")
         started = time.monotonic()
@@ -31,4 +32,5 @@ class Command(BaseCommand):
         run = telemetry_recompute(as_of=as_of, trigger="command", progress=progress)
         if run.status == RunStatus.SKIPPED:
             raise CommandError(f"Skipped: {run.error}")
-        self.stdout.write(self.style.SUCCESS(f"Done: {run.rows} rows in {run.duration.total_seconds():.2f} s."))
+        seconds = run.duration.total_seconds() if run.duration else 0.0
+        self.stdout.write(self.style.SUCCESS(f"Done: {run.rows} rows in {seconds:.2f} s."))
