@@ -40,13 +40,14 @@ def main() -> int:
         bench = importlib.import_module(f"bench.{module.name}")
         results.extend(bench.run())
 
-    (HERE / "results.json").write_text(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
+    results_path = Path(os.environ.get("BENCH_RESULTS", HERE / "results.json"))
+    results_path.write_text(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
     header = f"{'benchmark':<44} {'value':>12} {'unit':<10} {'baseline':>12} {'ratio':>7}  target"
     print(header)
     print("-" * len(header))
     for r in results:
         print(f"{r.name:<44} {r.value:>12.3f} {r.unit:<10} {r.baseline:>12.3f} {r.ratio:>7.2f}  {r.target}")
-    print(f"\nwrote {HERE / 'results.json'} ({len(results)} results, database {os.environ['DATABASE_URL']})")
+    print(f"\nwrote {results_path} ({len(results)} results, database {os.environ['DATABASE_URL']})")
     return 0
 
 

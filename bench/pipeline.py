@@ -224,7 +224,10 @@ def bench_import(account: Account) -> list[Result]:
         results.append(Result(f"import crm-sample ({rows} rows)", rate, "rows/s", raw, rate / raw, ">= 10,000 rows/s"))
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "synthetic.csv"
-        _synthetic_csv(IMPORT_ROWS, list(User.objects.filter(role=Role.REP)), path)
+        # Owners are named in the file by full name: only people who have one (other benchmarks in the
+        # same database add reps known by username alone, which a CRM export could not name).
+        named = [rep for rep in User.objects.filter(role=Role.REP, is_active=True) if rep.get_full_name()]
+        _synthetic_csv(IMPORT_ROWS, named, path)
         rate, rows = _timed_import(path)
     raw = _raw_bulk_rate(rows, owner, account)
     results.append(Result(f"import synthetic ({rows} rows)", rate, "rows/s", raw, rate / raw, ">= 10,000 rows/s"))

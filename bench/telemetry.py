@@ -105,13 +105,26 @@ def _people() -> list[tuple[int, int]]:
 
 def _assets() -> list[tuple[int, int]]:
     """2,000 assets with one version each (created once): [(asset id, version id)]."""
-    if not Asset.objects.filter(asset_id__startswith="BC-").exists():
+    if not AssetVersion.objects.filter(asset__asset_id__startswith="BC-").exists():
+        # An interrupted run may have left assets without versions: start them again.
+        Asset.objects.filter(asset_id__startswith="BC-").delete()
         Asset.objects.bulk_create(
             [Asset(asset_id=f"BC-{n:04d}", type="Battlecard", title=f"Bench battlecard {n}") for n in range(ASSETS)]
         )
         assets = Asset.objects.filter(asset_id__startswith="BC-")
         AssetVersion.objects.bulk_create(
-            [AssetVersion(asset=a, version="1.0.0", major=1, status="published") for a in assets], batch_size=1000
+            [
+                # A version is a file or a link (a database constraint): these point at a link.
+                AssetVersion(
+                    asset=a,
+                    version="1.0.0",
+                    major=1,
+                    status="published",
+                    external_url=f"https://example.com/{a.asset_id}",
+                )
+                for a in assets
+            ],
+            batch_size=1000,
         )
     return list(AssetVersion.objects.filter(asset__asset_id__startswith="BC-").values_list("asset_id", "pk"))
 
