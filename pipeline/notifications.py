@@ -11,6 +11,9 @@ def deal_closed_email_send(*, change_id: int) -> int:
     """Tell the managers of the deal's team that the move `change_id` closed it; returns how many were told."""
     change = DealStageChange.objects.select_related("deal__owner", "deal__lost_reason").get(pk=change_id)
     deal = change.deal
+    if deal.team_id is None:
+        # No team, no team manager: `team_id=None` would match every manager who has no team.
+        return 0
     managers = User.objects.filter(role=Role.MANAGER, team_id=deal.team_id, is_active=True).exclude(email="")
     recipients = [m.email for m in managers]
     if not recipients:

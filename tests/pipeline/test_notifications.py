@@ -36,3 +36,10 @@ def test_the_task_sends_the_closing_email_for_a_change_id(rep, manager, make_dea
     change = closing_change(make_deal(rep, stage=Stage.CLOSING))
     assert announce_deal_closed(change.pk) == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_deal_without_a_team_tells_no_manager_without_a_team(rep, make_deal):
+    UserFactory(username="floating.manager", role=Role.MANAGER, team=None)
+    change = closing_change(make_deal(rep, stage=Stage.CLOSING, team=None))
+    assert deal_closed_email_send(change_id=change.pk) == 0
+    assert mail.outbox == []
