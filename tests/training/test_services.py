@@ -270,34 +270,31 @@ def test_a_manager_reviews_a_call_with_scores_and_comments_in_order(rep, manager
     assert {s.criterion.name: s.score for s in review.scores.all()} == {"Discovery": 4, "Next steps": 2}
 
 
-def test_a_reviews_comments_are_written_in_a_fixed_number_of_queries(rep, manager, django_assert_max_num_queries):
+def one_criterion_review(*, reviewer, rep) -> dict:
+    """call_review_create's arguments for a transcript scored 3 on a one-criterion scorecard."""
     scorecard = scorecard_with("Discovery")
-    comments = [(n, f"comment {n}") for n in range(MAX_REVIEW_COMMENTS)]
-    # Checks and inserts of the review and its score (12 with the savepoints), then the comments in
-    # bulk: one insert on PostgreSQL, two on SQLite (999 variables a statement). One by one was 600.
-    with django_assert_max_num_queries(15):
-        review = call_review_create(
-            reviewer=manager,
-            rep=rep,
-            scorecard=scorecard,
-            call_date=timezone.localdate(),
-            transcript="…",
-            scores={scorecard.criteria.get().pk: 3},
-            comments=comments,
-        )
-    assert review.comments.count() == MAX_REVIEW_COMMENTS
-
-
-def test_a_review_with_too_many_comments_or_a_blank_one_saves_nothing(rep, manager):
-    scorecard = scorecard_with("Discovery")
-    base = {
-        "reviewer": manager,
+    return {
+        "reviewer": reviewer,
         "rep": rep,
         "scorecard": scorecard,
         "call_date": timezone.localdate(),
         "transcript": "…",
         "scores": {scorecard.criteria.get().pk: 3},
     }
+
+
+def test_a_reviews_comments_are_written_in_a_fixed_number_of_queries(rep, manager, django_assert_max_num_queries):
+    review_of = one_criterion_review(reviewer=manager, rep=rep)
+    comments = [(n, f"comment {n}") for n in range(MAX_REVIEW_COMMENTS)]
+    # Checks and inserts of the review and its score (12 with the savepoints), then the comments in
+    # bulk: one insert on PostgreSQL, two on SQLite (999 variables a statement). One by one was 600.
+    with django_assert_max_num_queries(15):
+        review = call_review_create(**review_of, comments=comments)
+    assert review.comments.count() == MAX_REVIEW_COMMENTS
+
+
+def test_a_review_with_too_many_comments_or_a_blank_one_saves_nothing(rep, manager):
+    base = one_criterion_review(reviewer=manager, rep=rep)
     with pytest.raises(ValidationError, match="At most"):
         call_review_create(**base, comments=[(n, "x") for n in range(MAX_REVIEW_COMMENTS + 1)])
     with pytest.raises(ValidationError):
@@ -320,28 +317,12 @@ def test_a_review_needs_every_score_in_range_and_a_recording_or_transcript(rep, 
 
 
 def test_a_manager_cannot_review_another_teams_rep(manager, other_rep):
-    scorecard = scorecard_with("Discovery")
     with pytest.raises(ValidationError):
-        call_review_create(
-            reviewer=manager,
-            rep=other_rep,
-            scorecard=scorecard,
-            call_date=timezone.localdate(),
-            transcript="…",
-            scores={scorecard.criteria.get().pk: 3},
-        )
+        call_review_create(**one_criterion_review(reviewer=manager, rep=other_rep))
 
 
 def test_only_the_reviewed_rep_acknowledges(rep, teammate, manager):
-    scorecard = scorecard_with("Discovery")
-    review = call_review_create(
-        reviewer=manager,
-        rep=rep,
-        scorecard=scorecard,
-        call_date=timezone.localdate(),
-        transcript="…",
-        scores={scorecard.criteria.get().pk: 3},
-    )
+    review = call_review_create(**one_criterion_review(reviewer=manager, rep=rep))
     with pytest.raises(ValidationError):
         call_review_acknowledge(review=review, user=teammate)
     call_review_acknowledge(review=review, user=rep)
