@@ -2,6 +2,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.decorators import permission_required
+from accounts.home import home_cards_for
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 
@@ -9,7 +10,8 @@ from accounts.models import User
 @permission_required("accounts.view_home")
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = User.objects.select_related("team", "manager").get(pk=request.user.pk)
-    return render(request, "accounts/home.html", {"profile": user, "tenure_days": user.tenure_days()})
+    context = {"profile": user, "tenure_days": user.tenure_days(), "cards": home_cards_for(user)}
+    return render(request, "accounts/home.html", context)
 
 
 @permission_required("accounts.view_my_team")
