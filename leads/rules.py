@@ -30,7 +30,8 @@ def is_in_queue_of(user: User, lead: Lead | None) -> bool:
     return lead is not None and lead.owner_id is None and lead.team_id in {None, user.team_id}
 
 
-# Enablement admins oversee the inbox as they do the deal board (every team's leads). Marketing ops reads what became of its leads in the quality report.
+# Enablement admins oversee the inbox as they do the deal board (every team's leads).
+# Marketing ops reads what became of its leads in the quality report.
 rules.add_perm("leads.view_inbox", is_sales_or_admin)
 rules.add_perm("leads.view_quality_report", is_marketing_ops | is_enablement_admin)
 # Object rule, mirrored by LeadQuerySet.for_user.

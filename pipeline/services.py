@@ -177,6 +177,8 @@ def criterion_check(*, deal: Deal, criterion: StageCriterion, by: User, evidence
         raise PermissionDenied("You may not change this deal.")
     if not deal.gating_criteria().filter(pk=criterion.pk).exists():
         raise ValidationError({"criterion": "This criterion does not gate the deal's next move."})
+    if CriterionCheck.objects.filter(deal=deal, criterion=criterion).exists():
+        raise ValidationError({"criterion": "This criterion is already confirmed on the deal."})
     check = CriterionCheck(deal=deal, criterion=criterion, checked_by=by, evidence=evidence.strip())
     check.full_clean()
     check.save()
