@@ -57,7 +57,7 @@ class HandoverForm(forms.Form):
         self.user = user
         cast(forms.ModelChoiceField, self.fields["from_owner"]).queryset = handover_sources(user)
         cast(forms.ModelChoiceField, self.fields["new_owner"]).queryset = owners_assignable_by(user)
-        source = self._source()
+        self.source = source = self._source()
         deals, leads = Deal.objects.none(), Lead.objects.none()
         if source is not None:
             deals, leads = handover_items(user, source)

@@ -115,6 +115,7 @@ def handover(request: AuthenticatedHttpRequest) -> HttpResponse:
     deals_field, leads_field = form.fields["deals"], form.fields["leads"]
     context = {
         "form": form,
+        "source": form.source,
         "deals": deals_field.queryset.select_related("account").order_by("stage", "name"),  # type: ignore[attr-defined]
         "leads": leads_field.queryset.order_by("-received_at"),  # type: ignore[attr-defined]
         "ticked_deals": set(request.POST.getlist("deals")) if form.is_bound else None,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AfterValidator
 
 from accounts.auth import PersonAuth
@@ -259,19 +259,22 @@ def _criterion(criterion_id: int) -> StageCriterion:
     "`criterion`). Another team's deal is a 404; a move still refused afterwards is a 409 of "
     "`POST /deals/{id}/transitions`.",
 )
-def post_check(request: PersonApiRequest, deal_id: int, payload: CheckIn) -> tuple[int, dict[str, Any]]:
+def post_check(request: PersonApiRequest, deal_id: int, payload: CheckIn) -> Status:
     deal = get_object_or_404(Deal.objects.for_user(request.auth), pk=deal_id)
     check = criterion_check(
         deal=deal, criterion=_criterion(payload.criterion), by=request.auth, evidence=payload.evidence
     )
-    return 201, {
-        "criterion": check.criterion_id,
-        "text": check.criterion.text,
-        "checked_by": request.auth.username,
-        "checked_at": check.checked_at,
-        "evidence": check.evidence,
-        "missing_criteria": [c.pk for c in deal.missing_criteria()],
-    }
+    return Status(
+        201,
+        {
+            "criterion": check.criterion_id,
+            "text": check.criterion.text,
+            "checked_by": request.auth.username,
+            "checked_at": check.checked_at,
+            "evidence": check.evidence,
+            "missing_criteria": [c.pk for c in deal.missing_criteria()],
+        },
+    )
 
 
 @router.delete(

@@ -69,7 +69,10 @@ class TransitionForm(forms.Form):
 
 class LostForm(forms.Form):
     lost_reason = forms.ModelChoiceField(
-        queryset=LostReason.objects.filter(active=True), label="Why was it lost?", empty_label="Choose a reason"
+        queryset=LostReason.objects.filter(active=True),
+        label="Why was it lost?",
+        empty_label="Choose a reason",
+        error_messages={"required": "Choose why the deal was lost."},
     )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Optional detail.")
 

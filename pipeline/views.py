@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
@@ -151,12 +152,17 @@ def deal_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     except TransitionRefused as refused:
         context = _deal_context(request, deal, error=str(refused), missing=refused.missing)
+        if request.htmx:
+            # As on the board, a refusal is an answer (200): the gate, saying what is missing, in place.
+            return render(request, "pipeline/partials/deal_gate.html", context)
         return render(request, "pipeline/deal.html", context, status=REFUSED_STATUS)
     except ValidationError as invalid:
         for name, errors in invalid.message_dict.items():
             form.add_error(name if name in form.fields else None, errors)
         return _invalid_move(request, deal, form)
-    messages.success(request, f"{Event(data['event']).label}: now in {deal.get_stage_display()}.")
+    messages.success(request, f"Moved to {deal.get_stage_display()}.")
+    if request.htmx:
+        return HttpResponseClientRedirect(deal.get_absolute_url())
     return redirect(deal)
 
 

@@ -60,9 +60,7 @@ def test_admin_cannot_set_stage_or_team_by_the_form_nor_the_owner_without_a_reas
 
 
 @pytest.mark.django_db
-def test_admin_changes_the_owner_through_the_service_with_its_history(
-    admin, rep, other_rep, client, make_deal
-):
+def test_admin_changes_the_owner_through_the_service_with_its_history(admin, rep, other_rep, client, make_deal):
     deal = make_deal(rep, stage=Stage.DISCOVERY)
     client.force_login(admin)
     form = _change_form(deal, owner=other_rep.pk, reassign_reason="Territory moved to West")
@@ -72,7 +70,10 @@ def test_admin_changes_the_owner_through_the_service_with_its_history(
     assert (deal.stage, deal.owner, deal.team) == (Stage.DISCOVERY, other_rep, other_rep.team)
     activity = DealActivity.objects.get(deal=deal)
     assert (activity.from_owner, activity.to_owner, activity.by, activity.note) == (
-        rep, other_rep, admin, "Territory moved to West"
+        rep,
+        other_rep,
+        admin,
+        "Territory moved to West",
     )
 
 
