@@ -52,7 +52,7 @@ def test_a_manager_hands_a_leaving_reps_deals_and_leads_to_a_teammate(page, tran
     expect(page.locator("#handover-deal-count")).to_have_text("3")
     expect(page.locator("#handover-lead-count")).to_have_text("2")
     form = page.locator("#handover-form")
-    form.get_by_label("To", exact=True).select_option(label=str(teammate))
+    form.get_by_label("New owner").select_option(label=str(teammate))
     form.get_by_label("Reason").fill(f"{rep} left the company")
     form.get_by_role("button", name="Hand over").click()
     expect(page.get_by_text("3 deals and 2 leads of")).to_be_visible()
