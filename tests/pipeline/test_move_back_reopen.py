@@ -1,16 +1,11 @@
 """Moving a deal back one stage and reopening a lost one: transitions with a reason, rules and history."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from pipeline.models import Deal, DealStageChange, Event, Stage
 from pipeline.services import TransitionRefused, deal_transition
-from telemetry.metrics import stage_funnel
-from telemetry.metrics.base import Span
-from tests.pipeline.factories import check_all, lost_reason
+from tests.pipeline.factories import lost_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -97,29 +92,3 @@ def test_the_manager_of_the_team_may_move_a_deal_back(manager, rep, make_deal):
     deal = make_deal(rep, stage=Stage.CLOSING)
     deal_transition(deal=deal, event=Event.MOVED_BACK, by=manager, note="Contract not ready")
     assert Deal.objects.get(pk=deal.pk).stage == Stage.PROPOSAL
-
-
-def _funnel(stage: str) -> dict:
-    rows = stage_funnel(Span.ending(timezone.localdate()))
-    return next(r.details for r in rows if r.key == stage and r.period == "all")
-
-
-def test_the_funnel_counts_a_stage_reached_once_however_often_the_deal_reenters_it(rep, make_deal):
-    deal = make_deal(rep, stage=Stage.TECHNICAL_DEMO, stage_entered_at=timezone.now() - timedelta(days=5))
-    check_all(deal)
-    deal_transition(deal=deal, event=Event.PROPOSAL_REQUESTED, by=rep)
-    before = {stage: _funnel(stage) for stage in (Stage.TECHNICAL_DEMO, Stage.PROPOSAL)}
-    assert before[Stage.PROPOSAL]["reached"] == 1
-    # Back and forth twice, then lost at Proposal, reopened and lost again.
-    for _ in range(2):
-        deal_transition(deal=Deal.objects.get(pk=deal.pk), event=Event.MOVED_BACK, by=rep, note="Wrong drag")
-        deal_transition(deal=Deal.objects.get(pk=deal.pk), event=Event.PROPOSAL_REQUESTED, by=rep)
-    assert {stage: _funnel(stage) for stage in before} == before
-    deal_transition(deal=Deal.objects.get(pk=deal.pk), event=Event.DEAL_LOST, by=rep, lost_reason=lost_reason())
-    deal_transition(deal=Deal.objects.get(pk=deal.pk), event=Event.REOPENED, by=rep, note="Back in play")
-    deal_transition(deal=Deal.objects.get(pk=deal.pk), event=Event.DEAL_LOST, by=rep, lost_reason=lost_reason())
-    assert _funnel(Stage.PROPOSAL) | {"lost": 0} == before[Stage.PROPOSAL] | {"lost": 0}
-    assert _funnel(Stage.PROPOSAL)["lost"] == 1
-    assert _funnel(Stage.CLOSED_LOST)["reached"] == 1
-    # Technical demo: reached once, moved on once (the steps back are not moves on).
-    assert (_funnel(Stage.TECHNICAL_DEMO)["reached"], _funnel(Stage.TECHNICAL_DEMO)["moved_on"]) == (1, 1)
