@@ -37,7 +37,7 @@ class HandoverForm(forms.Form):
 
     ALL, SELECTED = "all", "selected"
 
-    from_owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Handing over", empty_label="Choose a person")
+    from_owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Handing over", empty_label="Choose")
     new_owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner", empty_label="Choose a person")
     scope = forms.ChoiceField(
         choices=[(ALL, "Every open deal and lead"), (SELECTED, "Only those ticked below")],

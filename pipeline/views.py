@@ -17,7 +17,7 @@ from accounts.rules import is_rep
 from enablement_portal.periods import month_of, quarter_of
 from pipeline import selectors
 from pipeline.forms import BoardFilterForm, CheckForm, DealForm, LostForm, ReasonForm, ReassignForm, TransitionForm
-from pipeline.models import NEXT_STAGE, REASON_EVENTS, Deal, Event, LostReason, Stage
+from pipeline.models import NEXT_STAGE, PREVIOUS_STAGE, REASON_EVENTS, Deal, Event, LostReason, Stage
 from pipeline.services import TransitionRefused, criterion_check, deal_reassign, deal_transition, deal_update
 
 # What a refused request answers: a move the current state does not allow is a conflict.
@@ -96,6 +96,10 @@ def _requested_event(request: AuthenticatedHttpRequest, deal: Deal) -> str:
     if NEXT_STAGE.get(deal.stage) == to_stage and deal.forward_event:
         return deal.forward_event
     target = Stage(to_stage).label if to_stage in Stage.values else repr(to_stage)
+    if to_stage and PREVIOUS_STAGE.get(deal.stage) == to_stage:
+        raise TransitionRefused(
+            f"Moving back to {target} needs a reason: use “← Back to {target}…” on the deal page."
+        )
     raise TransitionRefused(
         f"{deal.get_stage_display()} → {target} is not a move: a deal moves on one stage at a time "
         f"({deal.get_stage_display()} → {Stage(deal.next_stage).label if deal.next_stage else 'none'})."
