@@ -97,9 +97,7 @@ def _requested_event(request: AuthenticatedHttpRequest, deal: Deal) -> str:
         return deal.forward_event
     target = Stage(to_stage).label if to_stage in Stage.values else repr(to_stage)
     if to_stage and PREVIOUS_STAGE.get(deal.stage) == to_stage:
-        raise TransitionRefused(
-            f"Moving back to {target} needs a reason: use “← Back to {target}…” on the deal page."
-        )
+        raise TransitionRefused(f"Moving back to {target} needs a reason: use “← Back to {target}…” on the deal page.")
     raise TransitionRefused(
         f"{deal.get_stage_display()} → {target} is not a move: a deal moves on one stage at a time "
         f"({deal.get_stage_display()} → {Stage(deal.next_stage).label if deal.next_stage else 'none'})."
