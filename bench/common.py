@@ -75,6 +75,7 @@ def server(workers: int, threads: int, env: dict[str, str] | None = None) -> Ite
     }
     command = [sys.executable, "-m", "gunicorn", "enablement_portal.wsgi", "-b", f"127.0.0.1:{port}"]
     command += ["-w", str(workers), "-k", "gthread", "--threads", str(threads), "--log-level", "warning"]
+    command += ["--graceful-timeout", "5"]
     # Refused requests (409 while a key is busy) are logged by Django; they are part of the run, not output.
     log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=log)
@@ -92,6 +93,10 @@ def server(workers: int, threads: int, env: dict[str, str] | None = None) -> Ite
         yield port
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
         log.close()
         print(f"gunicorn log: {log.name}")
