@@ -1,8 +1,13 @@
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 
-from leads.models import ReturnReason
+from accounts.models import User
+from leads.models import Lead, ReturnReason
+from leads.selectors import handover_items, handover_sources
+from pipeline.models import Deal
+from pipeline.services import owners_assignable_by
 
 
 class ReturnForm(forms.Form):
@@ -25,3 +30,62 @@ class QualityFilterForm(forms.Form):
         initial=30,
         required=False,
     )
+
+
+class HandoverForm(forms.Form):
+    """A leaving rep's open deals and leads to a colleague: all of them, or those ticked."""
+
+    ALL, SELECTED = "all", "selected"
+
+    from_owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Handing over", empty_label="Choose")
+    new_owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner", empty_label="Choose a person")
+    scope = forms.ChoiceField(
+        choices=[(ALL, "Every open deal and lead"), (SELECTED, "Only those ticked below")],
+        initial=ALL,
+        widget=forms.RadioSelect,
+    )
+    deals = forms.ModelMultipleChoiceField(queryset=Deal.objects.none(), required=False)
+    leads = forms.ModelMultipleChoiceField(queryset=Lead.objects.none(), required=False)
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in every deal's and lead's history, e.g. “Alice left the company”.",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        cast(forms.ModelChoiceField, self.fields["from_owner"]).queryset = handover_sources(user)
+        cast(forms.ModelChoiceField, self.fields["new_owner"]).queryset = owners_assignable_by(user)
+        self.source = source = self._source()
+        deals, leads = Deal.objects.none(), Lead.objects.none()
+        if source is not None:
+            deals, leads = handover_items(user, source)
+        cast(forms.ModelMultipleChoiceField, self.fields["deals"]).queryset = deals
+        cast(forms.ModelMultipleChoiceField, self.fields["leads"]).queryset = leads
+
+    def _source(self) -> User | None:
+        value = self.data.get("from_owner") if self.is_bound else self.initial.get("from_owner")
+        try:
+            return handover_sources(self.user).filter(pk=int(value)).first() if value else None
+        except (TypeError, ValueError):
+            return None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        source, target = data.get("from_owner"), data.get("new_owner")
+        if source and target and source == target:
+            self.add_error("new_owner", "Choose someone other than the person handing over.")
+        if data.get("scope") == self.SELECTED and not data.get("deals") and not data.get("leads"):
+            self.add_error("scope", "Tick at least one deal or lead, or hand over all of them.")
+        return data
+
+    def chosen(self) -> tuple[Any, Any]:
+        """The deals and leads to hand over (querysets), from cleaned data."""
+        data = self.cleaned_data
+        deals, leads = handover_items(self.user, data["from_owner"])
+        if data["scope"] == self.SELECTED:
+            return deals.filter(pk__in=[d.pk for d in data["deals"]]), leads.filter(
+                pk__in=[x.pk for x in data["leads"]]
+            )
+        return deals, leads

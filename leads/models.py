@@ -160,6 +160,15 @@ class LeadQuerySet(models.QuerySet):
             return self.filter(Q(owner_id=user.pk) | queue)
         return self.none()
 
+    def reassignable_by(self, user: User) -> "LeadQuerySet":
+        """The leads whose owner `user` may change, as the rule `leads.reassign_lead` decides one:
+        admins every lead, managers their team's."""
+        if is_enablement_admin(user):
+            return self
+        if is_manager(user) and user.team_id:
+            return self.filter(team_id=user.team_id)
+        return self.none()
+
     def open(self) -> "LeadQuerySet":
         return self.filter(status__in=[LeadStatus.MQL, LeadStatus.ACCEPTED])
 
@@ -249,6 +258,7 @@ class LeadEvent(models.Model):
         ACCEPTED = "accepted", "Accepted"
         RETURNED = "returned", "Returned to marketing"
         CONVERTED = "converted", "Converted to a deal"
+        REASSIGNED = "reassigned", "Reassigned"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -10,7 +10,9 @@ from django.db.models.functions import TruncDate
 
 from accounts.models import User
 from accounts.rules import is_rep
-from leads.models import Lead, LeadRejection, LeadStatus, ReturnReason
+from leads.models import Lead, LeadQuerySet, LeadRejection, LeadStatus, ReturnReason
+from pipeline.models import Deal, DealQuerySet
+from pipeline.services import OWNER_ROLES
 
 
 def inbox_for(user: User) -> tuple[QuerySet, QuerySet]:
@@ -81,3 +83,18 @@ def quality_report(*, start: datetime, top: int = 10) -> QualityReport:
 def _top(counts: Counter, top: int) -> list[tuple[str, int]]:
     # Most frequent first, ties in name order, so the report reads the same on every load.
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+
+
+def handover_sources(user: User) -> QuerySet[User]:
+    """Whose book `user` may hand over: reps and managers of their team (an admin: anyone's), gone or not."""
+    people = User.objects.filter(role__in=OWNER_ROLES)
+    if not user.is_enablement_admin:
+        people = people.filter(team_id=user.team_id) if user.team_id else people.none()
+    return people.order_by("first_name", "last_name", "username")
+
+
+def handover_items(user: User, source: User) -> tuple[DealQuerySet, LeadQuerySet]:
+    """`source`'s open deals and open leads that `user` may reassign."""
+    deals = Deal.objects.reassignable_by(user).open().filter(owner=source)
+    leads = Lead.objects.reassignable_by(user).open().filter(owner=source)
+    return deals, leads

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -19,7 +20,8 @@ from accounts.models import INTEGRATION_SCOPES, ApiKey, User
 from accounts.services import api_key_create, api_key_revoke, api_key_rotate
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, ReturnReason, RoundRobinCursor, RoutingRule
 from leads.validation import DATA_FIELDS, FIELD_PATHS, IntakeResult, IntakeRules, lead_check, payload_digest
-from pipeline.services import account_get_or_create, deal_create
+from pipeline.models import Deal
+from pipeline.services import account_get_or_create, deal_create, deals_reassign, reassignment_reason
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
@@ -243,3 +245,73 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
     lead.save()
     LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CONVERTED, by=by, note=deal.name)
     return lead
+
+
+# ---------------------------------------------------------------------------
+# Reassignment: a lead changes hands; a leaving rep's book is handed over
+# ---------------------------------------------------------------------------
+@transaction.atomic
+def lead_reassign(*, lead: Lead, new_owner: User, reason: str, by: User) -> Lead:
+    """Give `lead` to `new_owner` (it joins their team) and record it as a lead event.
+
+    Raises PermissionDenied (the rule leads.reassign_lead) or ValidationError (no reason; the
+    new owner is not an active rep or manager of `by`'s team, or already owns the lead).
+    """
+    if lead.owner_id == new_owner.pk:
+        raise ValidationError({"new_owner": f"{new_owner} already owns this lead."})
+    leads_reassign(leads=Lead.objects.filter(pk=lead.pk), new_owner=new_owner, reason=reason, by=by)
+    lead.refresh_from_db(fields=["owner", "team", "updated_at"])
+    return lead
+
+
+@transaction.atomic
+def leads_reassign(*, leads: QuerySet[Lead], new_owner: User, reason: str, by: User) -> int:
+    """Give every lead of `leads` to `new_owner` in one update, with one event each; return the count.
+
+    All or nothing, with the errors of `lead_reassign`; leads `new_owner` already owns are skipped.
+    """
+    reason = reassignment_reason(new_owner=new_owner, reason=reason, by=by)
+    rows = list(
+        leads.exclude(owner_id=new_owner.pk)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", "owner__first_name", "owner__last_name", "owner__username")
+    )
+    if not rows:
+        return 0
+    ids = [row[0] for row in rows]
+    if Lead.objects.reassignable_by(by).filter(pk__in=ids).count() != len(ids):
+        raise PermissionDenied("You may not reassign some of these leads.")
+    now = timezone.now()
+    Lead.objects.filter(pk__in=ids).update(owner_id=new_owner.pk, team_id=new_owner.team_id, updated_at=now)
+    LeadEvent.objects.bulk_create(
+        LeadEvent(
+            lead_id=pk,
+            kind=LeadEvent.Kind.REASSIGNED,
+            by=by,
+            at=now,
+            note=f"{_name(first, last, username)} → {new_owner}: {reason}",
+        )
+        for pk, first, last, username in rows
+    )
+    return len(ids)
+
+
+def _name(first: str | None, last: str | None, username: str | None) -> str:
+    if username is None:
+        return "the queue"
+    return f"{first or ''} {last or ''}".strip() or username
+
+
+@transaction.atomic
+def owner_hand_over(
+    *, deals: QuerySet[Deal], leads: QuerySet[Lead], new_owner: User, reason: str, by: User
+) -> tuple[int, int]:
+    """Hand a set of deals and leads to `new_owner` at once (a rep leaves): all of it or none of it.
+
+    Returns (deals, leads) reassigned; raises as `deals_reassign` and `leads_reassign`.
+    """
+    return (
+        deals_reassign(deals=deals, new_owner=new_owner, reason=reason, by=by),
+        leads_reassign(leads=leads, new_owner=new_owner, reason=reason, by=by),
+    )

@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AfterValidator
 
 from accounts.auth import PersonAuth
@@ -21,9 +22,9 @@ from accounts.http import PersonApiRequest
 from accounts.models import Scope
 from enablement_portal.periods import month_of
 from enablement_portal.problems import documented_problems, field_paths
-from pipeline.models import TRANSITION_EVENTS, Deal, DealStageChange, LostReason, Stage
+from pipeline.models import TRANSITION_EVENTS, CriterionCheck, Deal, DealStageChange, LostReason, Stage, StageCriterion
 from pipeline.selectors import gate
-from pipeline.services import deal_transition
+from pipeline.services import criterion_check, criterion_uncheck, deal_transition
 
 router = Router(tags=["deals"], auth=PersonAuth(Scope.DEALS_READ))
 
@@ -117,7 +118,40 @@ class DealFilters(Schema):
 class TransitionIn(Schema):
     event: TransitionEvent
     lost_reason_id: int | None = Field(None, description="Required for DEAL_LOST: an active lost reason")
-    note: str = Field("", max_length=2000)
+    note: str = Field(
+        "", max_length=2000, description="Required for MOVED_BACK and REOPENED: why (kept in the deal's history)"
+    )
+
+
+# Within a database id's range: SQLite raises OverflowError on a larger number.
+CriterionId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class CheckIn(Schema):
+    criterion: CriterionId = Field(description="Id of a criterion of the deal's next move (next_move_criteria)")
+    evidence: str = Field(min_length=1, max_length=2000, description="What shows the criterion holds")
+
+
+class CheckOut(Schema):
+    criterion: int
+    text: str
+    checked_by: str
+    checked_at: datetime
+    evidence: str
+    missing_criteria: list[int] = Field(description="Criteria of the next move still not confirmed")
+
+
+class UncheckOut(Schema):
+    criterion: int
+    text: str
+    withdrawn_by: str
+    withdrawn_at: datetime
+    reason: str
+    missing_criteria: list[int] = Field(description="Criteria of the next move still not confirmed")
+
+
+class UncheckQuery(Schema):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the confirmation is withdrawn (required)")
 
 
 class TransitionOut(Schema):
@@ -207,3 +241,64 @@ def post_transition(request: PersonApiRequest, deal_id: int, payload: Transition
     with field_paths({"lost_reason": "lost_reason_id"}):
         change = deal_transition(deal=deal, event=payload.event, by=request.auth, lost_reason=reason, note=payload.note)
     return {"id": deal.pk, "stage": deal.stage, "from_stage": change.from_stage, "event": change.event, "at": change.at}
+
+
+def _criterion(criterion_id: int) -> StageCriterion:
+    criterion = StageCriterion.objects.active().filter(pk=criterion_id).first()
+    if criterion is None:
+        raise ValidationError({"criterion": "No active criterion has this id."})
+    return criterion
+
+
+@router.post(
+    "/{int:deal_id}/checks",
+    response={201: CheckOut},
+    auth=PersonAuth(Scope.DEALS_WRITE),
+    summary="Confirm a criterion of the deal's next move, with evidence",
+    description="The criterion must gate the deal's next move and not be confirmed yet (else 422, path "
+    "`criterion`). Another team's deal is a 404; a move still refused afterwards is a 409 of "
+    "`POST /deals/{id}/transitions`.",
+)
+def post_check(request: PersonApiRequest, deal_id: int, payload: CheckIn) -> Status:
+    deal = get_object_or_404(Deal.objects.for_user(request.auth), pk=deal_id)
+    check = criterion_check(
+        deal=deal, criterion=_criterion(payload.criterion), by=request.auth, evidence=payload.evidence
+    )
+    return Status(
+        201,
+        {
+            "criterion": check.criterion_id,
+            "text": check.criterion.text,
+            "checked_by": request.auth.username,
+            "checked_at": check.checked_at,
+            "evidence": check.evidence,
+            "missing_criteria": [c.pk for c in deal.missing_criteria()],
+        },
+    )
+
+
+@router.delete(
+    "/{int:deal_id}/checks/{int:criterion_id}",
+    response={200: UncheckOut},
+    auth=PersonAuth(Scope.DEALS_WRITE),
+    summary="Withdraw a criterion's confirmation; the reason is a query parameter",
+    description="`?reason=` is required and kept in the deal's activity. A criterion not confirmed on "
+    "the deal, or another team's deal, is a 404.",
+)
+def delete_check(
+    request: PersonApiRequest, deal_id: int, criterion_id: int, query: Query[UncheckQuery]
+) -> dict[str, Any]:
+    deal = get_object_or_404(Deal.objects.for_user(request.auth), pk=deal_id)
+    criterion = get_object_or_404(StageCriterion.objects.all(), pk=criterion_id)
+    try:
+        activity = criterion_uncheck(deal=deal, criterion=criterion, by=request.auth, reason=query.reason)
+    except CriterionCheck.DoesNotExist:
+        raise Http404("This criterion is not confirmed on the deal.") from None
+    return {
+        "criterion": criterion.pk,
+        "text": criterion.text,
+        "withdrawn_by": request.auth.username,
+        "withdrawn_at": activity.at,
+        "reason": activity.note,
+        "missing_criteria": [c.pk for c in deal.missing_criteria()],
+    }

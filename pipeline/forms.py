@@ -4,8 +4,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import Team, User
-from pipeline.models import Deal, Event, LostReason, StageCriterion
-from pipeline.services import EDITABLE_FIELDS
+from pipeline.models import REASON_EVENTS, Deal, Event, LostReason, StageCriterion
+from pipeline.services import EDITABLE_FIELDS, owners_assignable_by
 
 
 class BoardFilterForm(forms.Form):
@@ -62,12 +62,17 @@ class TransitionForm(forms.Form):
         data = self.cleaned_data
         if data.get("event") == Event.DEAL_LOST and not data.get("lost_reason"):
             self.add_error("lost_reason", "Choose why the deal was lost.")
+        if data.get("event") in REASON_EVENTS and not data.get("note", "").strip():
+            self.add_error("note", "Say why the deal goes back.")
         return data
 
 
 class LostForm(forms.Form):
     lost_reason = forms.ModelChoiceField(
-        queryset=LostReason.objects.filter(active=True), label="Why was it lost?", empty_label="Choose a reason"
+        queryset=LostReason.objects.filter(active=True),
+        label="Why was it lost?",
+        empty_label="Choose a reason",
+        error_messages={"required": "Choose why the deal was lost."},
     )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Optional detail.")
 
@@ -79,3 +84,24 @@ class CheckForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What shows it holds: who said so, a meeting, a document.",
     )
+
+
+class ReasonForm(forms.Form):
+    """Moving a deal back a stage or reopening it: the reason goes into its history."""
+
+    note = forms.CharField(
+        label="Why?", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept in the deal's history."
+    )
+
+
+class ReassignForm(forms.Form):
+    """A new owner for a deal or a lead, chosen among those `user` may hand it to, and why."""
+
+    new_owner = forms.ModelChoiceField(queryset=User.objects.none(), label="New owner", empty_label="Choose a person")
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept in the history."
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["new_owner"]).queryset = owners_assignable_by(user)

@@ -25,5 +25,8 @@ rules.add_perm("pipeline.view_board", is_sales_or_admin)
 rules.add_perm("pipeline.view_deal", sees_deal)
 # Moving a deal is the Groups' pipeline.move_deal (the state machine checks it too) on a deal one sees.
 rules.add_perm("pipeline.change_deal", has_model_perm("pipeline.move_deal") & sees_deal)
+# Changing a deal's owner (a rep leaves, a book is rebalanced): the team's manager, or an admin.
+# Mirrored by DealQuerySet.reassignable_by; the new owner's rules are the services' (new_owner_problems).
+rules.add_perm("pipeline.reassign_deal", is_enablement_admin | is_deal_team_manager)
 # Deals carry their history: only a superuser deletes one, in Django admin.
 rules.add_perm("pipeline.delete_deal", rules.is_superuser)

@@ -16,6 +16,7 @@ from pipeline.models import (
     CriterionCheck,
     CriterionKind,
     Deal,
+    DealActivity,
     DealQuerySet,
     DealStageChange,
     Stage,
@@ -160,6 +161,11 @@ def timeline(deal: Deal) -> list[TimelineEntry]:
         until = changes[index + 1].at if index + 1 < len(changes) else deal.closed_at or now
         entries.append(TimelineEntry(change, max(until - change.at, timedelta(0))))
     return entries
+
+
+def activities(deal: Deal) -> list[DealActivity]:
+    """Owner changes and withdrawn criteria of the deal, oldest first (one query)."""
+    return list(deal.activities.select_related("by", "from_owner", "to_owner", "criterion"))
 
 
 @dataclass

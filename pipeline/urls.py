@@ -11,4 +11,5 @@ urlpatterns = [
     path("deals/<int:pk>/move/", views.deal_move, name="deal_move"),
     path("deals/<int:pk>/checks/", views.deal_check, name="deal_check"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal_edit"),
+    path("deals/<int:pk>/reassign/", views.deal_reassign_view, name="deal_reassign"),
 ]

@@ -83,6 +83,8 @@ SIGNED_IN = frozenset(PERSONAS)
 # Call reviews have no navigation entry: reps read theirs, managers their team's, admins every team's.
 REVIEWERS = frozenset({"rep", "other_rep", "manager", "other_manager", "admin"})
 ADMIN_ONLY = frozenset({"admin"})
+# Changing who owns a deal or a lead: managers (their team's) and enablement admins.
+REASSIGNERS = frozenset({"manager", "other_manager", "admin"})
 
 PAGES: dict[str, Page] = {
     # Project pages: the login page is public (and sends the signed-in home), the rest any signed-in person's.
@@ -99,12 +101,15 @@ PAGES: dict[str, Page] = {
     "leads:accept": Page("leads:inbox", target="lead", post=True),
     "leads:return": Page("leads:inbox", target="lead", post=True),
     "leads:convert": Page("leads:inbox", target="lead", post=True),
+    "leads:reassign": Page(personas=REASSIGNERS, target="lead", post=True),
+    "leads:handover": Page(personas=REASSIGNERS),
     "pipeline:board": Page("pipeline:board"),
     "pipeline:board_move": Page("pipeline:board", target="deal", post=True),
     "pipeline:deal": Page("pipeline:board", target="deal"),
     "pipeline:deal_move": Page("pipeline:board", target="deal", post=True),
     "pipeline:deal_check": Page("pipeline:board", target="deal", post=True),
     "pipeline:deal_edit": Page("pipeline:board", target="deal"),
+    "pipeline:deal_reassign": Page(personas=REASSIGNERS, target="deal", post=True),
     "collateral:library": Page("collateral:library"),
     # Reviewing what is due for review is curation: enablement admins only.
     "collateral:stale": Page(personas=ADMIN_ONLY),
@@ -294,7 +299,9 @@ def test_every_navigation_entry_is_a_page_of_the_matrix_or_a_tool():
 MIRRORS = [
     ("pipeline.view_deal", lambda user: Deal.objects.for_user(user)),
     ("pipeline.change_deal", lambda user: Deal.objects.editable_by(user)),
+    ("pipeline.reassign_deal", lambda user: Deal.objects.reassignable_by(user)),
     ("leads.view_lead", lambda user: Lead.objects.for_user(user)),
+    ("leads.reassign_lead", lambda user: Lead.objects.reassignable_by(user)),
     ("accounts.view_person", lambda user: User.objects.for_user(user)),
 ]
 
