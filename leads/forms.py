@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from leads.models import ReturnReason
+from pipeline.models import Product
 
 
 class ReturnForm(forms.Form):
@@ -15,7 +16,12 @@ class ReturnForm(forms.Form):
 class ConvertForm(forms.Form):
     name = forms.CharField(required=False, max_length=200, label="Deal name", help_text="Blank: company — contact.")
     amount = forms.DecimalField(min_value=Decimal("0"), max_digits=14, decimal_places=2, initial=Decimal("0"))
-    product = forms.CharField(required=False, max_length=100)
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.active(), empty_label="Choose a product", help_text="From the product list."
+    )
+    expected_close_date = forms.DateField(
+        label="Expected close date", widget=forms.DateInput(attrs={"type": "date"}), help_text="When it should close."
+    )
 
 
 class QualityFilterForm(forms.Form):
