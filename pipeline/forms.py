@@ -118,7 +118,7 @@ class DealListForm(forms.Form):
                 cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("closed_from"), data.get("closed_to")
         if start and end and end <= start:
             self.add_error("closed_to", "Choose a day after “Closed from”.")

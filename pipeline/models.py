@@ -102,7 +102,7 @@ class ProductQuerySet(models.QuerySet):
 
     def named(self, name: str) -> "Product | None":
         """The product called `name`, whatever its case and surrounding spaces; None if there is none."""
-        return self.filter(name__iexact=" ".join(name.split())).first()
+        return cast("Product | None", self.filter(name__iexact=" ".join(name.split())).first())
 
 
 class Product(models.Model):
@@ -269,6 +269,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["team", "stage"]),
             models.Index(fields=["owner", "stage"]),
+            # The deal list's default order (newest first, id breaking ties), read backwards.
+            models.Index(fields=["created_at", "id"], name="pipeline_deal_created_idx"),
         ]
         permissions = [("move_deal", "Can move a deal through its stages and check its criteria")]
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import rules
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
@@ -134,7 +135,7 @@ def _columns() -> dict[str, Column]:
     }
 
 
-def _card_details(cards: Iterable[Deal], columns: dict[str, Column], sizes: dict[str, int], now: datetime) -> None:
+def _card_details(cards: Iterable[Any], columns: dict[str, Column], sizes: dict[str, int], now: datetime) -> None:
     for deal in cards:
         column = columns[deal.stage]
         deal.days = max((now - deal.stage_entered_at).days, 0)

@@ -237,7 +237,7 @@ def _deal_list_form(request: AuthenticatedHttpRequest) -> DealListForm:
         owners, teams = None, None
     else:
         owners = User.objects.for_user(user).filter(role__in=SALES_ROLES)
-        teams = Team.objects.filter(pk=user.team_id)
+        teams = Team.objects.filter(pk__in=[user.team_id] if user.team_id else [])
     if owners is not None:
         owners = owners.order_by("first_name", "last_name", "username")
     return DealListForm(request.GET, owners=owners, teams=teams)
