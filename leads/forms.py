@@ -6,7 +6,7 @@ from django import forms
 from accounts.models import User
 from leads.models import Lead, ReturnReason
 from leads.selectors import handover_items, handover_sources
-from pipeline.models import Deal
+from pipeline.models import Deal, Product
 from pipeline.services import owners_assignable_by
 
 
@@ -20,7 +20,12 @@ class ReturnForm(forms.Form):
 class ConvertForm(forms.Form):
     name = forms.CharField(required=False, max_length=200, label="Deal name", help_text="Blank: company — contact.")
     amount = forms.DecimalField(min_value=Decimal("0"), max_digits=14, decimal_places=2, initial=Decimal("0"))
-    product = forms.CharField(required=False, max_length=100)
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.active(), empty_label="Choose a product", help_text="From the product list."
+    )
+    expected_close_date = forms.DateField(
+        label="Expected close date", widget=forms.DateInput(attrs={"type": "date"}), help_text="When it should close."
+    )
 
 
 class QualityFilterForm(forms.Form):

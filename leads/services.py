@@ -7,6 +7,7 @@ import bisect
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,7 @@ from accounts.models import INTEGRATION_SCOPES, ApiKey, User
 from accounts.services import api_key_create, api_key_revoke, api_key_rotate
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, ReturnReason, RoundRobinCursor, RoutingRule
 from leads.validation import DATA_FIELDS, FIELD_PATHS, IntakeResult, IntakeRules, lead_check, payload_digest
-from pipeline.models import Deal
+from pipeline.models import Deal, Product
 from pipeline.services import account_get_or_create, deal_create, deals_reassign, reassignment_reason
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
@@ -223,8 +224,21 @@ def lead_return(*, lead: Lead, by: User, reason: str, note: str = "") -> Lead:
 
 
 @transaction.atomic
-def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: str = "", product: str = "") -> Lead:
-    """Create a Deal in LeadIn for the lead's company, owned by the lead's owner, and link it."""
+def lead_convert(
+    *,
+    lead: Lead,
+    by: User,
+    amount: Decimal = Decimal("0"),
+    name: str = "",
+    product: Product | None = None,
+    expected_close_date: date | None = None,
+) -> Lead:
+    """Create a Deal in LeadIn for the lead's company, owned by the lead's owner, and link it.
+
+    `product` is one of the managed list (pipeline.Product); a retired one is refused (ValidationError).
+    """
+    if product is not None and not product.is_active:
+        raise ValidationError({"product": f"{product} is no longer offered; choose a product of the list."})
     lead = _locked(lead, "convert", "converted")
     _claim(lead, by)
     # _claim gave an unowned lead to `by`.
@@ -235,7 +249,8 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
         account=account,
         owner=owner,
         amount=amount,
-        product=product.strip(),
+        product=product,
+        expected_close_date=expected_close_date,
         by=by,
         source="lead",
     )

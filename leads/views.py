@@ -183,6 +183,10 @@ def convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         lead = lead_convert(lead=lead, by=request.user, **form.cleaned_data)
     except LeadActionRefused as exc:
         return _answer(request, lead, error=str(exc), status=409)
+    except ValidationError as invalid:
+        for name, errors in invalid.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return _answer(request, lead, status=422, convert_form=form)
     return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")  # type: ignore[union-attr]
 
 

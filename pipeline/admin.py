@@ -19,6 +19,7 @@ from pipeline.models import (
     DealStageChange,
     Event,
     LostReason,
+    Product,
     Quota,
     StageCriterion,
     StageSetting,
@@ -53,6 +54,20 @@ class StageSettingAdmin(admin.ModelAdmin):
 class LostReasonAdmin(admin.ModelAdmin):
     list_display = ["name", "order", "active"]
     list_editable = ["order", "active"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    """The managed product list: new deals, lead conversion and the CRM import pick from it.
+    Retire a product (inactive) rather than delete it: deals keep naming it."""
+
+    list_display = ["name", "is_active"]
+    list_filter = ["is_active"]
+    list_editable = ["is_active"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Product | None = None) -> bool:
+        return False
 
 
 @admin.register(Account)
@@ -217,7 +232,7 @@ class DealAdmin(OwnerChangeAdmin, ObjectPermissionsModelAdmin):
     list_display = ["name", "account", "owner", "team", "stage", "amount", "expected_close_date", "closed_at"]
     list_filter = ["stage", "team", "product"]
     search_fields = ["name", "account__name", "external_id", "owner__username"]
-    list_select_related = ["account", "owner", "team"]
+    list_select_related = ["account", "owner", "team", "product"]
     # Stage and team are never edited by hand: moves run the transitions (actions below); the owner
     # changes through deal_reassign (OwnerChangeAdmin), and the team follows the owner.
     reassign_permission = "pipeline.reassign_deal"

@@ -29,6 +29,7 @@ from pipeline.models import (
     DealStageChange,
     Event,
     LostReason,
+    Product,
     Quota,
     Stage,
     StageCriterion,
@@ -80,6 +81,16 @@ def _accounts() -> list[Account]:
     return list(Account.objects.filter(name__in=[r["account"] for r in rows]).order_by("name"))
 
 
+def _products() -> list[tuple[Product, Decimal]]:
+    """The demo's products on the managed list (the migration seeds them; a deleted one comes back)."""
+    rows = _read(DEMO_DATA / "products.csv")
+    products = []
+    for row in rows:
+        product = Product.objects.named(row["product"]) or Product.objects.create(name=row["product"])
+        products.append((product, Decimal(row["sales_price"])))
+    return products
+
+
 def _path(stage: str, lost_at: str | None) -> list[str]:
     """The stages a deal went through to reach `stage` (for a lost deal: up to where it was lost)."""
     last = lost_at if stage == Stage.CLOSED_LOST else stage
@@ -97,7 +108,7 @@ def load_demo() -> list[str]:
     today = timezone.localdate()
     rng = random.Random(20261101)
     accounts = _accounts()
-    products = [(p["product"], Decimal(p["sales_price"])) for p in _read(DEMO_DATA / "products.csv")]
+    products = _products()
     reasons = list(LostReason.objects.filter(active=True))
     rotting = {s.stage: s.rotting_after_days for s in StageSetting.objects.all()}
     criteria = list(StageCriterion.objects.active())
@@ -157,7 +168,7 @@ def _spec(
     number: int,
     today: date,
     accounts: list[Account],
-    products: list[tuple[str, Decimal]],
+    products: list[tuple[Product, Decimal]],
     reasons: list[LostReason],
     rotting: dict[str, int],
 ) -> dict[str, Any]:

@@ -4,6 +4,7 @@ The Deal model, its stages and the accounts it sells to are the shared contract 
 build on (leads convert into a Deal, collateral is shared on one, telemetry reads them).
 """
 
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import cast
@@ -14,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.models import Team, User
+from accounts.models import Role, Team, User
 from accounts.rules import is_enablement_admin, is_manager, is_sales
 
 
@@ -49,6 +51,10 @@ PREVIOUS_STAGE: dict[str, Stage] = {
     Stage.PROPOSAL: Stage.TECHNICAL_DEMO,
     Stage.CLOSING: Stage.PROPOSAL,
 }
+
+
+# Who may own a deal: the people who sell.
+SALES_ROLES = [Role.REP, Role.MANAGER]
 
 
 class Event(models.TextChoices):
@@ -101,6 +107,40 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self) -> "ProductQuerySet":
+        return self.filter(is_active=True)
+
+    def named(self, name: str) -> "Product | None":
+        """The product called `name`, whatever its case and surrounding spaces; None if there is none."""
+        return cast("Product | None", self.filter(name__iexact=" ".join(name.split())).first())
+
+
+class Product(models.Model):
+    """What a deal sells: one managed list, so that a typo never becomes a product of its own."""
+
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True, help_text="Inactive products are not offered for new deals.")
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="product_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        # Say which product already has the name (Django's message for a functional constraint names none).
+        clash = Product.objects.filter(name__iexact=self.name).exclude(pk=self.pk).first()
+        if clash is not None:
+            raise ValidationError({"name": f"The product {clash.name!r} already has this name."})
+        super().validate_constraints(exclude=exclude)
 
 
 class LostReason(models.Model):
@@ -230,7 +270,9 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
     )
     currency = models.CharField(max_length=3, default="USD")
-    product = models.CharField(max_length=100, blank=True, help_text="Product or segment.")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="deals", help_text="What it sells."
+    )
     expected_close_date = models.DateField(null=True, blank=True)
     # Only transitions move a deal: the stage is never assigned directly, in code or in a form.
     stage = FSMField(default=Stage.LEAD_IN, choices=Stage.choices, protected=True, db_index=True)
@@ -254,6 +296,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["team", "stage"]),
             models.Index(fields=["owner", "stage"]),
+            # The deal list's default order (newest first, id breaking ties), read backwards.
+            models.Index(fields=["created_at", "id"], name="pipeline_deal_created_idx"),
         ]
         permissions = [("move_deal", "Can move a deal through its stages and check its criteria")]
 

@@ -20,6 +20,7 @@ from accounts.outbox import enqueue_on_commit
 from pipeline.models import (
     CLOSED_STAGES,
     REASON_EVENTS,
+    SALES_ROLES,
     TRANSITION_METHODS,
     Account,
     CriterionCheck,
@@ -28,6 +29,7 @@ from pipeline.models import (
     DealStageChange,
     Event,
     LostReason,
+    Product,
     Stage,
     StageCriterion,
 )
@@ -59,7 +61,9 @@ def account_get_or_create(*, name: str, industry: str = "", employee_count: int 
 
     Raises ValidationError on bad values for a new account.
     """
-    account = Account.objects.filter(name=name).first()
+    name = " ".join(name.split())
+    # "acme corp" is the account "Acme Corp": a difference of case never makes a second account.
+    account = Account.objects.filter(name__iexact=name).first()
     if account is not None:
         return account
     account = Account(name=name, industry=industry, employee_count=employee_count)
@@ -81,7 +85,7 @@ def deal_create(
     owner: User,
     amount: Decimal,
     by: User | None,
-    product: str = "",
+    product: Product | None = None,
     expected_close_date: date | None = None,
     currency: str = "USD",
     source: str = "portal",
@@ -109,6 +113,50 @@ def deal_create(
         deal=deal, from_stage="", to_stage=Stage.LEAD_IN, event=Event.CREATED, by=by, at=deal.stage_entered_at
     )
     return deal
+
+
+@transaction.atomic
+def deal_create_for(
+    *,
+    by: User,
+    owner: User,
+    account_name: str,
+    product: Product | None,
+    amount: Decimal,
+    currency: str = "USD",
+    expected_close_date: date | None = None,
+    name: str = "",
+) -> Deal:
+    """A deal `by` creates in the portal for `owner`, on the account called `account_name` (created
+    if new), selling a product of the list. Starts in LeadIn with its first history row.
+
+    Raises PermissionDenied (the rule pipeline.create_deal_for: a rep for themselves, a manager
+    for their team, an admin for anyone) or ValidationError (field by field). Nothing is stored then.
+    """
+    if not by.has_perm("pipeline.create_deal_for", owner):
+        raise PermissionDenied(f"You may not create a deal for {owner}.")
+    errors = {}
+    if not owner.is_active or owner.role not in SALES_ROLES:
+        errors["owner"] = f"{owner} does not sell: a deal's owner is an active rep or manager."
+    if product is None or not product.is_active:
+        errors["product"] = "Choose a product of the list."
+    if not " ".join(account_name.split()):
+        errors["account"] = "Name the account (an existing one, or a new one to create)."
+    if errors:
+        raise ValidationError(errors)
+    assert product is not None  # for the type checker: refused above
+    account = account_get_or_create(name=account_name)
+    return deal_create(
+        name=name.strip() or f"{account.name} · {product.name}",
+        account=account,
+        owner=owner,
+        amount=amount,
+        by=by,
+        product=product,
+        expected_close_date=expected_close_date,
+        currency=currency,
+        source="portal",
+    )
 
 
 @transaction.atomic

@@ -103,12 +103,17 @@ PAGES: dict[str, Page] = {
     "leads:convert": Page("leads:inbox", target="lead", post=True),
     "leads:reassign": Page(personas=REASSIGNERS, target="lead", post=True),
     "leads:handover": Page(personas=REASSIGNERS),
-    "pipeline:board": Page("pipeline:board"),
-    "pipeline:board_move": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal": Page("pipeline:board", target="deal"),
-    "pipeline:deal_move": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal_check": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal_edit": Page("pipeline:board", target="deal"),
+    # The navigation's "Deals" is the deal list; the board is one click away on it.
+    "pipeline:deal_list": Page("pipeline:deal_list"),
+    "pipeline:deal_list_csv": Page("pipeline:deal_list"),
+    "pipeline:deal_new": Page("pipeline:deal_list"),
+    "pipeline:board": Page("pipeline:deal_list"),
+    "pipeline:board_column": Page("pipeline:deal_list", target="stage"),
+    "pipeline:board_move": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal": Page("pipeline:deal_list", target="deal"),
+    "pipeline:deal_move": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal_check": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal_edit": Page("pipeline:deal_list", target="deal"),
     "pipeline:deal_reassign": Page(personas=REASSIGNERS, target="deal", post=True),
     "collateral:library": Page("collateral:library"),
     # Reviewing what is due for review is curation: enablement admins only.
@@ -188,6 +193,7 @@ TARGETS: dict[str, tuple[Callable, Callable]] = {
         lambda asset: {"asset_id": asset.asset_id, "version": asset.current_version.version},
     ),
     "table": (lambda world, side: _snapshot(), lambda slug: {"slug": slug}),
+    "stage": (lambda world, side: "LeadIn", lambda stage: {"stage": stage}),
 }
 # Objects that belong to a team; the others (content, tables) are the same for everyone.
 TEAM_TARGETS = {"lead", "deal", "review", "update", "person"}

@@ -19,7 +19,7 @@ WIN_RATE_GROUPS: dict[str, list[str]] = {
     Dimension.ALL: [],
     Dimension.REP: ["owner_id", "owner__first_name", "owner__last_name", "owner__username", "owner__team_id"],
     Dimension.TEAM: ["team_id", "team__name"],
-    Dimension.PRODUCT: ["product"],
+    Dimension.PRODUCT: ["product__name"],
 }
 
 
@@ -33,7 +33,7 @@ def _win_rate_key(dimension: str, group: dict) -> tuple[str, str, int | None]:
             return NO_TEAM_KEY, "No team", None
         return str(group["team_id"]), group["team__name"], group["team_id"]
     if dimension == Dimension.PRODUCT:
-        return group["product"] or NO_PRODUCT, group["product"] or NO_PRODUCT, None
+        return group["product__name"] or NO_PRODUCT, group["product__name"] or NO_PRODUCT, None
     return "all", "All deals", None
 
 
