@@ -83,7 +83,7 @@ def test_age_filter(client, rep, team):
     ages = {
         days: LeadFactory(owner=rep, team=team, received_at=now - timedelta(days=days, hours=1))
         for days in (0, 3, 10, 40)
-    }  # noqa: E501
+    }
     client.force_login(rep)
     for age, days in [("day", 0), ("week", 3), ("month", 10), ("older", 40)]:
         assert shown(client.get(INBOX, {"age": age})) == [ages[days].pk], age
