@@ -212,7 +212,7 @@ def _record_usage(today: date) -> None:
             )
     demo_usage = AssetUsage.objects.filter(asset__asset_id__in=ids, user__in=reps)
     stored = set(demo_usage.values_list("asset_id", "user_id", "deal_id", "kind", "created_at"))
-    if stored == {(u.asset.pk, u.user.pk, u.deal and u.deal.pk, u.kind, u.created_at) for u in usages}:
+    if stored == {(u.asset_id, u.user_id, u.deal_id, u.kind, u.created_at) for u in usages}:
         return
     demo_usage.filter(deal__external_id__startswith="demo-").delete()
     demo_usage.filter(deal__isnull=True).delete()

@@ -138,7 +138,7 @@ def _index(lead: Lead) -> int:
 def _date_leads(integration: Integration, today: date) -> None:
     """Every demo lead and its history dated from `today`: received on one of the last 21 days,
     acted on by sales that afternoon, resubmitted the next morning."""
-    hours = {LeadEvent.Kind.RESUBMITTED: (1, 11)}
+    hours: dict[str, tuple[int, int]] = {LeadEvent.Kind.RESUBMITTED: (1, 11)}
     for lead in integration.leads.filter(lead_id__startswith="hs-").prefetch_related("events"):
         index = _index(lead)
         received, last, returned = _at(index, today), _at(index, today), None

@@ -51,7 +51,9 @@ class InboxFilterForm(forms.Form):
         # Whose leads one may filter by: oneself, a manager's team, every salesperson for an admin.
         people = User.objects.for_user(user).filter(role__in=[Role.REP, Role.MANAGER], is_active=True)
         owners = [(str(p.pk), p.get_full_name() or p.username) for p in people.order_by("first_name", "last_name")]
-        self.fields["owner"].choices = [("", "Anyone"), (UNASSIGNED, "Unassigned (the queue)"), *owners]
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = [("", "Anyone"), (UNASSIGNED, "Unassigned (the queue)"), *owners]
 
     def statuses(self) -> list[str]:
         return self.cleaned_data.get("status") or list(OPEN_STATUSES)
