@@ -35,9 +35,17 @@ class QualityFilterForm(forms.Form):
 class InboxFilterForm(forms.Form):
     """The inbox's search and filters (GET). No status chosen means the open ones."""
 
-    q = forms.CharField(required=False, max_length=200, label="Search", help_text="Name, e-mail or company.")
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, e-mail or company"}),
+    )
     status = forms.MultipleChoiceField(
-        required=False, choices=LeadStatus.choices, widget=forms.CheckboxSelectMultiple, help_text="None: open leads."
+        required=False,
+        choices=LeadStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: the open ones (MQL, accepted, resubmitted).",
     )
     integration = forms.ModelChoiceField(
         required=False, queryset=Integration.objects.order_by("name"), empty_label="Any integration"

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 INBOX = reverse("leads:inbox")
 ROW_LINK = re.compile(r'<th scope="row"><a href="/leads/(\d+)/">')
-NEXT = re.compile(r'<tr class="load-more"><td colspan="8"><a href="\?([^"]+)"')
+NEXT = re.compile(r'<tr class="load-more"><td colspan="6"><a href="\?([^"]+)"')
 
 
 def shown(response) -> list[int]:
