@@ -25,7 +25,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.demo import load_demo_people
+from accounts.demo import demo_today, load_demo_people
 from accounts.models import ApiKey, Role, Team, User
 from accounts.services import api_key_create, user_set_role
 from bench.common import Result, median_ms, p95_ms, per_call_seconds
@@ -220,7 +220,7 @@ def _synthetic_csv(rows: int, owners: list[User], path: Path) -> None:
 
 def bench_import(account: Account) -> list[Result]:
     results = []
-    load_demo_people()
+    load_demo_people(today=demo_today())
     owner = User.objects.filter(role=Role.REP).first()
     assert owner is not None, "load_demo_people() made no reps"
     if CRM_SAMPLE.exists():

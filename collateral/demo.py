@@ -2,15 +2,18 @@
 and competitor, two to four versions each, some past their review date, a few with real files.
 
 Deterministic and idempotent: assets are keyed by asset id and skipped when present, and every
-date is laid out from a fixed anchor.
+date is laid out from the demo's today (accounts.demo). Usage is by the demo reps on their demo
+deals, before each closed, so content lift has win rates.
 """
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import reversion
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from accounts.demo import demo_moment, demo_today
 from accounts.models import Role, User
 from collateral.models import (
     ASSET_ID_PREFIX,
@@ -25,8 +28,8 @@ from collateral.models import (
 )
 from collateral.services import asset_refresh, audiences_get_or_create, tags_get_or_create
 from collateral.uploads import check_upload
+from pipeline.models import Deal
 
-ANCHOR = datetime.fromisoformat("2026-11-01T09:00:00+00:00")
 INDUSTRIES = ["fintech", "healthcare", "retail", "manufacturing", "logistics", "telecom", "insurance"]
 USE_CASES = ["api_performance", "scalability", "security_compliance", "cost_reduction", "onboarding", "analytics"]
 COMPETITORS = ["competitor_x", "competitor_northwind", "competitor_globex"]
@@ -59,7 +62,7 @@ def _words(tag: str) -> str:
     return tag.replace("competitor_", "").replace("_", " ")
 
 
-def _spec(index: int) -> dict:
+def _spec(index: int, today: date) -> dict:
     types = list(AssetType)
     asset_type = types[index % len(types)]
     industry = INDUSTRIES[index % len(INDUSTRIES)]
@@ -83,7 +86,7 @@ def _spec(index: int) -> dict:
         "tags": tags,
         "audiences": AUDIENCES[index % 6 : index % 6 + 2],
         # Every fifth asset is past its review date: the stale list and the flag have something to show.
-        "review_by": (ANCHOR.date() - timedelta(days=30 + index)) if index % 5 == 0 else date(2027, 6, 30),
+        "review_by": today - timedelta(days=30 + index) if index % 5 == 0 else today + timedelta(days=240),
         "versions": 2 + index % 3,
     }
 
@@ -112,7 +115,9 @@ def _tiny_pdf(title: str) -> bytes:
 
 
 @transaction.atomic
-def load_demo() -> list[str]:
+def load_demo(*, today: date | None = None) -> list[str]:
+    today = today or demo_today()
+    anchor = demo_moment(today, today=today)
     admin = User.objects.get(username="enablement")
     # Kinds for the demo's tags, so that every facet has options.
     kinds: dict[str, str] = dict.fromkeys(INDUSTRIES, TagKind.INDUSTRY)
@@ -123,19 +128,19 @@ def load_demo() -> list[str]:
 
     created = 0
     for index in range(DEMO_ASSETS):
-        spec = _spec(index)
+        spec = _spec(index, today)
         asset_id = demo_asset_id(index)
         if Asset.objects.filter(asset_id=asset_id).exists():
             continue
         created += 1
-        _create_asset(asset_id, spec, index, admin)
-    _record_usage()
+        _create_asset(asset_id, spec, index, admin, anchor)
+    _record_usage(today)
     demo_assets = Asset.objects.filter(asset_id__in=[demo_asset_id(i) for i in range(DEMO_ASSETS)])
     total, stale = demo_assets.count(), demo_assets.stale().count()
     return [f"{total} assets ({created} new), {stale} past their review date; try /collateral/?q=fintech"]
 
 
-def _create_asset(asset_id: str, spec: dict, index: int, admin: User) -> Asset:
+def _create_asset(asset_id: str, spec: dict, index: int, admin: User, anchor: datetime) -> Asset:
     """The asset and its published versions, written directly (one revision per asset, not one per
     step as the services would make: the demo loads in well under a second)."""
     with reversion.create_revision():
@@ -148,7 +153,7 @@ def _create_asset(asset_id: str, spec: dict, index: int, admin: User) -> Asset:
             description=spec["description"],
             owner=admin,
             review_by=spec["review_by"],
-            created_at=ANCHOR - timedelta(days=10 + (DEMO_ASSETS - index) * 5 + spec["versions"] * 60),
+            created_at=anchor - timedelta(days=10 + (DEMO_ASSETS - index) * 5 + spec["versions"] * 60),
         )
         asset.full_clean()
         asset.save()
@@ -157,7 +162,7 @@ def _create_asset(asset_id: str, spec: dict, index: int, admin: User) -> Asset:
         for step in range(spec["versions"]):
             number = f"{1 + step // 2}.{step % 2}.0"
             # Every date is before the anchor: newer assets and later versions closer to it.
-            published = ANCHOR - timedelta(days=10 + (DEMO_ASSETS - index) * 5 + (spec["versions"] - 1 - step) * 60)
+            published = anchor - timedelta(days=10 + (DEMO_ASSETS - index) * 5 + (spec["versions"] - 1 - step) * 60)
             version = AssetVersion(
                 asset=asset,
                 version=number,
@@ -180,19 +185,35 @@ def _create_asset(asset_id: str, spec: dict, index: int, admin: User) -> Asset:
         return asset_refresh(asset=asset)
 
 
-def _record_usage() -> None:
-    """Views and downloads by the demo reps, so that "most used" has an order. Once only."""
+def _record_usage(today: date) -> None:
+    """Views, downloads and shares by the demo reps on their own demo deals, before each deal closed,
+    so that "most used" has an order and content lift has win rates. Replaced when the dates move."""
     ids = [demo_asset_id(i) for i in range(20)]
-    if AssetUsage.objects.filter(asset__asset_id__in=ids).exists():
-        return
     reps = list(User.objects.filter(role=Role.REP).order_by("username")[:10])
     assets = list(Asset.objects.filter(asset_id__in=ids).order_by("asset_id"))
+    deals: dict[int, list[Deal]] = defaultdict(list)
+    for deal in Deal.objects.filter(owner__in=reps, external_id__startswith="demo-").order_by("external_id"):
+        deals[deal.owner_id].append(deal)
     usages = []
     for a, asset in enumerate(assets):
         for r, rep in enumerate(reps[: 10 - a // 2]):
-            kind = UsageKind.DOWNLOAD if (a + r) % 3 == 0 else UsageKind.VIEW
-            at = ANCHOR - timedelta(days=a + r)
+            kind = [UsageKind.DOWNLOAD, UsageKind.SHARE, UsageKind.VIEW][(a + r) % 3]
+            own = deals[rep.pk]
+            deal = own[(a + 3 * r) % len(own)] if own else None
+            if deal is None:
+                at, kind = demo_moment(today - timedelta(days=a + r), today=today), UsageKind.VIEW
+            else:
+                end = deal.closed_at or demo_moment(today, today=today)
+                at = max(deal.created_at, end - timedelta(days=1 + (a + r) % 5))
             usages.append(
-                AssetUsage(asset=asset, version_id=asset.current_version_id, kind=kind, user=rep, created_at=at)
+                AssetUsage(
+                    asset=asset, version_id=asset.current_version_id, kind=kind, user=rep, deal=deal, created_at=at
+                )
             )
+    demo_usage = AssetUsage.objects.filter(asset__asset_id__in=ids, user__in=reps)
+    stored = set(demo_usage.values_list("asset_id", "user_id", "deal_id", "kind", "created_at"))
+    if stored == {(u.asset_id, u.user_id, u.deal_id, u.kind, u.created_at) for u in usages}:
+        return
+    demo_usage.filter(deal__external_id__startswith="demo-").delete()
+    demo_usage.filter(deal__isnull=True).delete()
     AssetUsage.objects.bulk_create(usages)

@@ -7,7 +7,7 @@ import bisect
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -64,9 +64,13 @@ def lead_ingest(
 def _store(*, integration: Integration, results: list[IntakeResult], rules: IntakeRules) -> None:
     now = timezone.now()
     valid = [r for r in results if not r.rejected]
+    # Locked (in one order, so two batches cannot deadlock): a rep accepting or returning one of
+    # these leads meanwhile waits, and the update below never writes back a stale status.
     existing = {
         lead.lead_id: lead
-        for lead in Lead.objects.filter(integration=integration, lead_id__in=[r.lead_id for r in valid])
+        for lead in Lead.objects.select_for_update()
+        .filter(integration=integration, lead_id__in=[r.lead_id for r in valid])
+        .order_by("pk")
     }
     new: list[Lead] = []
     changed: list[Lead] = []
@@ -89,11 +93,10 @@ def _store(*, integration: Integration, results: list[IntakeResult], rules: Inta
         else:
             result.outcome = UPDATED
             changed.append(lead)
-            names = [FIELD_PATHS[name] for name in DATA_FIELDS if before[name] != result.fields[name]]
-            events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.UPDATED, at=now, note=", ".join(names)))
+            events.append(_update_event(lead, before=before, after=result.fields, at=now))
     _route(leads=new, routing=rules.routing)
     Lead.objects.bulk_create(new)
-    Lead.objects.bulk_update(changed, [*DATA_FIELDS, "raw_payload", "payload_digest", "updated_at"])
+    Lead.objects.bulk_update(changed, [*DATA_FIELDS, "raw_payload", "payload_digest", "updated_at", "status"])
     LeadEvent.objects.bulk_create(events)
     rejected = [r for r in results if r.rejected]
     rejections = LeadRejection.objects.bulk_create(
@@ -109,6 +112,19 @@ def _store(*, integration: Integration, results: list[IntakeResult], rules: Inta
     )
     for result, rejection in zip(rejected, rejections, strict=True):
         result.outcome, result.rejection, result.lead = REJECTED, rejection, None
+
+
+def _update_event(lead: Lead, *, before: dict[str, Any], after: dict[str, Any], at: datetime) -> LeadEvent:
+    """The history row of a lead sent again with changes; a returned lead whose data changed is
+    resubmitted: back in its owner's queue, the row saying what changed (contract path, old, new)."""
+    names = [name for name in DATA_FIELDS if before[name] != after[name]]
+    changes = [{"field": FIELD_PATHS[name], "old": before[name], "new": after[name]} for name in names]
+    kind = LeadEvent.Kind.UPDATED
+    if names and can_proceed(lead.resubmit):
+        lead.resubmit()
+        kind = LeadEvent.Kind.RESUBMITTED
+    note = ", ".join(FIELD_PATHS[name] for name in names)
+    return LeadEvent(lead=lead, kind=kind, at=at, note=note, changes=changes)
 
 
 def _route(*, leads: list[Lead], routing: list[RoutingRule]) -> None:
@@ -219,7 +235,7 @@ def lead_return(*, lead: Lead, by: User, reason: str, note: str = "") -> Lead:
     lead.updated_at = timezone.now()
     lead.full_clean()
     lead.save()
-    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, by=by, note=lead.get_return_reason_display())
+    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, by=by, reason=reason, note=note)
     return lead
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,26 +15,51 @@ from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_rep
 from enablement_portal.csv import Cell, csv_response
-from leads.forms import ConvertForm, HandoverForm, QualityFilterForm, ReturnForm
+from leads.forms import ConvertForm, HandoverForm, InboxFilterForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
-from leads.selectors import QualityReport, inbox_for, quality_report
+from leads.selectors import InboxFilters, QualityReport, inbox_page, quality_report
 from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_reassign, lead_return, owner_hand_over
 from pipeline.forms import ReassignForm
-
-INBOX_LIMIT = 50
 
 
 @permission_required("leads.view_inbox")
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    working, queue = inbox_for(request.user)
+    """Every lead one may see, searched and filtered, newest first, a keyset page at a time; htmx's
+    "show more" gets the next page's rows only."""
+    form = InboxFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        return render(request, "leads/inbox.html", {"form": form, "page": None}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    integration = data.get("integration")
+    filters = InboxFilters(
+        q=data.get("q", "").strip(),
+        statuses=form.statuses() if form.is_bound else InboxFilters().statuses,
+        integration_id=integration.pk if integration else None,
+        owner=data.get("owner", ""),
+        age=data.get("age", ""),
+        after=data.get("after", ""),
+    )
+    page = inbox_page(request.user, filters)
+    query = request.GET.copy()
+    query.pop("after", None)
     context = {
-        "working": working[:INBOX_LIMIT],
-        "working_count": working.count(),
-        "queue": queue[:INBOX_LIMIT],
-        "queue_count": queue.count(),
+        "form": form,
+        "page": page,
+        "filtered": form.is_bound and any(v for k, v in data.items() if k != "after"),
+        "first_query": query.urlencode(),
+        "next_query": _with(query, after=page.next_cursor) if page.next_cursor else "",
         "is_rep": is_rep(request.user),
     }
+    if request.htmx and filters.after:
+        return render(request, "leads/partials/lead_rows.html", context)
     return render(request, "leads/inbox.html", context)
+
+
+def _with(query: QueryDict, **values: str) -> str:
+    query = query.copy()
+    for name, value in values.items():
+        query[name] = value
+    return query.urlencode()
 
 
 def _lead_for(request: AuthenticatedHttpRequest, pk: int) -> Lead:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0003_integration_key_scopes"),
+        ("leads", "0004_lead_resubmission"),
     ]
 
     operations = [
@@ -15,6 +15,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[
                     ("updated", "Updated by marketing"),
+                    ("resubmitted", "Resubmitted by marketing"),
                     ("accepted", "Accepted"),
                     ("returned", "Returned to marketing"),
                     ("converted", "Converted to a deal"),
