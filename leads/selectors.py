@@ -10,7 +10,7 @@ from django.db.models.functions import TruncDate
 
 from accounts.models import User
 from accounts.rules import is_rep
-from leads.models import Lead, LeadRejection, LeadStatus, ReturnReason
+from leads.models import Lead, LeadRejection, LeadStatus, ReturnReason, primary_reason, rejection_reason_label
 
 
 def inbox_for(user: User) -> tuple[QuerySet, QuerySet]:
@@ -37,8 +37,15 @@ class QualityReport:
     start: datetime
     rows: list[QualityRow] = field(default_factory=list)
     failing_fields: list[tuple[str, int]] = field(default_factory=list)
+    # Rejections by primary reason (human label, count): each rejection once, so shares add up to 100 %.
     failing_reasons: list[tuple[str, int]] = field(default_factory=list)
     return_reasons: list[tuple[str, int]] = field(default_factory=list)
+    rejections: int = 0
+
+    @property
+    def reason_shares(self) -> list[tuple[str, int, int]]:
+        """(label, count, percent of rejections) per primary reason."""
+        return [(label, n, round(100 * n / self.rejections)) for label, n in self.failing_reasons]
 
 
 def _daily(queryset: QuerySet, moment: str) -> dict[tuple[str, date], int]:
@@ -67,9 +74,10 @@ def quality_report(*, start: datetime, top: int = 10) -> QualityReport:
     for errors, codes in LeadRejection.objects.filter(received_at__gte=start).values_list("errors", "reasons"):
         # Group list items together: qualificationCriteriaMet[2] and [0] are the same field.
         fields.update({re.sub(r"\[\d+\]", "[]", error["path"]) or "(body)" for error in errors})
-        reasons.update(codes)
+        reasons[rejection_reason_label(primary_reason(codes))] += 1
     report.failing_fields = _top(fields, top)
     report.failing_reasons = _top(reasons, top)
+    report.rejections = sum(reasons.values())
     labels = dict(ReturnReason.choices)
     report.return_reasons = [
         (labels.get(row["return_reason"], row["return_reason"]), row["n"])

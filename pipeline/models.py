@@ -257,7 +257,9 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         return Event(self.forward_event).label if self.forward_event else ""
 
     def days_in_stage(self, now: datetime | None = None) -> int:
-        return ((now or timezone.now()) - self.stage_entered_at).days
+        """Whole days since the deal entered its stage; never negative (a clock or an import may
+        put `stage_entered_at` a moment ahead of now)."""
+        return max(0, ((now or timezone.now()) - self.stage_entered_at).days)
 
     def is_editable_by(self, user: PermissionsMixin | AnonymousUser) -> bool:
         return user.has_perm("pipeline.change_deal", self)

@@ -138,7 +138,7 @@ def board_for(deals: DealQuerySet, *, period: tuple[date, date], close_month: da
     cards = ranked.filter(rank__lte=CARDS_PER_COLUMN).select_related("account", "owner").order_by("stage_entered_at")
     for deal in cards:
         column = columns[deal.stage]
-        deal.days = (now - deal.stage_entered_at).days
+        deal.days = deal.days_in_stage(now)
         deal.is_rotting = deal.days > column.rotting_after_days
         deal.gate_size = sizes[deal.stage]
         column.cards.append(deal)

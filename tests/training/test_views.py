@@ -428,8 +428,10 @@ def test_a_manager_sees_who_has_not_acknowledged(client, manager, rep, teammate,
     update_acknowledge(update=update, user=rep)
     client.force_login(manager)
     response = client.get(reverse("training:team_updates"))
-    [(row_update, done, pending)] = response.context["rows"]
-    assert row_update == update and done == [rep] and pending == [teammate]
+    [row] = response.context["rows"]
+    assert row.update == update and row.done == [rep] and row.pending == [teammate]
+    # "of N" is the audience on the team: the two reps, not the manager and not another team.
+    assert "1 of 2" in response.content.decode()
 
 
 # ---------------------------------------------------------------------------
