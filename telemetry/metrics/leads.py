@@ -18,7 +18,8 @@ def lead_funnel(window: Span) -> list[Row]:
     """Per integration and period: MQLs received (stored plus rejected), rejected, accepted,
     returned and converted (leads with that event in the period); the value is the share of
     received MQLs converted. Rejections also by reason: each rejection counts once, under its
-    primary reason (`leads.models.primary_reason`), so the shares add up to 100 %. Four queries: integrations, stored leads, lead events, rejections per reason set.
+    primary reason (`leads.models.primary_reason`), so the shares add up to 100 %.
+    Four queries: integrations, stored leads, lead events, rejections per reason set.
     """
     names = dict(Integration.objects.values_list("pk", "name"))
     stored: dict[int, Mapping[str, Any]] = {
