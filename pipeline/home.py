@@ -61,9 +61,9 @@ def attention(now: datetime, today: date) -> Attention:
         rotting |= Q(stage=stage, stage_entered_at__lte=now - timedelta(days=days + 1))
     sizes = gate_sizes()
     blocked = Q(pk__in=[])
-    for stage, size in sizes.items():
+    for source, size in sizes.items():
         if size:
-            blocked |= Q(stage=stage, checked__lt=size)
+            blocked |= Q(stage=source, checked__lt=size)
     return Attention(rotting=rotting, overdue=Q(expected_close_date__lt=today), blocked=blocked, sizes=sizes)
 
 
@@ -102,7 +102,7 @@ def my_deals_card(user: User, rule: Attention, now: datetime, today: date) -> Ho
     deals = deals_needing_attention(Deal.objects.filter(owner=user), rule)
     # The total rides along on every row (a window over all matches, before the limit): one query.
     first = list(deals.select_related("account").annotate(total=Window(Count("pk")))[:HOME_ITEMS])
-    total = first[0].total if first else 0  # type: ignore[attr-defined]
+    total = first[0].total if first else 0
     items = [_deal_item(deal, rule, now, today) for deal in first]
     return HomeCard(
         key="deals-attention",
