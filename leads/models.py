@@ -155,6 +155,31 @@ class ReturnReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class RejectionReason(models.TextChoices):
+    """Why intake refused a lead: the codes `leads.validation` stores, with the words people read."""
+
+    MISSING_FIELD = "missing_field", "Required field missing"
+    WRONG_TYPE = "wrong_type", "Wrong type of value"
+    OUT_OF_RANGE = "out_of_range", "Number out of range"
+    INVALID_LENGTH = "invalid_length", "Text too short or too long"
+    INVALID_EMAIL = "invalid_email", "Invalid e-mail address"
+    INVALID = "invalid", "Invalid value"
+    UNKNOWN_CRITERION = "unknown_criterion", "Unknown qualification criterion"
+    NOT_QUALIFIED = "not_qualified", "Does not meet the qualification rules"
+    DUPLICATE_IN_BATCH = "duplicate_in_batch", "Sent twice in one batch"
+    UNKNOWN = "unknown", "Unknown reason"
+
+
+def rejection_reason_label(code: str) -> str:
+    return RejectionReason(code).label if code in RejectionReason.values else code.replace("_", " ").capitalize()
+
+
+def primary_reason(codes: list[str] | None) -> str:
+    """The reason a rejection is counted under: its first (intake checks the contract first, then
+    the registry, then the qualification rules), so shares of rejections add up to 100 %."""
+    return codes[0] if codes else RejectionReason.UNKNOWN
+
+
 class LeadQuerySet(models.QuerySet):
     def for_user(self, user: User) -> "LeadQuerySet":
         """The leads `user` may see, as the rule `leads.view_lead` (leads/rules.py) decides one:

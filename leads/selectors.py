@@ -11,7 +11,15 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from leads.models import OPEN_STATUSES, Lead, LeadQuerySet, LeadRejection, ReturnReason
+from leads.models import (
+    OPEN_STATUSES,
+    Lead,
+    LeadQuerySet,
+    LeadRejection,
+    ReturnReason,
+    primary_reason,
+    rejection_reason_label,
+)
 from pipeline.models import Deal, DealQuerySet
 from pipeline.services import OWNER_ROLES
 
@@ -99,8 +107,15 @@ class QualityReport:
     start: datetime
     rows: list[QualityRow] = field(default_factory=list)
     failing_fields: list[tuple[str, int]] = field(default_factory=list)
+    # Rejections by primary reason (human label, count): each rejection once, so shares add up to 100 %.
     failing_reasons: list[tuple[str, int]] = field(default_factory=list)
     return_reasons: list[tuple[str, int]] = field(default_factory=list)
+    rejections: int = 0
+
+    @property
+    def reason_shares(self) -> list[tuple[str, int, int]]:
+        """(label, count, percent of rejections) per primary reason."""
+        return [(label, n, round(100 * n / self.rejections)) for label, n in self.failing_reasons]
 
 
 def _daily(queryset: QuerySet, moment: str) -> dict[tuple[str, date], int]:
@@ -129,9 +144,10 @@ def quality_report(*, start: datetime, top: int = 10) -> QualityReport:
     for errors, codes in LeadRejection.objects.filter(received_at__gte=start).values_list("errors", "reasons"):
         # Group list items together: qualificationCriteriaMet[2] and [0] are the same field.
         fields.update({re.sub(r"\[\d+\]", "[]", error["path"]) or "(body)" for error in errors})
-        reasons.update(codes)
+        reasons[rejection_reason_label(primary_reason(codes))] += 1
     report.failing_fields = _top(fields, top)
     report.failing_reasons = _top(reasons, top)
+    report.rejections = sum(reasons.values())
     labels = dict(ReturnReason.choices)
     report.return_reasons = [
         (labels.get(row["return_reason"], row["return_reason"]), row["n"])

@@ -340,7 +340,9 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         return self.stage == Stage.CLOSED_LOST and self.lost_at_stage in OPEN_STAGES
 
     def days_in_stage(self, now: datetime | None = None) -> int:
-        return ((now or timezone.now()) - self.stage_entered_at).days
+        """Whole days since the deal entered its stage; never negative (a clock or an import may
+        put `stage_entered_at` a moment ahead of now)."""
+        return max(0, ((now or timezone.now()) - self.stage_entered_at).days)
 
     def is_editable_by(self, user: PermissionsMixin | AnonymousUser) -> bool:
         return user.has_perm("pipeline.change_deal", self)

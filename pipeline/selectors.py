@@ -139,7 +139,7 @@ def _columns() -> dict[str, Column]:
 def _card_details(cards: Iterable[Any], columns: dict[str, Column], sizes: dict[str, int], now: datetime) -> None:
     for deal in cards:
         column = columns[deal.stage]
-        deal.days = max((now - deal.stage_entered_at).days, 0)
+        deal.days = deal.days_in_stage(now)
         deal.is_rotting = deal.days > column.rotting_after_days
         deal.gate_size = sizes[deal.stage]
         column.cards.append(deal)

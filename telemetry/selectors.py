@@ -9,6 +9,7 @@ from typing import Any
 
 from accounts.models import User
 from enablement_portal.csv import Cell
+from enablement_portal.money import format_money
 from telemetry.models import (
     PERIODLESS_METRICS,
     Dimension,
@@ -88,7 +89,7 @@ def display(value: object, kind: str) -> str:
     if kind == "percent":
         return f"{number * 100:.1f}%"
     if kind == "money":
-        return f"{number:,.0f}"
+        return format_money(number)
     if kind == "ratio":
         return f"{number:.2f}x"
     if kind == "days":

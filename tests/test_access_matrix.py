@@ -95,6 +95,8 @@ PAGES: dict[str, Page] = {
     "favicon.ico": Page(personas=SIGNED_IN, ok=301),
     "accounts:home": Page("accounts:home"),
     "accounts:team": Page("accounts:team"),
+    # The navigation's search box: every signed-in person searches what they may see.
+    "accounts:search": Page(personas=SIGNED_IN),
     "leads:inbox": Page("leads:inbox"),
     "leads:quality": Page("leads:quality"),
     "leads:detail": Page("leads:inbox", target="lead"),

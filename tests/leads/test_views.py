@@ -259,7 +259,8 @@ def test_the_quality_report_counts_per_integration_and_day(client, marketing, qu
         ("HubSpot", 4, 2, 2, 1)
     ]
     assert dict(report.failing_fields) == {"contactInfo.email": 1, "qualificationCriteriaMet[]": 1}
-    assert "old" not in dict(report.failing_reasons)
+    # Human labels, each rejection once (sharing 100 %); the 40-day-old one is outside the window.
+    assert report.reason_shares == [("Invalid e-mail address", 1, 50), ("X", 1, 50)]
     assert report.return_reasons == [("Contact data wrong or unreachable", 1)]
     assert "Contact data wrong or unreachable" in response.content.decode()
 

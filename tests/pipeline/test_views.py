@@ -1,6 +1,8 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from pipeline.models import (
@@ -315,3 +317,18 @@ def test_pipeline_pages_keep_the_csp(page, rep, logged_in, make_deal):
     nonce = NONCE.search(response["Content-Security-Policy"]).group(1)
     if page != "edit":
         assert f'src="/static/js/pipeline.js" nonce="{nonce}"' in html
+
+
+# ---------------------------------------------------------------------------
+# Numbers that reconcile
+# ---------------------------------------------------------------------------
+def test_the_deal_page_shows_the_amount_with_its_currency(logged_in, rep, make_deal):
+    deal = make_deal(rep, name="Y-corporation", amount=Decimal("214144.00"))
+    page = logged_in(rep).get(deal.get_absolute_url()).content.decode()
+    assert "$214,144" in page and "214144.00" not in page
+
+
+def test_a_deal_entered_a_moment_ahead_of_now_is_zero_days_in_stage(logged_in, rep, make_deal):
+    make_deal(rep, name="Clock skew", stage_entered_at=timezone.now() + timedelta(minutes=5))
+    page = logged_in(rep).get(reverse("pipeline:board")).content.decode()
+    assert "0 days in stage" in page and "-1 day" not in page
