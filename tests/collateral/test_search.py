@@ -4,7 +4,6 @@ CI runs this module in both passes; the expected lists below are the contract be
 """
 
 import pytest
-from django.db import connection
 
 from collateral.models import Asset
 from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching
