@@ -111,9 +111,10 @@ class AssetQuerySet(models.QuerySet):
         return self.filter(review_by__lt=today or timezone.localdate())
 
     def search(self, query: str) -> "AssetQuerySet":
-        from collateral.search import search_assets
+        """The assets matching `query` as reps' search reads it (typos, synonyms), with `relevance`."""
+        from collateral.search import search_assets, understand
 
-        return search_assets(self, query)
+        return search_assets(self, understand(query))
 
 
 # The plugin cannot follow taggit's untyped generic relation (tagged_items).

@@ -297,9 +297,11 @@ def load_library(*, by: User) -> dict[str, str]:
 
 
 def ranked(query: str, limit: int = 10) -> list[str]:
+    """The first `limit` results for `query`, as a rep's search ranks them, among the set's assets only
+    (the benchmark's database also holds its synthetic library)."""
     filters = LibraryFilters(q=query)
-    assets = assets_for_display(assets_matching(user=None, filters=filters), filters)
-    return list(assets.values_list("asset_id", flat=True)[:limit])
+    assets = assets_matching(user=None, filters=filters).filter(asset_id__startswith=f"{PREFIX}-")
+    return list(assets_for_display(assets, filters).values_list("asset_id", flat=True)[:limit])
 
 
 @dataclass(frozen=True)
