@@ -15,7 +15,15 @@ from reversion.admin import VersionAdmin
 
 from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import VersionFileField
-from collateral.models import Asset, AssetUsage, AssetVersion, AssetVersionQuerySet, Audience, CollateralTag
+from collateral.models import (
+    Asset,
+    AssetUsage,
+    AssetVersion,
+    AssetVersionQuerySet,
+    Audience,
+    CollateralTag,
+    SearchSynonym,
+)
 from collateral.services import (
     asset_archive,
     asset_archive_version,
@@ -23,6 +31,8 @@ from collateral.services import (
     asset_publish_version,
     asset_refresh,
     asset_unarchive,
+    search_synonym_save,
+    search_synonyms_delete,
 )
 from collateral.uploads import extension_of
 
@@ -181,6 +191,23 @@ class CollateralTagAdmin(admin.ModelAdmin):
 @admin.register(Audience)
 class AudienceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """Applied from the next search on: saving or deleting one marks the library changed."""
+
+    list_display = ["term", "means"]
+    search_fields = ["term", "means"]
+
+    def save_model(self, request: HttpRequest, obj: SearchSynonym, form: forms.ModelForm, change: bool) -> None:
+        search_synonym_save(synonym=obj)
+
+    def delete_model(self, request: HttpRequest, obj: SearchSynonym) -> None:
+        search_synonyms_delete(synonyms=SearchSynonym.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SearchSynonym]) -> None:
+        search_synonyms_delete(synonyms=queryset)
 
 
 @admin.register(AssetUsage)

@@ -20,7 +20,17 @@ from psycopg import sql
 from tests.conftest import reachable, require
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = {"api_auth", "collateral_search", "deal_list", "home", "leads_intake", "load", "pipeline", "telemetry"}
+MODULES = {
+    "api_auth",
+    "collateral_relevance",
+    "collateral_search",
+    "deal_list",
+    "home",
+    "leads_intake",
+    "load",
+    "pipeline",
+    "telemetry",
+}
 TINY = {
     "COLLATERAL_BENCH_ASSETS": "300",
     "COLLATERAL_BENCH_REPEAT": "1",
