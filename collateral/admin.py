@@ -1,4 +1,4 @@
-"""Enablement admins curate the library here. django-reversion-compare's CompareVersionAdmin gives
+"""Enablement admins curate the library here. django-reversion-compare's CompareAdmin gives
 every change a revision (user + comment), and history, a field-by-field compare of any two
 revisions (text diffs), revert from that compare, and "recover deleted"."""
 
@@ -16,12 +16,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from reversion_compare.admin import CompareVersionAdmin
 
 from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import ReleaseAction, VersionFileField
-from collateral.release import release_from_request
 from collateral.models import Asset, AssetUsage, AssetVersion, AssetVersionQuerySet, Audience, CollateralTag
+from collateral.release import release_from_request
 from collateral.services import (
     asset_archive,
     asset_archive_version,
@@ -33,6 +32,7 @@ from collateral.services import (
     assets_set_review_by,
 )
 from collateral.uploads import extension_of
+from enablement_portal.admin import CompareAdmin
 from enablement_portal.csv import csv_response
 
 
@@ -146,7 +146,7 @@ class RelabelForm(forms.Form):
 
 
 @admin.register(Asset)
-class AssetAdmin(CompareVersionAdmin):
+class AssetAdmin(CompareAdmin):
     """The library's assets. "Publish new version" (object tools) adds, previews and publishes a
     version from one form; bulk actions archive, set a review-by date and relabel many at once;
     "Export CSV" downloads the filtered list."""
@@ -161,6 +161,8 @@ class AssetAdmin(CompareVersionAdmin):
     readonly_fields = ["current_version", "published_at"]
     inlines = [AssetVersionInline]
     actions = ["archive", "unarchive", "set_review_by", "relabel"]
+    # Left out of compare: what asset_refresh derives (the tags show through their tagged items).
+    compare_exclude = ["tags", "search_text", "facet_tags", "facet_audiences", "search_vector"]
     change_form_template = "admin/collateral/asset/change_form.html"
     change_list_template = "admin/collateral/asset/change_list.html"
 
@@ -294,7 +296,7 @@ class AssetAdmin(CompareVersionAdmin):
 
 
 @admin.register(AssetVersion)
-class AssetVersionAdmin(CompareVersionAdmin):
+class AssetVersionAdmin(CompareAdmin):
     form = AssetVersionForm
     list_display = ["__str__", "asset", "version", "status", "published_at", "published_by"]
     list_filter = ["status"]

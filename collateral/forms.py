@@ -95,7 +95,9 @@ class ReleaseForm(forms.Form):
     def clean_version(self) -> str:
         version = self.cleaned_data["version"]
         if self.asset.versions.filter(version=version).exists():
-            raise forms.ValidationError(f"Version {version} exists already: the next minor is {self.suggestions['minor']}.")
+            raise forms.ValidationError(
+                f"Version {version} exists already: the next minor is {self.suggestions['minor']}."
+            )
         current = self.asset.current_version
         if current is not None and parse_semver(version) <= current.semver:
             raise forms.ValidationError(
@@ -106,9 +108,9 @@ class ReleaseForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.draft is None and "file" not in self.errors and "external_url" not in self.errors:
-            if bool(data.get("file")) == bool(data.get("external_url")):
-                self.add_error("file", "Give either a file or a URL, not both and not neither.")
+        checkable = self.draft is None and "file" not in self.errors and "external_url" not in self.errors
+        if checkable and bool(data.get("file")) == bool(data.get("external_url")):
+            self.add_error("file", "Give either a file or a URL, not both and not neither.")
         if self.draft is not None and data.get("action") == ReleaseAction.PREVIEW:
             self.add_error(None, "This draft is already shown below.")
         return data

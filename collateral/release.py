@@ -40,9 +40,7 @@ def release_message(form: ReleaseForm, version: AssetVersion) -> str:
     asset = version.asset
     action = form.cleaned_data["action"]
     if action in {ReleaseAction.DRAFT, ReleaseAction.PREVIEW}:
-        return (
-            f"Saved {asset.asset_id} v{version.version} as a draft: reps do not see it until you publish it."
-        )
+        return f"Saved {asset.asset_id} v{version.version} as a draft: reps do not see it until you publish it."
     when = timezone.localtime(version.published_at).strftime("%Y-%m-%d %H:%M") if version.published_at else ""
     message = f"Published {asset.asset_id} v{version.version} at {when}: reps see it now."
     if action == ReleaseAction.NOTIFY:

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import ReleaseAction, ReleaseForm, ShareToDealForm
-from collateral.release import release_from_request
 from collateral.models import Asset, AssetVersion, UsageKind
+from collateral.release import release_from_request
 from collateral.selectors import (
     SORTS,
     AssetPages,

@@ -9,10 +9,11 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, path, reverse
-from reversion_compare.admin import CompareVersionAdmin
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
+from enablement_portal.admin import CompareAdmin
+from training.markdown import render_markdown
 from training.models import (
     Acknowledgement,
     CallReview,
@@ -31,7 +32,6 @@ from training.models import (
     Update,
     VideoHost,
 )
-from training.markdown import render_markdown
 from training.services import enrollment_enrol_team
 
 MIN_CHOICES = 2
@@ -119,10 +119,10 @@ class ModuleProgramInline(nested_admin.NestedTabularInline):
     verbose_name_plural = "in programs"
 
 
-# CompareVersionAdmin (django-reversion-compare) is VersionAdmin with a compare view: every admin
-# edit is a revision that can be compared field by field, reverted, or recovered after a deletion.
+# CompareAdmin (django-reversion-compare's VersionAdmin): every admin edit is a revision that can
+# be compared field by field with another, reverted from that diff, or recovered after a deletion.
 @admin.register(Module)
-class ModuleAdmin(nested_admin.NestedModelAdminMixin, CompareVersionAdmin):
+class ModuleAdmin(nested_admin.NestedModelAdminMixin, CompareAdmin):
     """A module, its quiz, the quiz's questions and their choices, and its programs: one page."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -131,6 +131,8 @@ class ModuleAdmin(nested_admin.NestedModelAdminMixin, CompareVersionAdmin):
     autocomplete_fields = ["related_assets"]
     list_filter = ["tags"]
     inlines = [QuizInline, ModuleProgramInline]
+    # Left out of compare: the save time (always differs) and the taggit tags (not in revisions).
+    compare_exclude = ["updated_at", "tags"]
 
     class Media:
         css = {"all": ["css/admin_authoring.css"]}
@@ -190,7 +192,7 @@ class ProgramModuleInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(CompareVersionAdmin):
+class ProgramAdmin(CompareAdmin):
     list_display = ["name", "target_role", "due_days", "onboarding", "active"]
     list_filter = ["active", "onboarding", "target_role"]
     search_fields = ["name"]

@@ -174,9 +174,7 @@ def module_complete(*, user: User, module: Module) -> ModuleProgress:
 
 
 @transaction.atomic
-def update_announce_version(
-    *, version: AssetVersion, by: User | None, announcement: Announcement
-) -> Update:
+def update_announce_version(*, version: AssetVersion, by: User | None, announcement: Announcement) -> Update:
     """Post an update, live now, about a newly published collateral version, to the announcement's
     role and teams: a battlecard is competitive news, any other asset product news."""
     asset = version.asset

@@ -64,7 +64,12 @@ def test_it_suggests_the_next_patch_minor_and_major(admin_client, asset, url):
 def test_it_publishes_a_new_version_with_a_file_in_one_step(admin_client, asset, url):
     response = admin_client.post(
         url(asset),
-        {"version": "2.2.0", "file": upload("story.pdf", pdf_bytes()), "changelog": "New figures.", "action": "publish"},
+        {
+            "version": "2.2.0",
+            "file": upload("story.pdf", pdf_bytes()),
+            "changelog": "New figures.",
+            "action": "publish",
+        },
     )
     assert response.status_code == 302
     asset.refresh_from_db()
@@ -196,6 +201,8 @@ def test_a_refused_publish_posts_no_update(admin_client, asset):
 
 
 def test_another_persona_sees_drafts_only_as_admin(client, asset, admin_client):
-    admin_client.post(portal_url(asset), {"version": "2.2.0", "external_url": "https://x.example/d.pdf", "action": "draft"})
+    admin_client.post(
+        portal_url(asset), {"version": "2.2.0", "external_url": "https://x.example/d.pdf", "action": "draft"}
+    )
     client.force_login(UserFactory(role=Role.REP, team=TeamFactory()))
     assert client.get(reverse("collateral:version", args=[asset.asset_id, "2.2.0"])).status_code == 404

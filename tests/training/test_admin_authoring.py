@@ -26,7 +26,7 @@ def management(prefix: str, total: int, initial: int = 0) -> dict:
     return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial)}
 
 
-def page(questions: list[tuple[str, list[tuple[str, bool]]]], pass_mark: str = "80", **module) -> dict:
+def page(questions: list[tuple[str, list[tuple[str, bool]]]], pass_mark: str = "80", **module) -> dict:  # noqa: S107 (a quiz pass mark)
     """The POST of the module page: a module with one quiz (pass mark left at its default unless
     given) and these questions with their choices."""
     data = {
