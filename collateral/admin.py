@@ -145,6 +145,13 @@ class RelabelForm(forms.Form):
         return data
 
 
+def draft_message(version: AssetVersion) -> str:
+    return (
+        f"{version.asset.asset_id} v{version.version} is a {version.get_status_display().lower()}: reps do not see it. "
+        "Publish it from the asset's “Publish new version” page or with the action on Asset versions."
+    )
+
+
 @admin.register(Asset)
 class AssetAdmin(CompareAdmin):
     """The library's assets. "Publish new version" (object tools) adds, previews and publishes a
@@ -244,6 +251,10 @@ class AssetAdmin(CompareAdmin):
         # asset's current version and search words are recomputed from what is stored now.
         super().save_related(request, form, formsets, change)
         asset_refresh(asset=form.instance)
+        for formset in formsets:
+            for version in getattr(formset, "new_objects", []):
+                if isinstance(version, AssetVersion) and not version.is_published:
+                    self.message_user(request, draft_message(version), messages.WARNING)
 
     @admin.action(description="Archive: hide from reps")
     def archive(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
@@ -319,6 +330,8 @@ class AssetVersionAdmin(CompareAdmin):
     def save_model(self, request: HttpRequest, obj: AssetVersion, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         asset_refresh(asset=obj.asset)
+        if not obj.is_published:
+            self.message_user(request, draft_message(obj), messages.WARNING)
 
     @admin.action(description="Publish the selected versions")
     def publish(self, request: AuthenticatedHttpRequest, queryset: AssetVersionQuerySet) -> None:

@@ -35,7 +35,7 @@ def post_data(response) -> dict:
     data: dict = {}
 
     def add_form(form) -> None:
-        for name, field in form.fields.items():
+        for name in form.fields:
             value = form[name].value()
             if value is None or value is False:
                 continue

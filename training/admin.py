@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
@@ -232,16 +233,50 @@ class ModuleProgressAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "module", "started_at", "completed_at", "best_score", "last_score", "attempts"]
 
 
+class UpdateStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+
+
+def update_status(update: Update) -> str:
+    if update.published_at is None:
+        return UpdateStatus.DRAFT
+    return UpdateStatus.SCHEDULED if update.published_at > timezone.now() else UpdateStatus.PUBLISHED
+
+
+class UpdateStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(UpdateStatus.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        if self.value() == UpdateStatus.DRAFT:
+            return queryset.filter(published_at__isnull=True)
+        if self.value() == UpdateStatus.SCHEDULED:
+            return queryset.filter(published_at__gt=now)
+        if self.value() == UpdateStatus.PUBLISHED:
+            return queryset.filter(published_at__lte=now)
+        return queryset
+
+
 @admin.register(Update)
 class UpdateAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "audience_role", "requires_acknowledgement", "published_at", "ack_count"]
-    list_filter = ["kind", "audience_role", "requires_acknowledgement"]
+    list_display = ["title", "status", "kind", "audience_role", "requires_acknowledgement", "published_at", "ack_count"]
+    list_filter = [UpdateStatusFilter, "kind", "audience_role", "requires_acknowledgement"]
     search_fields = ["title", "body"]
     filter_horizontal = ["audience_teams"]
     readonly_fields = ["created_by"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(ack_count=Count("acknowledgements"))
+
+    @admin.display(description="Status")
+    def status(self, update: Update) -> str:
+        return UpdateStatus(update_status(update)).label
 
     @admin.display(ordering="ack_count", description="Acknowledged by")
     def ack_count(self, update: Update) -> int:
@@ -251,6 +286,18 @@ class UpdateAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = cast(User, request.user)
         super().save_model(request, obj, form, change)
+        self.message_user(request, status_message(obj), messages.WARNING if obj.published_at is None else messages.INFO)
+
+
+def status_message(update: Update) -> str:
+    """Whether anyone sees `update` now, and if not, when they will, said plainly."""
+    status = update_status(update)
+    if status == UpdateStatus.DRAFT:
+        return f"“{update.title}” is a draft: nobody sees it until you set “Published at”."
+    when = timezone.localtime(update.published_at).strftime("%Y-%m-%d %H:%M %Z")  # type: ignore[arg-type]  # set
+    if status == UpdateStatus.SCHEDULED:
+        return f"“{update.title}” is scheduled: it goes live on {when}."
+    return f"“{update.title}” is published (live since {when})."
 
 
 @admin.register(Acknowledgement)

@@ -209,3 +209,48 @@ def test_the_preview_answers_only_post_and_only_to_admins(client, admin_client, 
     assert admin_client.get(PREVIEW).status_code == 405
     client.force_login(rep)
     assert client.post(PREVIEW, {"body": "x"}).status_code in {302, 403}
+
+
+# ---------------------------------------------------------------------------
+# Updates: draft, scheduled and published said plainly
+# ---------------------------------------------------------------------------
+def update_form(**overrides) -> dict:
+    return {
+        "title": "New pricing",
+        "body": "From **May**.",
+        "kind": "product",
+        "audience_role": "",
+        "requires_acknowledgement": "on",
+        "published_at_0": "",
+        "published_at_1": "",
+    } | overrides
+
+
+def test_saving_an_update_without_a_date_says_it_is_a_draft(admin_client):
+    response = admin_client.post(reverse("admin:training_update_add"), update_form(), follow=True)
+    assert "“New pricing” is a draft: nobody sees it until you set “Published at”." in response.content.decode()
+
+
+def test_saving_an_update_dated_later_says_when_it_goes_live(admin_client):
+    response = admin_client.post(
+        reverse("admin:training_update_add"),
+        update_form(published_at_0="2099-05-01", published_at_1="09:00:00"),
+        follow=True,
+    )
+    assert "“New pricing” is scheduled: it goes live on 2099-05-01 09:00" in response.content.decode()
+
+
+def test_the_update_list_has_a_status_column_and_filter(admin_client):
+    from django.utils import timezone
+
+    from tests.training.factories import UpdateFactory
+
+    UpdateFactory(title="Live one", published_at=timezone.now())
+    UpdateFactory(title="Later one", published_at=timezone.now() + timezone.timedelta(days=3))
+    UpdateFactory(title="Unfinished one", published_at=None)
+    changelist = reverse("admin:training_update_changelist")
+    for status, title in [("draft", "Unfinished one"), ("scheduled", "Later one"), ("published", "Live one")]:
+        html = admin_client.get(changelist, {"status": status}).content.decode()
+        assert title in html
+        assert sum(other in html for other in ["Live one", "Later one", "Unfinished one"]) == 1
+    assert "Scheduled" in admin_client.get(changelist).content.decode()
