@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
@@ -21,11 +21,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
-
-
-def show_secret_once(request: HttpRequest, text: str) -> None:
-    """Show a key or secret that is stored hashed (or must not be shown again), once."""
-    messages.warning(request, f"{text} — copy it now: it is not shown again.")
 
 
 class CompareAdmin(CompareVersionAdmin):

@@ -24,6 +24,7 @@ from accounts.models import Role
 from enablement_portal.csv import csv_response
 from pipeline.models import Stage
 from telemetry.selectors import dashboard_tables
+from collateral.services import asset_update
 from telemetry.services import telemetry_recompute
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.collateral.factories import AssetFactory, AssetVersionFactory
@@ -78,9 +79,15 @@ EXPORTS = [
     *[_telemetry(table.slug) for table in dashboard_tables()],
     pytest.param(reverse("training:team_csv"), "manager", "training_payloads", True, id="training-team"),
     pytest.param(reverse("leads:quality") + "?format=csv", "marketing", "leads_payloads", True, id="lead-quality"),
+    pytest.param(reverse("admin:collateral_asset_export"), "admin", "asset_payloads", True, id="asset-list"),
 ]
 # The functions that call csv_response(), as `module.function`: each has its exports above.
-WRITERS = {"telemetry.views.table_csv", "training.views.team_csv", "leads.views._quality_csv"}
+WRITERS = {
+    "telemetry.views.table_csv",
+    "training.views.team_csv",
+    "leads.views._quality_csv",
+    "collateral.admin.export_csv",
+}
 
 
 def cells_of(content: bytes) -> list[str]:
@@ -182,6 +189,14 @@ def leads_payloads(db) -> None:
         integration = IntegrationFactory(name=payload)
         LeadFactory(integration=integration)
         rejection(integration, timezone.localdate(), payload)
+
+
+@pytest.fixture
+def asset_payloads(admin) -> None:
+    """Per payload: an asset titled with it, carrying a tag and an audience named with it."""
+    for n, payload in enumerate(PAYLOADS):
+        asset = AssetFactory(title=payload, asset_id=f"CS-{n + 9000:04d}")
+        asset_update(asset=asset, by=admin, tags=[f"{payload} tag"], audiences=[f"{payload} buyer"])
 
 
 @pytest.mark.parametrize(("url", "persona", "seed", "carries_text"), EXPORTS)
