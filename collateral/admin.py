@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -137,7 +138,8 @@ class RelabelForm(forms.Form):
     remove_audiences = forms.CharField(required=False, help_text="Comma-separated audiences.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in self.fields:
             data[name] = [part.strip() for part in (data.get(name) or "").split(",") if part.strip()]
         if not any(data[name] for name in self.fields):
@@ -301,7 +303,7 @@ class AssetAdmin(CompareAdmin):
             "form": form,
             "action": action,
             "assets": queryset,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
         }
         return TemplateResponse(request, "admin/collateral/asset/bulk_action.html", context)
 

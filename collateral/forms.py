@@ -107,7 +107,8 @@ class ReleaseForm(forms.Form):
         return version
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         checkable = self.draft is None and "file" not in self.errors and "external_url" not in self.errors
         if checkable and bool(data.get("file")) == bool(data.get("external_url")):
             self.add_error("file", "Give either a file or a URL, not both and not neither.")

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
+from accounts.models import Role, User
 from collateral.forms import ReleaseAction, ReleaseForm
 from collateral.models import Asset, AssetVersion, VersionStatus
 from collateral.services import asset_publish_draft, asset_release
@@ -44,7 +44,7 @@ def release_message(form: ReleaseForm, version: AssetVersion) -> str:
     when = timezone.localtime(version.published_at).strftime("%Y-%m-%d %H:%M") if version.published_at else ""
     message = f"Published {asset.asset_id} v{version.version} at {when}: reps see it now."
     if action == ReleaseAction.NOTIFY:
-        role = dict(form.fields["audience_role"].choices).get(form.cleaned_data["audience_role"], "")
+        role = dict(Role.choices).get(form.cleaned_data["audience_role"], "")
         teams = ", ".join(team.name for team in form.cleaned_data["audience_teams"]) or "every team"
         message += f" An update about it went to {role or 'every role'} ({teams})."
     return message

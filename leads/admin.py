@@ -89,7 +89,9 @@ class IntegrationAdmin(admin.ModelAdmin):
         # Kept on this request only, for response_add: the key is never stored in clear.
         request.issued_keys = [IssuedKey(integration=integration, token=token)]  # type: ignore[attr-defined]
 
-    def response_add(self, request: HttpRequest, obj: Integration, post_url_continue: str | None = None) -> HttpResponse:
+    def response_add(
+        self, request: HttpRequest, obj: Integration, post_url_continue: str | None = None
+    ) -> HttpResponse:
         issued = getattr(request, "issued_keys", None)
         if issued is None:
             return super().response_add(request, obj, post_url_continue)

@@ -14,7 +14,7 @@ from leads.schemas import EXAMPLE_LEAD
 
 LEADS_PATH = "/api/v1/leads"
 KEY_PLACEHOLDER = "PASTE-THE-KEY-HERE"
-SECRET_PLACEHOLDER = "PASTE-THE-SIGNING-SECRET-HERE"
+SECRET_PLACEHOLDER = "PASTE-THE-SIGNING-SECRET-HERE"  # noqa: S105 (a placeholder, not a secret)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ def intake_examples(*, endpoint: str, token: str = "", signing_secret: str = "",
     signing = [
         f"SECRET={shlex.quote(signing_secret or SECRET_PLACEHOLDER)}",
         "TS=$(( $(date +%s) * 1000 ))",
-        "SIG=$(printf '%s' \"POST${URL}${BODY}${TS}\" | openssl dgst -sha256 -hmac \"$SECRET\" -binary | openssl base64 -A)",
+        "SIG=$(printf '%s' \"POST${URL}${BODY}${TS}\""
+        ' | openssl dgst -sha256 -hmac "$SECRET" -binary | openssl base64 -A)',
     ]
     headers = [f'  -H "{TIMESTAMP_HEADER}: $TS"', f'  -H "{SIGNATURE_HEADER}: $SIG"', '  --data "$BODY"']
     signed = Example(

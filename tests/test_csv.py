@@ -21,10 +21,10 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from collateral.services import asset_update
 from enablement_portal.csv import csv_response
 from pipeline.models import Stage
 from telemetry.selectors import dashboard_tables
-from collateral.services import asset_update
 from telemetry.services import telemetry_recompute
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.collateral.factories import AssetFactory, AssetVersionFactory

@@ -294,7 +294,7 @@ def status_message(update: Update) -> str:
     status = update_status(update)
     if status == UpdateStatus.DRAFT:
         return f"“{update.title}” is a draft: nobody sees it until you set “Published at”."
-    when = timezone.localtime(update.published_at).strftime("%Y-%m-%d %H:%M %Z")  # type: ignore[arg-type]  # set
+    when = timezone.localtime(update.published_at).strftime("%Y-%m-%d %H:%M %Z")
     if status == UpdateStatus.SCHEDULED:
         return f"“{update.title}” is scheduled: it goes live on {when}."
     return f"“{update.title}” is published (live since {when})."

@@ -42,7 +42,6 @@ def act(client, action: str, assets, **data):
 
 
 def test_the_list_shows_and_filters_by_status(admin_client, library):
-    live, old, draft = library
     html = admin_client.get(CHANGELIST).content.decode()
     for label in ["Published", "Archived", "Draft (no published version)"]:
         assert label in html
@@ -72,7 +71,7 @@ def test_bulk_set_review_by_asks_for_the_date_then_sets_it(admin_client, library
 
 
 def test_a_bad_review_date_is_named_and_changes_nothing(admin_client, library):
-    live, old, _ = library
+    live, _, _ = library
     page = act(admin_client, "set_review_by", [live], apply="1", review_by="31/31/2027")
     assert "Enter a valid date." in page.content.decode()
     assert not Asset.objects.filter(review_by__isnull=False).exists()
