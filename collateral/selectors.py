@@ -422,3 +422,13 @@ def version_newer_than(version: AssetVersion) -> AssetVersion | None:
     if current is not None and current.semver > version.semver:
         return current
     return None
+
+
+def version_suggestions(asset: Asset) -> dict[str, str]:
+    """The next patch, minor and major version after the asset's highest version (of any status),
+    or 1.0.0 for an asset without one."""
+    highest = asset.versions.by_semver().only("major", "minor", "patch").first()
+    if highest is None:
+        return {"major": "1.0.0", "minor": "1.0.0", "patch": "1.0.0"}
+    major, minor, patch = highest.semver
+    return {"patch": f"{major}.{minor}.{patch + 1}", "minor": f"{major}.{minor + 1}.0", "major": f"{major + 1}.0.0"}

@@ -30,6 +30,7 @@ from collateral.models import (
     parse_semver,
 )
 from collateral.search.lexicon import library_changed, type_search_words, vocabulary_add
+from collateral.signals import Announcement, version_announced
 from collateral.uploads import check_upload
 
 if TYPE_CHECKING:
@@ -244,6 +245,42 @@ def asset_publish_version(*, version: AssetVersion, by: User | None, comment: st
         return version
 
 
+def asset_release(
+    *,
+    asset: Asset,
+    by: User | None,
+    version: str,
+    file: UploadedFile | None = None,
+    external_url: str = "",
+    changelog: str = "",
+    publish: bool = True,
+    announcement: Announcement | None = None,
+) -> AssetVersion:
+    """Add a version and publish it at once (or keep it as a draft, `publish=False`), in one
+    revision; with an `announcement`, also post an update about it (sent as `version_announced`).
+    All or nothing: a refused publish (a version not higher than the current one) adds nothing."""
+    verb = "Published" if publish else "Saved draft"
+    with _revision(by, f"{verb} version {version}"):
+        new = asset_add_version(
+            asset=asset, by=by, version=version, file=file, external_url=external_url, changelog=changelog
+        )
+        if not publish:
+            _check_publishable(new)
+            return new
+        return asset_publish_draft(version=new, by=by, announcement=announcement)
+
+
+def asset_publish_draft(
+    *, version: AssetVersion, by: User | None, announcement: Announcement | None = None
+) -> AssetVersion:
+    """Publish a draft and, with an `announcement`, post an update about it, in one transaction."""
+    with _revision(by, f"Published version {version.version}"):
+        version = asset_publish_version(version=version, by=by)
+        if announcement is not None:
+            version_announced.send(sender=AssetVersion, version=version, by=by, announcement=announcement)
+        return version
+
+
 def asset_archive_version(*, version: AssetVersion, by: User | None, comment: str = "") -> AssetVersion:
     """Archive a version: reps no longer see it; the next highest published one becomes current."""
     with _revision(by, comment or f"Archived version {version.version}"):
@@ -351,3 +388,39 @@ def search_synonyms_delete(*, synonyms: QuerySet[SearchSynonym]) -> int:
     deleted, _ = synonyms.delete()
     library_changed()
     return deleted
+
+
+def assets_set_review_by(*, assets: Iterable[Asset], review_by: date | None, by: User | None) -> int:
+    """Give every asset of `assets` the same review-by date (None: no review due), in one revision."""
+    count = 0
+    with _revision(by, f"Review by set to {review_by or 'none'}"):
+        for asset in assets:
+            asset_update(asset=asset, by=by, review_by=review_by)
+            count += 1
+    return count
+
+
+def assets_relabel(
+    *,
+    assets: Iterable[Asset],
+    by: User | None,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    add_audiences: Iterable[str] = (),
+    remove_audiences: Iterable[str] = (),
+) -> int:
+    """Add and remove tags and target audiences (by name) on every asset of `assets`, in one revision."""
+    new_tags, new_audiences = tags_get_or_create(add_tags), audiences_get_or_create(add_audiences)
+    gone_tags = list(CollateralTag.objects.filter(name__in=[n.strip() for n in remove_tags]))
+    gone_audiences = list(Audience.objects.filter(name__in=[n.strip() for n in remove_audiences]))
+    count = 0
+    with _revision(by, "Tags and audiences changed in bulk"):
+        for asset in assets:
+            asset.tags.add(*new_tags)
+            asset.tags.remove(*gone_tags)
+            asset.audiences.add(*new_audiences)
+            asset.audiences.remove(*gone_audiences)
+            # asset_refresh saves the asset: it joins the revision with its tags as they are now.
+            asset_refresh(asset=asset)
+            count += 1
+    return count

@@ -1,6 +1,7 @@
 from dataclasses import replace
 from urllib.parse import urlencode
 
+from csp.constants import SELF
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -12,8 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
-from collateral.forms import ShareToDealForm
+from collateral.forms import ReleaseAction, ReleaseForm, ShareToDealForm
 from collateral.models import Asset, AssetVersion, UsageKind
+from collateral.release import release_from_request
 from collateral.selectors import (
     SORTS,
     AssetPages,
@@ -101,6 +103,9 @@ def _render_asset(
         "tags": asset.tagged_items.select_related("tag").order_by("tag__kind", "tag__name"),
         "share_form": form or ShareToDealForm(user=request.user),
         "permalink": request.build_absolute_uri(asset.get_permalink()),
+        # Enablement admins publish the next version from the asset's page.
+        "release_form": ReleaseForm(asset=asset) if request.user.has_perm("collateral.publish_version") else None,
+        "release_url": reverse("collateral:publish", args=[asset.asset_id]),
     }
     return render(request, "collateral/asset.html", context, status=status)
 
@@ -140,8 +145,24 @@ def share(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
     return redirect(asset)
 
 
+@permission_required("collateral.publish_version")
+def publish(request: AuthenticatedHttpRequest, asset_id: str) -> HttpResponse:
+    """A new version in one step: preview it (saved as a draft and shown here), save it as a draft,
+    publish it, or publish it and post an update; or the same for the draft named in `?draft=`."""
+    asset = _visible_asset(request, asset_id)
+    form, version = release_from_request(request, asset)
+    if version is not None:
+        if form.cleaned_data["action"] == ReleaseAction.PREVIEW:
+            return redirect(f"{reverse('collateral:publish', args=[asset.asset_id])}?draft={version.version}")
+        return redirect(version)
+    context = {"asset": asset, "release_form": form, "release_url": request.get_full_path()}
+    return render(request, "collateral/publish.html", context, status=400 if request.method == "POST" else 200)
+
+
 def _serve(request: AuthenticatedHttpRequest, asset: Asset, version: AssetVersion) -> HttpResponseBase:
-    asset_record_usage(asset=asset, version=version, kind=UsageKind.DOWNLOAD, user=request.user)
+    if version.is_published:
+        # An admin's look at a draft (the publish preview) is not use.
+        asset_record_usage(asset=asset, version=version, kind=UsageKind.DOWNLOAD, user=request.user)
     if not version.file:
         return HttpResponseRedirect(version.external_url)
     # Inline only where a browser shows the file itself (PDF, images); everything else downloads.
@@ -153,6 +174,10 @@ def _serve(request: AuthenticatedHttpRequest, asset: Asset, version: AssetVersio
         content_type=CONTENT_TYPES.get(version.file_extension, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"
+    if inline:
+        # The publish page shows a PDF in a frame: this origin may frame it, no other.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": [SELF]}  # type: ignore[attr-defined]  # read by django-csp
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -122,6 +122,7 @@ PAGES: dict[str, Page] = {
     "collateral:stale": Page(personas=ADMIN_ONLY),
     "collateral:asset": Page("collateral:library", target="asset"),
     "collateral:share": Page("collateral:library", target="asset", post=True),
+    "collateral:publish": Page(personas=ADMIN_ONLY, target="asset"),
     "collateral:version": Page("collateral:library", target="version"),
     # A version with an external URL is served by a redirect to it.
     "collateral:download": Page("collateral:library", target="version", ok=302),

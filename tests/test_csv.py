@@ -21,6 +21,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from collateral.services import asset_update
 from enablement_portal.csv import csv_response
 from pipeline.models import Stage
 from telemetry.selectors import dashboard_tables
@@ -80,6 +81,7 @@ EXPORTS = [
     pytest.param(reverse("training:team_csv"), "manager", "training_payloads", True, id="training-team"),
     pytest.param(reverse("leads:quality") + "?format=csv", "marketing", "leads_payloads", True, id="lead-quality"),
     pytest.param(reverse("pipeline:deal_list_csv") + "?sort=name", "admin", "deals_payloads", True, id="deal-list"),
+    pytest.param(reverse("admin:collateral_asset_export"), "admin", "asset_payloads", True, id="asset-list"),
 ]
 # The functions that call csv_response(), as `module.function`: each has its exports above.
 WRITERS = {
@@ -87,6 +89,7 @@ WRITERS = {
     "training.views.team_csv",
     "leads.views._quality_csv",
     "pipeline.views.deal_list_csv",
+    "collateral.admin.export_csv",
 }
 
 
@@ -205,6 +208,13 @@ def deals_payloads(db) -> None:
             account=AccountFactory(name=payload, industry=payload),
             product=ProductFactory(name=payload),
         )
+
+
+def asset_payloads(admin) -> None:
+    """Per payload: an asset titled with it, carrying a tag and an audience named with it."""
+    for n, payload in enumerate(PAYLOADS):
+        asset = AssetFactory(title=payload, asset_id=f"CS-{n + 9000:04d}")
+        asset_update(asset=asset, by=admin, tags=[f"{payload} tag"], audiences=[f"{payload} buyer"])
 
 
 @pytest.mark.parametrize(("url", "persona", "seed", "carries_text"), EXPORTS)
