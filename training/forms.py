@@ -74,7 +74,7 @@ class TimestampField(forms.CharField):
         kwargs.setdefault("help_text", "mm:ss or h:mm:ss, e.g. 03:15 or 1:02:30.")
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> int:  # type: ignore[override]
+    def clean(self, value: Any) -> int:
         return parse_timestamp(super().clean(value))
 
     def prepare_value(self, value: Any) -> Any:

@@ -264,9 +264,9 @@ def quiz_state(*, user: User, quiz: Quiz, now: datetime | None = None) -> QuizSt
     submitted = [a for a in this_round if a.submitted_at is not None]
     last = max(submitted, key=lambda a: (a.submitted_at, a.pk)) if submitted else None
     opens_at = None
-    if last and not last.passed and quiz.cooldown_minutes:
-        opens_at = last.submitted_at + timedelta(minutes=quiz.cooldown_minutes)  # type: ignore[operator]
-        opens_at = opens_at if opens_at > now else None
+    if last and last.submitted_at and not last.passed and quiz.cooldown_minutes:
+        cooled = last.submitted_at + timedelta(minutes=quiz.cooldown_minutes)
+        opens_at = cooled if cooled > now else None
     return QuizState(
         quiz=quiz,
         open_attempt=next((a for a in attempts if a.submitted_at is None), None),
@@ -376,17 +376,21 @@ class CertificationRow:
         return self.grant.user
 
 
-def certification_statuses(*, viewer: User | None = None, today: date | None = None) -> list[CertificationRow]:
+def certification_statuses(
+    *, viewer: User | None = None, today: date | None = None, username: str | None = None
+) -> list[CertificationRow]:
     """Each person's newest grant of each certification with its status (certified, expiring, lapsed),
     in one query: for the team page and the API (`viewer`'s people), and for telemetry (everyone)."""
     today = today or timezone.localdate()
     grants = (
         CertificationGrant.objects.latest_per_holder()
-        .select_related("certification", "user")
+        .select_related("certification__program", "user__team")
         .order_by("user__last_name", "user__first_name", "user__pk", "certification__name")
     )
     if viewer is not None:
         grants = grants.for_user(viewer)
+    if username is not None:
+        grants = grants.filter(user__username=username)
     return [CertificationRow(grant, grant.status(today)) for grant in grants]
 
 

@@ -148,7 +148,7 @@ def program_module_added(*, program_module: ProgramModule, by: User | None, toda
     teams = {e.user.team_id for e in enrollments}
     # People without a team are reached only by an update for every team.
     if None not in teams:
-        update.audience_teams.set(teams)
+        update.audience_teams.set([pk for pk in teams if pk is not None])
     return update
 
 
@@ -163,9 +163,7 @@ def module_start(*, user: User, module: Module) -> ModuleProgress:
 
 
 @transaction.atomic
-def quiz_attempt_start(
-    *, user: User, quiz: Quiz, rng: random.Random | None = None, now: datetime | None = None
-) -> QuizAttempt:
+def quiz_attempt_start(*, user: User, quiz: Quiz, rng: random.Random | None = None) -> QuizAttempt:
     """Draw a new attempt, or return the open one (a reload or a second tab never re-rolls the draw).
 
     `quiz.draw_count` questions of the pool, those not asked in the previous attempt first, in a
@@ -176,7 +174,7 @@ def quiz_attempt_start(
     # Lock the person's progress row: two tabs starting at once draw one attempt.
     module_start(user=user, module=quiz.module)
     ModuleProgress.objects.select_for_update().get(user=user, module=quiz.module)
-    state = selectors.quiz_state(user=user, quiz=quiz, now=now)
+    state = selectors.quiz_state(user=user, quiz=quiz)
     if state.open_attempt:
         return state.open_attempt
     if state.exhausted:
@@ -193,7 +191,7 @@ def quiz_attempt_start(
     drawn = rng.sample(fresh, min(size, len(fresh)))
     drawn += rng.sample([q for q in pool if q.pk in asked_last], size - len(drawn))
     rng.shuffle(drawn)
-    attempt = QuizAttempt(quiz=quiz, user=user, number=state.total + 1, started_at=now or timezone.now())
+    attempt = QuizAttempt(quiz=quiz, user=user, number=state.total + 1)
     attempt.full_clean()
     attempt.save()
     answers = []
@@ -207,9 +205,7 @@ def quiz_attempt_start(
 
 
 @transaction.atomic
-def quiz_attempt_submit(
-    *, attempt: QuizAttempt, answers: Mapping[int, Iterable[int]], now: datetime | None = None
-) -> QuizAttempt:
+def quiz_attempt_submit(*, attempt: QuizAttempt, answers: Mapping[int, Iterable[int]]) -> QuizAttempt:
     """Score the attempt's drawn questions and store the answers; count it, keep the best score,
     and on a pass complete the module (scheduling its refreshers) and the programs it finishes.
 
@@ -229,7 +225,7 @@ def quiz_attempt_submit(
         row.correct = frozenset(row.chosen) == row.question.correct_ids
     AttemptAnswer.objects.bulk_update(rows, ["chosen", "correct"])
     quiz = attempt.quiz
-    now = now or timezone.now()
+    now = timezone.now()
     attempt.score = round(100 * sum(bool(row.correct) for row in rows) / len(rows)) if rows else 0
     attempt.passed = attempt.score >= quiz.pass_mark
     attempt.submitted_at = now

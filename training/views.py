@@ -61,6 +61,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "next_module": selectors.next_up(programs),
         "unread": selectors.unread_update_count(request.user),
         "reviews": reviews,
+        "certifications": [
+            row for row in selectors.certification_statuses(viewer=request.user) if row.user == request.user
+        ],
     }
     return render(request, "training/home.html", context)
 
@@ -127,9 +130,12 @@ def quiz(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _quiz_panel(request, module, _quiz_context(request, module, quiz))
     attempt_id = request.POST.get("attempt", "")
-    attempt = QuizAttempt.objects.filter(
-        user=request.user, quiz=quiz, pk=int(attempt_id) if attempt_id.isdigit() else None
-    ).first()
+    attempt = (
+        QuizAttempt.objects.filter(user=request.user, quiz=quiz, pk=int(attempt_id)).first()
+        # Within a database id's range: SQLite raises OverflowError on a larger number.
+        if attempt_id.isdigit() and len(attempt_id) < 19
+        else None
+    )
     if attempt is None:
         context = _quiz_context(request, module, quiz)
         context["error"] = "This attempt is not yours or no longer exists: start the quiz again."
@@ -447,7 +453,16 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
         for key, label in SORT_LABELS
     ]
-    context = {"rows": rows, "columns": columns, "sort": sort, "descending": descending}
+    retention_modules, retention_rows = selectors.team_retention(viewer=request.user)
+    context = {
+        "rows": rows,
+        "columns": columns,
+        "sort": sort,
+        "descending": descending,
+        "retention_modules": retention_modules,
+        "retention_rows": retention_rows,
+        "certifications": selectors.certification_statuses(viewer=request.user),
+    }
     return render(request, "training/team.html", context)
 
 
@@ -489,7 +504,8 @@ def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User.objects.for_user(request.user), pk=user_id)
     programs = selectors.programs_of(person)
     reviews = CallReview.objects.for_user(request.user).filter(rep=person).select_related("reviewer")
-    context = {"person": person, "programs": programs, "reviews": reviews}
+    certifications = [row for row in selectors.certification_statuses(viewer=request.user) if row.user == person]
+    context = {"person": person, "programs": programs, "reviews": reviews, "certifications": certifications}
     return render(request, "training/person.html", context)
 
 

@@ -76,6 +76,11 @@ class CertificationGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.certification} · {self.user}"
 
+    @property
+    def valid_until(self) -> date:
+        """The last day it is valid."""
+        return self.expires_on - timedelta(days=1)
+
     def renew_from(self) -> date:
         return self.expires_on - timedelta(days=self.certification.renew_days_before)
 
