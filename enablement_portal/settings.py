@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     # Recompute yesterday's telemetry at 02:00 in TIME_ZONE (CELERY_TIMEZONE), once the day is complete.
+    # Certifications entering their renewal window: the holders are enrolled again, once per grant.
+    "training-renew-certifications": {
+        "task": "training.tasks.renew_certifications",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "telemetry-nightly-recompute": {
         "task": "telemetry.tasks.recompute",
         "schedule": crontab(hour=2, minute=0),

@@ -66,6 +66,7 @@ SEED_MIGRATIONS = [
     ("collateral.migrations.0006_synonym_permissions", "grant"),
     ("leads.migrations.0002_seed_criteria_and_roles", "seed"),
     ("training.migrations.0002_role_permissions", "grant"),
+    ("training.migrations.0005_learning_permissions", "grant"),
     ("telemetry.migrations.0002_role_permissions", "grant"),
 ]
 

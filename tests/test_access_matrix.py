@@ -25,6 +25,7 @@ from tests.collateral.factories import published_asset
 from tests.leads.factories import LeadFactory
 from tests.pipeline.factories import DealFactory
 from tests.training.factories import CallReviewFactory, QuizFactory, UpdateFactory, add_question, scorecard_with
+from training.models import Refresher
 
 PERSONAS = ["rep", "other_rep", "manager", "other_manager", "admin", "marketing"]
 # Which team's objects are a persona's own ("a" is rep's and manager's team, "b" the other);
@@ -85,6 +86,8 @@ REVIEWERS = frozenset({"rep", "other_rep", "manager", "other_manager", "admin"})
 ADMIN_ONLY = frozenset({"admin"})
 # Changing who owns a deal or a lead: managers (their team's) and enablement admins.
 REASSIGNERS = frozenset({"manager", "other_manager", "admin"})
+REPS = frozenset({"rep", "other_rep"})
+COACHES = frozenset({"manager", "other_manager", "admin"})
 
 PAGES: dict[str, Page] = {
     # Project pages: the login page is public (and sends the signed-in home), the rest any signed-in person's.
@@ -132,12 +135,19 @@ PAGES: dict[str, Page] = {
     # Modules are not private: any signed-in person opens one (admins preview what they write).
     "training:module": Page(personas=SIGNED_IN, target="module"),
     "training:quiz": Page(personas=SIGNED_IN, target="module"),
+    "training:quiz_start": Page(personas=SIGNED_IN, target="module", post=True),
+    # A refresher is its rep's own practice: nobody else opens it (managers read retention on the team page).
+    "training:refresher": Page(personas=REPS, target="refresher"),
     "training:module_complete": Page(personas=SIGNED_IN, target="module", post=True),
     "training:updates": Page("training:updates"),
     "training:update_acknowledge": Page("training:updates", target="update", post=True),
     "training:reviews": Page(personas=REVIEWERS),
     "training:review": Page(personas=REVIEWERS, target="review"),
     "training:review_acknowledge": Page(personas=REVIEWERS, target="review", post=True),
+    # Coaches comment on a call after the review is written; the rep and coaches answer; authors edit.
+    "training:review_comment_add": Page(personas=COACHES, target="review", post=True),
+    "training:review_comment_reply": Page(personas=REVIEWERS, target="comment", post=True),
+    "training:review_comment_edit": Page(personas=frozenset({"manager", "other_manager"}), target="comment"),
     # A person's progress: one's own, and for managers and admins the people they follow.
     "training:person": Page(personas=SIGNED_IN, target="person"),
     "training:review_create": Page("training:team", target="person"),
@@ -165,6 +175,10 @@ def world(rep, teammate, manager, other_rep, other_manager, admin, marketing) ->
     world["lead"] = {side: LeadFactory(owner=reps[side], team=reps[side].team) for side in reps}
     world["deal"] = {side: DealFactory(owner=reps[side]) for side in reps}
     world["review"] = {side: CallReviewFactory(rep=reps[side], reviewer=managers[side]) for side in reps}
+    world["comment"] = {
+        side: review.comments.create(at_seconds=65, text="Good question", author=managers[side])
+        for side, review in world["review"].items()
+    }
     world["update"] = {side: UpdateFactory() for side in reps}
     for side, update in world["update"].items():
         update.audience_teams.set([reps[side].team])
@@ -174,6 +188,14 @@ def world(rep, teammate, manager, other_rep, other_manager, admin, marketing) ->
     quiz = QuizFactory()
     add_question(quiz, "Which stage comes first?", [("Lead in", True), ("Closing", False)])
     world["module"] = quiz.module
+    world["refresher"] = {
+        side: Refresher.objects.create(
+            user=reps[side], module=quiz.module, interval_days=2, due_on=timezone.localdate()
+        )
+        for side in reps
+    }
+    for refresher in world["refresher"].values():
+        refresher.questions.set(quiz.questions.all())
     scorecard_with("Discovery questions")
     return world
 
@@ -187,6 +209,8 @@ TARGETS: dict[str, tuple[Callable, Callable]] = {
     "lead": (lambda world, side: world["lead"][side or "a"], lambda lead: {"pk": lead.pk}),
     "deal": (lambda world, side: world["deal"][side or "a"], lambda deal: {"pk": deal.pk}),
     "review": (lambda world, side: world["review"][side or "a"], lambda review: {"pk": review.pk}),
+    "comment": (lambda world, side: world["comment"][side or "a"], lambda comment: {"pk": comment.pk}),
+    "refresher": (lambda world, side: world["refresher"][side or "a"], lambda refresher: {"pk": refresher.pk}),
     "update": (lambda world, side: world["update"][side], lambda update: {"pk": update.pk}),
     "person": (lambda world, side: world["person"][side], lambda person: {"user_id": person.pk}),
     "module": (_shared("module"), lambda module: {"pk": module.pk}),
@@ -199,7 +223,7 @@ TARGETS: dict[str, tuple[Callable, Callable]] = {
     "stage": (lambda world, side: "LeadIn", lambda stage: {"stage": stage}),
 }
 # Objects that belong to a team; the others (content, tables) are the same for everyone.
-TEAM_TARGETS = {"lead", "deal", "review", "update", "person"}
+TEAM_TARGETS = {"lead", "deal", "review", "update", "person", "comment", "refresher"}
 
 
 def _snapshot() -> str:

@@ -4,6 +4,7 @@ key and every date is laid out from the demo's today (accounts.demo), never from
 re-run the same day changes nothing and one on another day moves the dates to it.
 """
 
+import random
 import zlib
 from datetime import date, timedelta
 
@@ -15,6 +16,8 @@ from training.demo_content import MODULES
 from training.models import (
     Acknowledgement,
     CallReview,
+    Certification,
+    CertificationGrant,
     Choice,
     Criterion,
     CriterionScore,
@@ -25,12 +28,14 @@ from training.models import (
     ProgramModule,
     Question,
     Quiz,
+    Refresher,
     ReviewComment,
     Scorecard,
     Update,
     UpdateKind,
     VideoHost,
 )
+from training.services import program_score, refreshers_schedule, retention_score
 
 PROGRAM_NAME = "Rep onboarding"
 PROGRAM_DUE_DAYS = 60
@@ -87,8 +92,11 @@ def load_demo(*, today: date | None = None) -> list[str]:
         _load_ramp(rep, program, modules, today)
     updates = _load_updates(reps, today)
     reviews = _load_reviews(reps, today)
+    certified = _load_certification(program, reps)
+    refreshers = _load_refreshers(reps, modules, today)
     return [
         f"program “{program}” with {len(modules)} modules and quizzes; {len(reps)} reps enrolled at different points",
+        f"{certified} certified reps; {refreshers} refreshers (retention on Team learning)",
         f"{len(updates)} updates, {reviews} call reviews; log in as a manager for Team learning",
     ]
 
@@ -242,3 +250,50 @@ def _load_reviews(reps: list[User], today: date) -> int:
     # A load on another day dated the reviews afresh: the previous day's demo reviews go.
     CallReview.objects.filter(recording_url__startswith=DEMO_RECORDINGS).exclude(pk__in=kept).delete()
     return len(kept)
+
+
+def _load_certification(program: Program, reps: list[User]) -> int:
+    """The onboarding program certifies; those who finished it hold it for a year from the day they did."""
+    certification, _ = Certification.objects.update_or_create(
+        program=program,
+        defaults={"name": "Certified rep", "min_score": 80, "valid_days": 365, "renew_days_before": 30},
+    )
+    finished = Enrollment.objects.filter(program=program, user__in=reps, completed_at__isnull=False)
+    for enrollment in finished.select_related("user"):
+        assert enrollment.completed_at is not None  # filtered above
+        CertificationGrant.objects.update_or_create(
+            certification=certification,
+            user=enrollment.user,
+            granted_at=enrollment.completed_at,
+            defaults={
+                "expires_on": enrollment.completed_at.date() + timedelta(days=certification.valid_days),
+                "score": program_score(user=enrollment.user, program=program),
+            },
+        )
+    return finished.count()
+
+
+def _load_refreshers(reps: list[User], modules: list[Module], today: date) -> int:
+    """Refreshers of each rep's last completed module, those due before the demo's day answered
+    (a deterministic share right), so the team page has retention to show."""
+    Refresher.objects.filter(user__in=reps).delete()
+    quizzes = {quiz.module_id: quiz for quiz in Quiz.objects.filter(module__in=modules).select_related("module")}
+    count = 0
+    for rep in reps:
+        last = ModuleProgress.objects.filter(user=rep, module__in=modules, completed_at__isnull=False)
+        progress = last.order_by("-completed_at").first()
+        if progress is None or progress.completed_at is None or progress.module_id not in quizzes:
+            continue
+        quiz = quizzes[progress.module_id]
+        rng = random.Random(_seed(rep.username, "refreshers"))
+        scheduled = refreshers_schedule(user=rep, quiz=quiz, completed_on=progress.completed_at.date(), rng=rng)
+        for refresher in scheduled:
+            if refresher.due_on < today:
+                refresher.asked = refresher.questions.count()
+                refresher.correct = rng.randint(0, refresher.asked)
+                refresher.answered_at = demo_moment(refresher.due_on, 11, today=today)
+                refresher.save(update_fields=["asked", "correct", "answered_at"])
+        progress.retention = retention_score(scheduled)
+        progress.save(update_fields=["retention"])
+        count += len(scheduled)
+    return count

@@ -15,7 +15,7 @@ from accounts.home import HOME_ITEMS, HomeCard, HomeItem
 from accounts.models import User
 from accounts.rules import is_enablement_admin, is_manager, is_rep
 from training.models import CallReview, Module, Update
-from training.selectors import ProgramProgress, programs_of, team_learning
+from training.selectors import ProgramProgress, due_refreshers, programs_of, team_learning
 
 # A module is flagged when fewer than this share of the people who took its quiz passed at the
 # first attempt, once at least MIN_QUIZ_TAKERS took it (fewer say little about the module).
@@ -180,12 +180,35 @@ def low_pass_card() -> HomeCard:
     )
 
 
+def refresher_card(user: User, today: date) -> HomeCard:
+    """Refreshers due (spaced 2, 7, 30… days after a module was completed): one query."""
+    items = []
+    for refresher in due_refreshers(user, today):
+        late = (today - refresher.due_on).days
+        items.append(
+            HomeItem(
+                label=f"Refresher: {refresher.module.title}",
+                url=reverse("training:refresher", args=[refresher.pk]),
+                detail=f"{refresher.interval_days} days after you completed it · a minute",
+                badge=f"due {late} day{'s' if late != 1 else ''} ago" if late else "due today",
+                tone="warning" if late > 7 else "",
+            )
+        )
+    return HomeCard(
+        key="refreshers",
+        title="Refreshers",
+        items=items,
+        empty_text="No refresher due: questions from the modules you completed come back here to keep them fresh.",
+        order=35,
+    )
+
+
 def home_cards(user: User) -> list[HomeCard]:
     today = timezone.localdate()
     if is_rep(user):
-        return [learning_card(user, today), updates_card(user), reviews_card(user)]
+        return [learning_card(user, today), refresher_card(user, today), updates_card(user), reviews_card(user)]
     if is_manager(user):
-        return [behind_card(user, today), updates_card(user)]
+        return [behind_card(user, today), refresher_card(user, today), updates_card(user)]
     if is_enablement_admin(user):
         return [low_pass_card(), updates_card(user)]
     return [updates_card(user)]

@@ -21,7 +21,16 @@ from tests.training.factories import (
     program_with_modules,
     scorecard_with,
 )
-from training.models import MAX_REVIEW_COMMENTS, CallReview, CriterionScore, Enrollment, ModuleProgress, VideoHost
+from training.models import (
+    MAX_REVIEW_COMMENTS,
+    CallReview,
+    CriterionScore,
+    Enrollment,
+    ModuleProgress,
+    QuizAttempt,
+    RecordingHost,
+    VideoHost,
+)
 from training.services import enrollment_enrol, module_complete, quiz_submit, update_acknowledge
 
 pytestmark = pytest.mark.django_db
@@ -172,24 +181,36 @@ def quiz():
     return quiz
 
 
-def test_the_quiz_scores_at_once_shows_explanations_and_allows_a_retry(client, rep, quiz):
+def start_attempt(client, quiz) -> QuizAttempt:
+    response = client.post(reverse("training:quiz_start", args=[quiz.module.pk]))
+    assert response.status_code == 302
+    return QuizAttempt.objects.get(quiz=quiz, submitted_at__isnull=True)
+
+
+def test_a_failed_attempt_says_what_was_wrong_and_a_pass_shows_the_answers(client, rep, quiz):
     client.force_login(rep)
     url = reverse("training:quiz", args=[quiz.module.pk])
     field = f"question-{quiz.question.pk}"
-    response = client.post(url, {field: quiz.wrong.pk}, headers={"HX-Request": "true"})
+    attempt = start_attempt(client, quiz)
+    response = client.post(url, {"attempt": attempt.pk, field: quiz.wrong.pk}, headers={"HX-Request": "true"})
     page = response.content.decode()
-    assert "Not passed yet" in page and "Every deal starts as LeadIn." in page and "Try again" in page
-    retry = client.get(url, headers={"HX-Request": "true"})
+    assert "Not passed yet" in page and "Try again" in page
+    assert "Every deal starts as LeadIn." not in page and "(correct)" not in page
+    retry = client.post(reverse("training:quiz_start", args=[quiz.module.pk]), headers={"HX-Request": "true"})
     assert "Submit answers" in retry.content.decode()
-    response = client.post(url, {field: quiz.right.pk}, headers={"HX-Request": "true"})
-    assert "Passed" in response.content.decode()
+    attempt = QuizAttempt.objects.get(quiz=quiz, submitted_at__isnull=True)
+    response = client.post(url, {"attempt": attempt.pk, field: quiz.right.pk}, headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert "Passed" in page and "Every deal starts as LeadIn." in page
     progress = ModuleProgress.objects.get(user=rep, module=quiz.module)
     assert (progress.attempts, progress.best_score) == (2, 100)
 
 
 def test_an_unanswered_quiz_says_which_question_and_counts_nothing(client, rep, quiz):
     client.force_login(rep)
-    response = client.post(reverse("training:quiz", args=[quiz.module.pk]), {})
+    attempt = start_attempt(client, quiz)
+    response = client.post(reverse("training:quiz", args=[quiz.module.pk]), {"attempt": attempt.pk})
+    assert response.status_code == 400
     assert "Choose an answer to this question." in response.content.decode()
     assert not ModuleProgress.objects.filter(user=rep, attempts__gt=0).exists()
 
@@ -197,10 +218,26 @@ def test_an_unanswered_quiz_says_which_question_and_counts_nothing(client, rep, 
 def test_a_forged_choice_from_another_question_is_ignored(client, rep, quiz):
     other = add_question(QuizFactory(), "Other?", [("Yes", True)])
     client.force_login(rep)
+    attempt = start_attempt(client, quiz)
     client.post(
-        reverse("training:quiz", args=[quiz.module.pk]), {f"question-{quiz.question.pk}": other.choices.get().pk}
+        reverse("training:quiz", args=[quiz.module.pk]),
+        {"attempt": attempt.pk, f"question-{quiz.question.pk}": other.choices.get().pk},
     )
     assert not ModuleProgress.objects.filter(user=rep, attempts__gt=0).exists()
+
+
+def test_another_persons_attempt_cannot_be_submitted(client, rep, teammate, quiz):
+    client.force_login(teammate)
+    theirs = start_attempt(client, quiz)
+    client.force_login(rep)
+    response = client.post(
+        reverse("training:quiz", args=[quiz.module.pk]),
+        {"attempt": theirs.pk, f"question-{quiz.question.pk}": quiz.right.pk},
+    )
+    assert response.status_code == 400
+    assert "not yours" in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.submitted_at is None
 
 
 def test_the_updates_feed_acknowledges_and_the_nav_badge_counts_unread(client, rep):
@@ -226,6 +263,7 @@ def test_the_navigation_marks_the_deepest_matching_page(client, rep):
 
 
 def test_a_rep_reads_and_acknowledges_their_review(client, rep, manager):
+    RecordingHost.objects.create(host="rec.example")
     review = CallReviewFactory(rep=rep, reviewer=manager, recording_url="https://rec.example/call.mp4")
     review.comments.create(at_seconds=95, text="Nice pause", author=manager)
     client.force_login(rep)
