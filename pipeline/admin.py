@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 
 from accounts.http import AuthenticatedHttpRequest
+from enablement_portal.admin import ReadOnlyAdmin
 from pipeline.models import (
     Account,
     CriterionCheck,
@@ -15,6 +16,7 @@ from pipeline.models import (
     Event,
     LostReason,
     Quota,
+    RefusedMove,
     StageCriterion,
     StageSetting,
 )
@@ -47,6 +49,13 @@ class LostReasonAdmin(admin.ModelAdmin):
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "industry", "employee_count"]
     search_fields = ["name"]
+
+
+@admin.register(RefusedMove)
+class RefusedMoveAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "from_stage", "to_stage", "by", "at"]
+    list_filter = ["from_stage"]
+    date_hierarchy = "at"
 
 
 @admin.register(Quota)

@@ -9,6 +9,7 @@ from reversion.admin import VersionAdmin
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
+from pipeline.models import OPEN_STAGES
 from training.models import (
     Acknowledgement,
     CallReview,
@@ -44,8 +45,22 @@ class QuizInline(admin.StackedInline):
 
 # VersionAdmin registers the model with django-reversion: every admin edit is a revision
 # that can be compared, reverted, or recovered after a deletion.
+class ModuleForm(forms.ModelForm):
+    stages = forms.MultipleChoiceField(
+        choices=[(stage.value, stage.label) for stage in OPEN_STAGES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Deal stages whose skills this module teaches: coaching suggests it for them.",
+    )
+
+    class Meta:
+        model = Module
+        fields = ["title", "summary", "body", "video_url", "estimated_minutes", "tags", "related_assets", "stages"]
+
+
 @admin.register(Module)
 class ModuleAdmin(VersionAdmin):
+    form = ModuleForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "estimated_minutes", "updated_at"]
     search_fields = ["title", "summary", "body"]
