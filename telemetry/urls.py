@@ -7,5 +7,11 @@ app_name = "telemetry"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("recompute/", views.recompute_now, name="recompute"),
+    path("deals/<int:pk>/recommendations/", views.deal_recommendations, name="deal_recommendations"),
+    path(
+        "deals/<int:pk>/recommendations/<str:asset_id>/share/",
+        views.deal_recommendation_share,
+        name="deal_recommendation_share",
+    ),
     path("<slug:slug>.csv", views.table_csv, name="table_csv"),
 ]

@@ -2,8 +2,9 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -11,9 +12,13 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.outbox import enqueue_on_commit
+from collateral.models import Asset
+from collateral.services import asset_share_to_deal
 from enablement_portal.csv import csv_response
+from pipeline.models import Deal
 from telemetry import selectors
 from telemetry.forms import RecomputeForm, SnapshotForm
+from telemetry.recommendations import recommendations_for
 from telemetry.services import default_as_of
 from telemetry.tasks import recompute
 
@@ -68,3 +73,42 @@ def recompute_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     enqueue_on_commit(recompute, as_of=as_of.isoformat(), trigger="admin")
     messages.success(request, f"Recomputation of {as_of.isoformat()} queued; the last run's status shows below.")
     return redirect(target)
+
+
+# ---------------------------------------------------------------------------
+# Recommendations on a deal: an htmx partial the deal page and the board cards load by URL
+# (pipeline does not import telemetry), and the one-click share.
+# ---------------------------------------------------------------------------
+
+
+def _visible_open_deal(request: AuthenticatedHttpRequest, pk: int) -> Deal:
+    return get_object_or_404(Deal.objects.for_user(request.user).select_related("account"), pk=pk)
+
+
+@permission_required("telemetry.view_recommendations")
+def deal_recommendations(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    deal = _visible_open_deal(request, pk)
+    context = {"recs": recommendations_for(deal), "compact": request.GET.get("compact") == "1"}
+    page = "telemetry/partials/recommendations.html" if request.htmx else "telemetry/recommendations.html"
+    return render(request, page, context)
+
+
+@require_POST
+@permission_required("telemetry.view_recommendations")
+def deal_recommendation_share(request: AuthenticatedHttpRequest, pk: int, asset_id: str) -> HttpResponse:
+    """Share a recommended asset on the deal; answers the refreshed list (htmx) or the deal page."""
+    deal = get_object_or_404(Deal.objects.for_user(request.user).open().select_related("account"), pk=pk)
+    asset = get_object_or_404(Asset.objects.visible(), asset_id=asset_id)
+    error = ""
+    try:
+        asset_share_to_deal(asset=asset, deal=deal, by=request.user)
+    except ValidationError as invalid:
+        error = " ".join(invalid.messages)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, f"Shared {asset.asset_id} on {deal}.")
+        return redirect(deal)
+    context = {"recs": recommendations_for(deal), "compact": request.GET.get("compact") == "1", "error": error}
+    return render(request, "telemetry/partials/recommendations.html", context, status=400 if error else 200)

@@ -116,6 +116,15 @@ def content_lift(window: Span) -> list[Row]:
             denominator=Decimal(closed), value=ratio(won, closed))
         for period, (closed, won) in overall.items() if closed
     ]  # fmt: skip
+    # Each segment's totals (key "<segment>|*"): "without" is total minus "with", so a reader
+    # needs only the numerator and denominator columns of the rows, never their details.
+    for (dimension, segment, period), (closed, won) in totals.items():
+        if closed:
+            rows.append(
+                Row(Metric.CONTENT_LIFT, period, dimension, f"{segment}|*", f"All closed deals: {segment}",
+                    numerator=Decimal(won), denominator=Decimal(closed), value=ratio(won, closed),
+                    details={"segment": segment, "total": True}, segment=segment)
+            )  # fmt: skip
     for (asset_id, title), counts in per_asset.items():
         for (dimension, segment, period), (closed_with, won_with) in counts.items():
             if not closed_with:
