@@ -13,5 +13,7 @@ urlpatterns = [
         views.deal_recommendation_share,
         name="deal_recommendation_share",
     ),
+    path("coaching/", views.coaching, name="coaching"),
+    path("coaching/<int:user_id>/assign/", views.coaching_assign, name="coaching_assign"),
     path("<slug:slug>.csv", views.table_csv, name="table_csv"),
 ]

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -6,21 +6,28 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from accounts.outbox import enqueue_on_commit
 from collateral.models import Asset
 from collateral.services import asset_share_to_deal
 from enablement_portal.csv import csv_response
-from pipeline.models import Deal
+from pipeline.models import Deal, Stage
 from telemetry import selectors
-from telemetry.forms import RecomputeForm, SnapshotForm
+from telemetry.coaching import coaching_for, modules_for_stage
+from telemetry.forms import CoachingAssignForm, RecomputeForm, SnapshotForm
 from telemetry.recommendations import recommendations_for
 from telemetry.services import default_as_of
 from telemetry.tasks import recompute
+from training.models import Module
+from training.services import coaching_assign as coaching_assign_modules
+
+COACHING_DUE_DAYS = 14
 
 
 def _selection(request: AuthenticatedHttpRequest, dates: list[date]) -> tuple[SnapshotForm, bool]:
@@ -112,3 +119,45 @@ def deal_recommendation_share(request: AuthenticatedHttpRequest, pk: int, asset_
         return redirect(deal)
     context = {"recs": recommendations_for(deal), "compact": request.GET.get("compact") == "1", "error": error}
     return render(request, "telemetry/partials/recommendations.html", context, status=400 if error else 200)
+
+
+# ---------------------------------------------------------------------------
+# Coaching: on the manager's team page and the rep's home (loaded by URL), and "Assign".
+# ---------------------------------------------------------------------------
+
+
+def _coaching_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    default_due = timezone.localdate() + timedelta(days=COACHING_DUE_DAYS)
+    return {"suggestions": coaching_for(request.user), "default_due": default_due}
+
+
+@permission_required("telemetry.view_coaching")
+def coaching(request: AuthenticatedHttpRequest) -> HttpResponse:
+    page = "telemetry/partials/coaching.html" if request.htmx else "telemetry/coaching.html"
+    return render(request, page, _coaching_context(request))
+
+
+@require_POST
+@permission_required("telemetry.assign_coaching")
+def coaching_assign(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """Enrol one of the manager's reps in the modules that teach the stage (training's service)."""
+    rep = get_object_or_404(User.objects.for_user(request.user).reps(), pk=user_id)
+    form = CoachingAssignForm(request.POST)
+    target = reverse("telemetry:coaching")
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
+        messages.error(request, f"Not assigned: {problems}")
+        return redirect(target)
+    stage = form.cleaned_data["stage"]
+    modules = modules_for_stage(stage, list(Module.objects.order_by("title")))
+    try:
+        enrollment = coaching_assign_modules(
+            rep=rep, stage_label=Stage(stage).label, modules=modules, due_date=form.cleaned_data["due_date"],
+            by=request.user,
+        )  # fmt: skip
+    except ValidationError as invalid:
+        messages.error(request, "Not assigned: " + " ".join(invalid.messages))
+        return redirect(target)
+    titles = ", ".join(module.title for module in modules)
+    messages.success(request, f"{rep} is enrolled in {titles}, due {enrollment.due_date:%Y-%m-%d}.")
+    return redirect(target)
