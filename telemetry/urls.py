@@ -13,6 +13,8 @@ urlpatterns = [
         views.deal_recommendation_share,
         name="deal_recommendation_share",
     ),
+    path("gates/", views.gates, name="gates"),
+    path("gates.csv", views.gates_csv, name="gates_csv"),
     path("coaching/", views.coaching, name="coaching"),
     path("coaching/<int:user_id>/assign/", views.coaching_assign, name="coaching_assign"),
     path("<slug:slug>.csv", views.table_csv, name="table_csv"),

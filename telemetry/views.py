@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -21,6 +22,7 @@ from pipeline.models import Deal, Stage
 from telemetry import selectors
 from telemetry.coaching import coaching_for, modules_for_stage
 from telemetry.forms import CoachingAssignForm, RecomputeForm, SnapshotForm
+from telemetry.gates import CSV_HEADER, GateReport, gate_csv_rows, gate_report_for
 from telemetry.recommendations import recommendations_for
 from telemetry.services import default_as_of
 from telemetry.tasks import recompute
@@ -161,3 +163,37 @@ def coaching_assign(request: AuthenticatedHttpRequest, user_id: int) -> HttpResp
     titles = ", ".join(module.title for module in modules)
     messages.success(request, f"{rep} is enrolled in {titles}, due {enrollment.due_date:%Y-%m-%d}.")
     return redirect(target)
+
+
+# ---------------------------------------------------------------------------
+# Gate compliance
+# ---------------------------------------------------------------------------
+
+
+def _gate_report(request: AuthenticatedHttpRequest) -> tuple[SnapshotForm, GateReport | None]:
+    dates = selectors.snapshot_dates()
+    form, valid = _selection(request, dates)
+    if not valid:
+        return form, None
+    as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
+    return form, gate_report_for(request.user, as_of=as_of or (dates[0] if dates else None), period=period)
+
+
+@permission_required("telemetry.view_gates")
+def gates(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form, report = _gate_report(request)
+    query = f"as_of={report.as_of.isoformat()}&period={report.period}" if report and report.as_of else ""
+    context = {"form": form, "report": report, "query": query, "min_length": settings.TELEMETRY_EVIDENCE_MIN_LENGTH}
+    return render(request, "telemetry/gates.html", context, status=200 if report else 400)
+
+
+@permission_required("telemetry.view_gates")
+def gates_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form, report = _gate_report(request)
+    if report is None:
+        errors = "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in form.errors.items())
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    if report.as_of is None:
+        raise Http404("No snapshot yet.")
+    name = f"telemetry-gates-{report.as_of.isoformat()}-{report.period}.csv"
+    return csv_response(name, CSV_HEADER, gate_csv_rows(report))
