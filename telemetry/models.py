@@ -56,10 +56,12 @@ class Dimension(models.TextChoices):
     REASON = "reason", "Rejection reason"
     INDUSTRY = "industry", "Industry"
     CRITERION = "criterion", "Stage criterion"
+    TEAM_PRODUCT = "team_product", "Team and product"
+    TEAM_OUTCOME = "team_outcome", "Team and outcome"
 
 
 # Rows of these dimensions belong to one team; a manager sees only their own team's.
-TEAM_DIMENSIONS = frozenset({Dimension.REP, Dimension.TEAM})
+TEAM_DIMENSIONS = frozenset({Dimension.REP, Dimension.TEAM, Dimension.TEAM_PRODUCT, Dimension.TEAM_OUTCOME})
 
 
 class RunStatus(models.TextChoices):

@@ -129,16 +129,18 @@ def _evidence(as_of: date, segments: dict[str, str]) -> tuple[Decimal | None, di
         .filter(wanted)
         .values_list("dimension", "key", "numerator", "denominator")
     )
-    base, totals, shared = None, {}, []
-    for dimension, key, won, closed in rows:
+    base: Decimal | None = None
+    totals: dict[str, tuple[int, int]] = {}
+    shared: list[tuple[str, int, int, int]] = []
+    for dimension, key, won_count, closed_count in rows:
         if dimension == Dimension.ALL:
-            base = won / closed if closed else None
+            base = won_count / closed_count if closed_count else None
             continue
         asset = key.rsplit("|", 1)[1]
         if asset == "*":
-            totals[dimension] = (int(closed), int(won))
+            totals[dimension] = (int(closed_count), int(won_count))
         else:
-            shared.append((dimension, int(asset), int(closed), int(won)))
+            shared.append((dimension, int(asset), int(closed_count), int(won_count)))
     per_asset: dict[int, list[Evidence]] = {}
     for dimension, asset_pk, closed, won in shared:
         closed_all, won_all = totals.get(dimension, (closed, won))

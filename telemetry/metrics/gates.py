@@ -58,7 +58,7 @@ def _median(values: list[float]) -> str:
     return str(Decimal(median(values)).quantize(Decimal("0.01")))
 
 
-def _moves(window: Span) -> list[dict[str, Any]]:
+def _moves(window: Span) -> list[Any]:
     """Forward moves out of each stage per deal owner and period: one query."""
     aggregates = {f"moves_{p}": Count("pk", filter=window.during(p, "at")) for p in Period.values}
     return list(

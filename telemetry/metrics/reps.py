@@ -185,11 +185,11 @@ def readiness(window: Span) -> list[Row]:
         modules, done = assigned.get(rep["id"], {}), completed.get(rep["id"], set())
         done_assigned = len(done & set(modules))
         overdue = sum(1 for module_id, due in modules.items() if due < window.as_of and module_id not in done)
-        best = scores.get(rep["id"], [])
-        average = (Decimal(sum(best)) / len(best)).quantize(Decimal("0.1")) if best else None
+        rep_scores = scores.get(rep["id"], [])
+        average = (Decimal(sum(rep_scores)) / len(rep_scores)).quantize(Decimal("0.1")) if rep_scores else None
         details = {
             "modules_assigned": len(modules), "modules_completed": done_assigned, "overdue_modules": overdue,
-            "average_best_score": None if average is None else str(average), "quiz_modules": len(best),
+            "average_best_score": None if average is None else str(average), "quiz_modules": len(rep_scores),
         }  # fmt: skip
         rows.append(
             Row(

@@ -50,7 +50,7 @@ def _per_period(window: Span, deal: str, count: str) -> dict[str, Count]:
     }
 
 
-def _shared_groups(window: Span) -> list[dict[str, Any]]:
+def _shared_groups(window: Span) -> list[Any]:
     """Closed deals each asset was shared on before they closed, won among them, per segment
     columns and period: one query. A deal falls in one group per asset, so counts add up."""
     return list(
@@ -118,21 +118,17 @@ def content_lift(window: Span) -> list[Row]:
     ]  # fmt: skip
     # Each segment's totals (key "<segment>|*"): "without" is total minus "with", so a reader
     # needs only the numerator and denominator columns of the rows, never their details.
-    for (dimension, segment, period), (closed, won) in totals.items():
+    for (dimension, segment, segment_period), (closed, won) in totals.items():
         if closed:
             rows.append(
-                Row(Metric.CONTENT_LIFT, period, dimension, f"{segment}|*", f"All closed deals: {segment}",
+                Row(Metric.CONTENT_LIFT, segment_period, dimension, f"{segment}|*", f"All closed deals: {segment}",
                     numerator=Decimal(won), denominator=Decimal(closed), value=ratio(won, closed),
                     details={"segment": segment, "total": True}, segment=segment)
             )  # fmt: skip
     for (asset_id, title), counts in per_asset.items():
-        for (dimension, segment, period), (closed_with, won_with) in counts.items():
-            if not closed_with:
-                continue
-            closed_all, won_all = totals[(dimension, segment, period)]
-            rows.append(
-                _lift_row(asset_id, title, dimension, segment, period, (closed_with, won_with), (closed_all, won_all))
-            )
+        for key, (closed_with, won_with) in counts.items():
+            if closed_with:
+                rows.append(_lift_row(asset_id, title, *key, (closed_with, won_with), (totals[key][0], totals[key][1])))
     return rows
 
 

@@ -5,7 +5,7 @@ before anyone confirmed Discovery's entry criterion "SDR has confirmed initial i
 refused attempts. Then Alice confirms it with the evidence "ok" (2 characters: thin) and the
 board moves it: one move out of Lead in.
 
-Deals #2–#4 entered Discovery (their first history row) and had the exit criterion "BANT ..."
+Deals #2 to #4 entered Discovery (their first history row) and had the exit criterion "BANT ..."
 confirmed, with long evidence, 2, 4 and 10 days later (#2 and #3 Alice's, #4 Bob's):
   organisation median of [2, 4, 10] = 4 days; Alice's [2, 4] = 3 days; the team's = 4 days.
 """

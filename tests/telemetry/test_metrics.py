@@ -164,9 +164,9 @@ def test_each_metric_runs_a_fixed_number_of_queries(name, worked_example, django
 
 
 QUERIES = {
-    "win_rate": 4,
+    "win_rate": 5,
     "stage_funnel": 1,
-    "sales_cycle": 4,
+    "sales_cycle": 8,
     "time_to_ramp": 3,
     "quota_attainment": 3,
     "content_usage": 3,
