@@ -1,7 +1,7 @@
 """Collateral recommended on an open deal, from the nightly content-lift snapshot (never live).
 
 Scoring: a Beta prior centred on the organisation's overall win rate p0 and worth
-PRIOR_DEALS closed deals. An asset's win rate with it shared in the deal's segment is shrunk to
+PRIOR_DEALS (metrics/segments.py) closed deals. An asset's win rate with it shared in the deal's segment is shrunk to
 (won_with + k·p0) / (closed_with + k), the rate without it likewise, and the score is the
 difference (shrunk lift, in points). Why this and not a Wilson lower bound: the Beta mean moves
 smoothly from the base rate to the measured one as deals accumulate, so 2 wins of 2 reads as "a
@@ -25,11 +25,12 @@ from django.db.models import Case, Q, Value, When
 from collateral.models import Asset, AssetType, AssetUsage, CollateralTag, TagKind, UsageKind
 from pipeline.models import Deal, Stage
 from telemetry.metrics.base import NO_PRODUCT
-from telemetry.metrics.segments import NO_INDUSTRY
+from telemetry.metrics.segments import NO_INDUSTRY, shrunk_lift
 from telemetry.models import Dimension, Metric, MetricSnapshot, Period, RunStatus, TelemetryRun
 
-PRIOR_DEALS = 10
 LIMIT = 5
+# Each segment's best rows by shrunk lift (numbered by the nightly run): the only ones read.
+TOP_PER_SEGMENT = 100
 # How many of the best-scored assets are looked up (visibility, titles): enough to fill LIMIT
 # after archived or unpublished ones drop out, in one query whatever the library's size.
 CANDIDATES = 50
@@ -55,10 +56,7 @@ class Evidence:
     won_without: int
 
     def shrunk(self, base: Decimal) -> Decimal:
-        k = Decimal(PRIOR_DEALS)
-        with_ = (self.won_with + k * base) / (self.closed_with + k)
-        without = (self.won_without + k * base) / (self.closed_without + k)
-        return with_ - without
+        return shrunk_lift((self.won_with, self.closed_with), (self.won_without, self.closed_without), base)
 
     def phrase(self) -> str:
         if self.dimension == Dimension.INDUSTRY:
@@ -120,10 +118,11 @@ def latest_as_of() -> date | None:
 
 
 def _evidence(as_of: date, segments: dict[str, str]) -> tuple[Decimal | None, dict[int, list[Evidence]]]:
-    """The base win rate and each asset's evidence in the deal's segments: one query, no JSON."""
+    """The base win rate and each asset's evidence in the deal's segments (the segments' best
+    TOP_PER_SEGMENT assets and their totals): one query through the segment index, no JSON."""
     wanted = Q(dimension=Dimension.ALL)
     for dimension, segment in segments.items():
-        wanted |= Q(dimension=dimension, segment=segment)
+        wanted |= Q(dimension=dimension, segment=segment, position__lte=TOP_PER_SEGMENT)
     rows = (
         MetricSnapshot.objects.filter(as_of=as_of, metric=Metric.CONTENT_LIFT, period=Period.ALL)
         .filter(wanted)

@@ -20,7 +20,7 @@ from psycopg import sql
 from tests.conftest import reachable, require
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = {"api_auth", "collateral_search", "leads_intake", "pipeline", "telemetry"}
+MODULES = {"api_auth", "collateral_search", "leads_intake", "pipeline", "recommendations", "telemetry"}
 TINY = {
     "COLLATERAL_BENCH_ASSETS": "300",
     "COLLATERAL_BENCH_REPEAT": "1",
@@ -30,6 +30,8 @@ TINY = {
     "BENCH_BOARD_DEALS": "60",
     "BENCH_IMPORT_ROWS": "400",
     "TELEMETRY_BENCH_SIZES": "300",
+    "RECOMMENDATIONS_BENCH_DEALS": "300",
+    "RECOMMENDATIONS_BENCH_REPEAT": "20",
 }
 
 
@@ -66,4 +68,5 @@ def test_make_bench_runs_every_module_in_one_run(tmp_path):
     assert any(name.startswith("leads") for name in names)
     assert any(name.startswith(("board:", "transition", "import")) for name in names)
     assert any(name.startswith("telemetry:") for name in names)
+    assert any(name.startswith("recommendations:") for name in names)
     assert {path.stem for path in (ROOT / "bench").glob("*.py")} - {"__init__", "__main__", "common"} == MODULES

@@ -9,6 +9,7 @@ Proposal is compared with when recommendations read these rows).
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,15 @@ NO_INDUSTRY = "(no industry)"
 # year and all time are what the dashboard and the recommendations read.
 LIFT_PERIODS = [Period.YEAR, Period.ALL]
 SEGMENT_DIMENSIONS = [Dimension.INDUSTRY, Dimension.PRODUCT, Dimension.STAGE]
+# The Beta prior of the recommendations (telemetry/recommendations.py says why): worth this many
+# closed deals at the overall win rate.
+PRIOR_DEALS = 10
+
+
+def shrunk_lift(with_: tuple[int, int], without: tuple[int, int], base: Decimal) -> Decimal:
+    """(won + k·base) / (closed + k) with the asset minus the same without: (won, closed) pairs."""
+    k = Decimal(PRIOR_DEALS)
+    return (with_[0] + k * base) / (with_[1] + k) - (without[0] + k * base) / (without[1] + k)
 
 
 def reached_stages(stage: str, lost_at_stage: str) -> list[str]:
@@ -125,11 +135,35 @@ def content_lift(window: Span) -> list[Row]:
                     numerator=Decimal(won), denominator=Decimal(closed), value=ratio(won, closed),
                     details={"segment": segment, "total": True}, segment=segment)
             )  # fmt: skip
+    lift_rows: list[Row] = []
     for (asset_id, title), counts in per_asset.items():
         for key, (closed_with, won_with) in counts.items():
             if closed_with:
-                rows.append(_lift_row(asset_id, title, *key, (closed_with, won_with), (totals[key][0], totals[key][1])))
-    return rows
+                lift_rows.append(
+                    _lift_row(asset_id, title, *key, (closed_with, won_with), (totals[key][0], totals[key][1]))
+                )
+    return rows + _ranked(lift_rows, overall)
+
+
+def _ranked(rows: list[Row], overall: dict[str, list[int]]) -> list[Row]:
+    """Number each segment's asset rows 1, 2, ... by shrunk lift (the totals row is 0), so that a
+    recommendation reads a segment's best few rows through the index instead of all of them."""
+
+    def score(row: Row) -> Decimal:
+        closed, won = overall[row.period]
+        d = row.details
+        return shrunk_lift(
+            (d["won_with"], d["closed_with"]), (d["won_without"], d["closed_without"]), Decimal(won) / closed
+        )
+
+    ordered = sorted(rows, key=lambda r: (r.period, r.dimension, r.segment, -score(r), r.key))
+    ranked, previous, position = [], None, 0
+    for row in ordered:
+        group = (row.period, row.dimension, row.segment)
+        position = position + 1 if group == previous else 1
+        previous = group
+        ranked.append(replace(row, position=position))
+    return ranked
 
 
 def _lift_row(
