@@ -95,3 +95,11 @@ def test_the_page_and_csv_answer_managers_and_refuse_reps(gate_example, client, 
     assert client.get(reverse("telemetry:gates") + "?period=fortnight").status_code == 400
     client.force_login(rep)
     assert client.get(reverse("telemetry:gates")).status_code == 403
+
+
+def test_an_admin_action_refused_for_missing_criteria_is_recorded_too(client, admin, rep):
+    deal = DealFactory(owner=rep, team=rep.team, stage=Stage.LEAD_IN)
+    client.force_login(admin)
+    client.post(reverse("admin:pipeline_deal_changelist"), {"action": "move_qualify", "_selected_action": [deal.pk]})
+    [refused] = RefusedMove.objects.filter(deal=deal)
+    assert (refused.by, refused.from_stage, refused.missing[0]["text"]) == (admin, Stage.LEAD_IN, ENTRY)
