@@ -14,7 +14,8 @@ def test_recompute_telemetry_shows_progress_and_stores_the_date(worked_example):
     call_command("recompute_telemetry", "--as-of", AS_OF.isoformat(), stdout=out)
     output = out.getvalue()
     steps = ("[0/11] win_rate", "[1/11] stage_funnel", "[5/11] content_usage", "[6/11] lead_funnel",
-             "[7/11] content_lift", "[8/11] rep_funnel", "[9/11] readiness", "[10/11] gate_compliance", "[11/11] write")  # fmt: skip
+             "[7/11] content_lift", "[8/11] rep_funnel", "[9/11] readiness", "[10/11] gate_compliance",
+             "[11/11] write")  # fmt: skip
     for step in steps:
         assert step in output
     run = TelemetryRun.objects.get()
