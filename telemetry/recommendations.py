@@ -14,6 +14,7 @@ deal, the measured lift is not trusted: assets are then ranked by tag relevance 
 industry, a competitor named in the deal, and the asset types that fit its stage).
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -210,7 +211,8 @@ def _matching_tags(deal: Deal) -> dict[int, tuple[str, str]]:
     matching = {}
     for pk, kind, tag_name in tags:
         label = tag_name.replace("competitor_", "").replace("_", " ")
-        if kind == TagKind.INDUSTRY or label.lower() in name:
+        # A whole word of the deal's name ("Acme vs Northwind"), not any letters ("x" in "Faxquote").
+        if kind == TagKind.INDUSTRY or re.search(rf"\b{re.escape(label.lower())}\b", name):
             matching[pk] = (kind, label)
     return matching
 

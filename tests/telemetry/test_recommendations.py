@@ -112,12 +112,16 @@ def test_archived_and_unpublished_assets_never_appear(lift_example, settings):
 
 def test_without_history_it_ranks_by_tags(rep, admin):
     shop = Account.objects.create(name="Corner shop", industry="retail")
-    deal = Deal.objects.create(name="Shop vs Northwind", account=shop, owner=rep, team=rep.team, stage=Stage.DISCOVERY)
+    deal = Deal.objects.create(
+        name="Exeter shop vs Northwind", account=shop, owner=rep, team=rep.team, stage=Stage.DISCOVERY
+    )
     both = published_asset(
         by=admin, title="Retail vs Northwind", asset_id="BC-0201", tags=["retail", "competitor_northwind"]
     )
     industry = published_asset(by=admin, title="Retail one-pager", asset_id="OP-0202", tags=["retail"])
     published_asset(by=admin, title="Telecom deck", asset_id="PD-0203", tags=["telecom"])
+    # "x" is a letter of "Exeter", not a word of the deal's name: not a competitor match.
+    published_asset(by=admin, title="Against X", asset_id="BC-0205", tags=["competitor_x"])
     hidden = published_asset(by=admin, title="Retail archived", asset_id="CS-0204", tags=["retail"])
     hidden.archived_at = timezone.now()
     hidden.save(update_fields=["archived_at"])
