@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 
 from accounts.http import AuthenticatedHttpRequest
+from enablement_portal.admin import ReadOnlyAdmin
 from pipeline.forms import ReassignForm
 from pipeline.models import (
     Account,
@@ -21,6 +22,7 @@ from pipeline.models import (
     LostReason,
     Product,
     Quota,
+    RefusedMove,
     StageCriterion,
     StageSetting,
 )
@@ -74,6 +76,13 @@ class ProductAdmin(admin.ModelAdmin):
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "industry", "employee_count"]
     search_fields = ["name"]
+
+
+@admin.register(RefusedMove)
+class RefusedMoveAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "from_stage", "to_stage", "by", "at"]
+    list_filter = ["from_stage"]
+    date_hierarchy = "at"
 
 
 @admin.register(Quota)

@@ -505,3 +505,26 @@ class Quota(models.Model):
     def clean(self) -> None:
         if self.month and self.month.day != 1:
             raise ValidationError({"month": "Use the first day of the month."})
+
+
+class RefusedMove(models.Model):
+    """A forward move refused because gating criteria were unconfirmed: who tried, on which deal,
+    from where to where, and what was missing. Written by `services.deal_transition` only (every
+    move goes through it), for telemetry's gate-compliance report."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="refused_moves")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    event = models.CharField(max_length=20, choices=Event.choices)
+    at = models.DateTimeField(default=timezone.now)
+    # The unconfirmed criteria at the time, as [{"id": 3, "text": "BANT confirmed"}]: the texts are
+    # kept because an admin may later reword or delete a criterion.
+    missing = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["from_stage", "at"]), models.Index(fields=["deal", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.deal}: {self.from_stage} → {self.to_stage} refused ({len(self.missing)} missing)"

@@ -30,6 +30,7 @@ from pipeline.models import (
     Event,
     LostReason,
     Product,
+    RefusedMove,
     Stage,
     StageCriterion,
 )
@@ -159,7 +160,6 @@ def deal_create_for(
     )
 
 
-@transaction.atomic
 def deal_transition(
     *, deal: Deal, event: str, by: User, lost_reason: LostReason | None = None, note: str = ""
 ) -> DealStageChange:
@@ -168,8 +168,35 @@ def deal_transition(
     Raises TransitionRefused (not a move from this stage), CriteriaMissing (with the list),
     ConcurrentChange (someone moved the deal since it was loaded), PermissionDenied, or
     ValidationError (DEAL_LOST without an active lost reason; MOVED_BACK or REOPENED without a
-    reason in `note`). Nothing is stored then.
+    reason in `note`). Nothing is stored then, except that a CriteriaMissing refusal is recorded
+    as a `RefusedMove` (for the gate-compliance report).
     """
+    try:
+        return _deal_transition(deal=deal, event=event, by=by, lost_reason=lost_reason, note=note)
+    except CriteriaMissing as refused:
+        # Outside the move's own transaction, which the refusal rolled back (nothing was written in it).
+        refused_move_record(deal=deal, event=event, by=by, missing=refused.missing)
+        raise
+
+
+@transaction.atomic
+def refused_move_record(*, deal: Deal, event: str, by: User, missing: list[StageCriterion]) -> RefusedMove:
+    """Record that `by` tried `event` on `deal` while `missing` were unconfirmed."""
+    refused = RefusedMove(
+        deal=deal,
+        by=by,
+        from_stage=deal.stage,
+        to_stage=deal.next_stage or deal.stage,
+        event=event,
+        missing=[{"id": criterion.pk, "text": criterion.text} for criterion in missing],
+    )
+    refused.full_clean()
+    refused.save()
+    return refused
+
+
+@transaction.atomic
+def _deal_transition(*, deal: Deal, event: str, by: User, lost_reason: LostReason | None, note: str) -> DealStageChange:
     if event not in TRANSITION_METHODS:
         raise TransitionRefused(f"{event} is not an event of the deal process.", deal_id=deal.pk)
     method = getattr(deal, TRANSITION_METHODS[event])

@@ -1,12 +1,14 @@
-"""Telemetry's card on the enablement admin's home page: how the last recomputation went."""
+"""Telemetry's cards on the home page: how the last recomputation went (enablement admins), and a
+rep's coaching suggestion from their own funnel."""
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from accounts.home import HomeCard
+from accounts.home import HomeCard, HomeItem
 from accounts.models import User
-from accounts.rules import is_enablement_admin
+from accounts.rules import is_enablement_admin, is_rep
+from telemetry.coaching import coaching_for
 from telemetry.models import RunStatus
 from telemetry.selectors import last_run
 
@@ -35,5 +37,33 @@ def last_run_card() -> HomeCard:
     )
 
 
+def coaching_card(user: User) -> HomeCard:
+    """The stage where the rep's conversion is furthest below the team's, and its modules. Four queries."""
+    items = []
+    for suggestion in coaching_for(user):
+        modules = ", ".join(module.title for module in suggestion.modules) or "no module teaches it yet"
+        first = suggestion.modules[0].get_absolute_url() if suggestion.modules else reverse("training:home")
+        items.append(
+            HomeItem(
+                label=f"Work on {suggestion.stage_label}",
+                url=first,
+                detail=f"{suggestion.summary}. Modules: {modules}.",
+                badge=f"{suggestion.rate:.0%} vs {suggestion.team_rate:.0%}",
+                tone="warning",
+            )
+        )
+    return HomeCard(
+        key="coaching",
+        title="Coaching",
+        items=items,
+        empty_text="No stage where you convert below your team with enough deals to tell.",
+        order=60,
+    )
+
+
 def home_cards(user: User) -> list[HomeCard]:
-    return [last_run_card()] if is_enablement_admin(user) else []
+    if is_enablement_admin(user):
+        return [last_run_card()]
+    if is_rep(user):
+        return [coaching_card(user)]
+    return []

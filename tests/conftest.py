@@ -19,7 +19,11 @@ from tests.accounts.factories import TeamFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # The team's shared folder sits beside the repository (also in CI); tests may read its data sets.
-CRM_SAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "crm-sample"
+# CRM_SAMPLE_DIR names it elsewhere (a git worktree one level deeper than the repository).
+CRM_SAMPLE = Path(
+    os.environ.get("CRM_SAMPLE_DIR")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "crm-sample"
+)
 
 
 def crm_sample(name: str) -> Path:

@@ -159,6 +159,14 @@ PAGES: dict[str, Page] = {
     # Starting a recomputation is the enablement admins' (telemetry.recompute_telemetry).
     "telemetry:recompute": Page(personas=ADMIN_ONLY, post=True),
     "telemetry:table_csv": Page("telemetry:dashboard", target="table"),
+    # Recommendations and coaching reach whoever sees the board (on the deals they see); the gate
+    # report is read like the dashboard; assigning coaching is a manager's (their reps) or an admin's.
+    "telemetry:deal_recommendations": Page("pipeline:board", target="deal"),
+    "telemetry:deal_recommendation_share": Page("pipeline:board", target="deal_asset", post=True),
+    "telemetry:coaching": Page("pipeline:board"),
+    "telemetry:coaching_assign": Page("telemetry:dashboard", target="person", post=True),
+    "telemetry:gates": Page("telemetry:dashboard"),
+    "telemetry:gates_csv": Page("telemetry:dashboard", target="snapshot"),
 }
 
 
@@ -221,9 +229,14 @@ TARGETS: dict[str, tuple[Callable, Callable]] = {
     ),
     "table": (lambda world, side: _snapshot(), lambda slug: {"slug": slug}),
     "stage": (lambda world, side: "LeadIn", lambda stage: {"stage": stage}),
+    "snapshot": (lambda world, side: _snapshot(), lambda slug: {}),
+    "deal_asset": (
+        lambda world, side: (world["deal"][side or "a"], world["asset"]),
+        lambda pair: {"pk": pair[0].pk, "asset_id": pair[1].asset_id},
+    ),
 }
 # Objects that belong to a team; the others (content, tables) are the same for everyone.
-TEAM_TARGETS = {"lead", "deal", "review", "update", "person", "comment", "refresher"}
+TEAM_TARGETS = {"lead", "deal", "review", "update", "person", "comment", "refresher", "deal_asset"}
 
 
 def _snapshot() -> str:

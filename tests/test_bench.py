@@ -29,6 +29,7 @@ MODULES = {
     "leads_intake",
     "load",
     "pipeline",
+    "recommendations",
     "telemetry",
 }
 TINY = {
@@ -48,6 +49,8 @@ TINY = {
     "BENCH_HOME_DEMO": "0",
     "LOAD_BENCH_USERS": "3",
     "LOAD_BENCH_SECONDS": "15",
+    "RECOMMENDATIONS_BENCH_DEALS": "300",
+    "RECOMMENDATIONS_BENCH_REPEAT": "20",
 }
 
 
@@ -88,6 +91,7 @@ def test_make_bench_runs_every_module_in_one_run(tmp_path):
     assert any(name.startswith("telemetry:") for name in names)
     assert any(name.startswith("deal list:") for name in names)
     assert any(name.startswith("home:") for name in names)
+    assert any(name.startswith("recommendations:") for name in names)
     # The load test is PostgreSQL + Redis only (the second pass of the suite has both).
     if os.environ.get("REDIS_URL") and "BENCH_DATABASE_URL" in env:
         assert any(name.startswith("load:") for name in names)

@@ -78,6 +78,13 @@ def _telemetry(slug: str):
 
 EXPORTS = [
     *[_telemetry(table.slug) for table in dashboard_tables()],
+    pytest.param(
+        reverse("telemetry:gates_csv") + f"?as_of={AS_OF.isoformat()}&period=all",
+        "admin",
+        "telemetry_payloads",
+        True,
+        id="telemetry-gates",
+    ),
     pytest.param(reverse("training:team_csv"), "manager", "training_payloads", True, id="training-team"),
     pytest.param(reverse("leads:quality") + "?format=csv", "marketing", "leads_payloads", True, id="lead-quality"),
     pytest.param(reverse("pipeline:deal_list_csv") + "?sort=name", "admin", "deals_payloads", True, id="deal-list"),
@@ -86,6 +93,7 @@ EXPORTS = [
 # The functions that call csv_response(), as `module.function`: each has its exports above.
 WRITERS = {
     "telemetry.views.table_csv",
+    "telemetry.views.gates_csv",
     "training.views.team_csv",
     "leads.views._quality_csv",
     "pipeline.views.deal_list_csv",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
 from enablement_portal.admin import CompareAdmin
+from pipeline.models import OPEN_STAGES
 from training.markdown import render_markdown
 from training.models import (
     Acknowledgement,
@@ -101,6 +102,19 @@ class ChoiceInline(nested_admin.NestedTabularInline):
     min_num = 0
 
 
+class ModuleForm(forms.ModelForm):
+    stages = forms.MultipleChoiceField(
+        choices=[(stage.value, stage.label) for stage in OPEN_STAGES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Deal stages whose skills this module teaches: coaching suggests it for them.",
+    )
+
+    class Meta:
+        model = Module
+        fields = ["title", "summary", "body", "video_url", "estimated_minutes", "stages", "tags", "related_assets"]
+
+
 class QuestionInline(nested_admin.NestedStackedInline):
     model = Question
     form = KeepsNestedRowsForm
@@ -132,6 +146,7 @@ class ModuleProgramInline(nested_admin.NestedTabularInline):
 class ModuleAdmin(nested_admin.NestedModelAdminMixin, CompareAdmin):
     """A module, its quiz, the quiz's questions and their choices, and its programs: one page."""
 
+    form = ModuleForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "estimated_minutes", "question_count", "updated_at"]
     search_fields = ["title", "summary", "body"]

@@ -38,6 +38,15 @@ from training.models import (
 from training.services import program_score, refreshers_schedule, retention_score
 
 PROGRAM_NAME = "Rep onboarding"
+# The stages each demo module teaches: coaching suggests them to a rep who converts a stage poorly.
+DEMO_MODULE_STAGES: dict[str, list[str]] = {
+    "Qualifying with BANT": ["LeadIn", "Discovery"],
+    "Entering Discovery": ["Discovery"],
+    "Running a technical demo that proves value": ["TechnicalDemo"],
+    "Proposal: the legal and security review": ["Proposal"],
+    "Handling the 'too expensive' objection": ["Proposal", "Closing"],
+    "Competitor battlecard: Vantage Analytics": ["Closing"],
+}
 PROGRAM_DUE_DAYS = 60
 
 UPDATES = [
@@ -121,6 +130,7 @@ def _load_program(today: date) -> Program:
                 "body": body,
                 "video_url": video,
                 "created_at": demo_moment(today - timedelta(days=800), today=today),
+                "stages": DEMO_MODULE_STAGES.get(title, []),
             },
         )
         module.full_clean()

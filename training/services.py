@@ -86,6 +86,37 @@ def enrollment_enrol_team(*, team: Team, program: Program, by: User) -> list[Enr
     return enrollment_enrol_people(people=members, program=program, by=by)
 
 
+@transaction.atomic
+def coaching_assign(*, rep: User, stage_label: str, modules: list[Module], due_date: date, by: User) -> Enrollment:
+    """Enrol `rep` in the modules that teach a stage, due on `due_date` (coaching's "Assign").
+
+    Enrolment is per program, so the modules go through one program per stage ("Coaching:
+    Discovery", not onboarding), kept to the modules given. A rep already enrolled in it gets
+    the new due date and, if they had finished it, it is opened again. Raises ValidationError
+    when there is no module or the due date has passed.
+    """
+    if not modules:
+        raise ValidationError({"modules": "No module teaches this stage yet."})
+    if due_date < timezone.localdate():
+        raise ValidationError({"due_date": "Choose a due date from today on."})
+    program, _ = Program.objects.get_or_create(
+        name=f"Coaching: {stage_label}",
+        defaults={"description": f"Modules for the {stage_label} stage, assigned by coaching.", "onboarding": False},
+    )
+    for order, module in enumerate(modules):
+        ProgramModule.objects.update_or_create(program=program, module=module, defaults={"order": order})
+    enrollment, created = enrollment_enrol(user=rep, program=program, by=by)
+    if not created:
+        enrollment.due_date, enrollment.completed_at, enrollment.enrolled_by = due_date, None, by
+    else:
+        enrollment.due_date = due_date
+    enrollment.full_clean()
+    enrollment.save()
+    _enrollments_refresh(user=rep)
+    enrollment.refresh_from_db()
+    return enrollment
+
+
 def _enrollments_refresh(*, user: User) -> None:
     """Mark complete the open enrolments of `user` whose every module is completed; grant what they certify."""
     completed = set(ModuleProgress.objects.filter(user=user).completed().values_list("module_id", flat=True))

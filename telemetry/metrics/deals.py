@@ -20,6 +20,8 @@ WIN_RATE_GROUPS: dict[str, list[str]] = {
     Dimension.REP: ["owner_id", "owner__first_name", "owner__last_name", "owner__username", "owner__team_id"],
     Dimension.TEAM: ["team_id", "team__name"],
     Dimension.PRODUCT: ["product__name"],
+    # The product table of a manager's own team (the product rows above are the organisation's).
+    Dimension.TEAM_PRODUCT: ["team_id", "team__name", "product__name"],
 }
 
 
@@ -34,6 +36,9 @@ def _win_rate_key(dimension: str, group: dict) -> tuple[str, str, int | None]:
         return str(group["team_id"]), group["team__name"], group["team_id"]
     if dimension == Dimension.PRODUCT:
         return group["product__name"] or NO_PRODUCT, group["product__name"] or NO_PRODUCT, None
+    if dimension == Dimension.TEAM_PRODUCT:
+        product = group["product__name"] or NO_PRODUCT
+        return f"{group['team_id'] or NO_TEAM_KEY}:{product}", product, group["team_id"]
     return "all", "All deals", None
 
 
@@ -188,13 +193,18 @@ def _days(duration: timedelta | float | int | None) -> Decimal:
 
 
 def sales_cycle(window: Span) -> list[Row]:
-    """Per outcome (won, lost): count, average and median cycle in days. One query per period.
+    """Per outcome (won, lost): count, average and median cycle in days, for the organisation
+    (dimension outcome) and per team (team_outcome). One query per period and grouping.
 
     The median comes from window functions: each deal's rank within its outcome and the
     outcome's size; the one or two middle deals are the only rows that leave the database.
     """
+    return _sales_cycle(window, by_team=False) + _sales_cycle(window, by_team=True)
+
+
+def _sales_cycle(window: Span, *, by_team: bool) -> list[Row]:
     cycle = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-    by_outcome: dict[str, Any] = {"partition_by": [F("stage")]}
+    by_outcome: dict[str, Any] = {"partition_by": [F("stage"), F("team_id")] if by_team else [F("stage")]}
     rows = []
     for period in Period.values:
         ranked = (
@@ -208,27 +218,27 @@ def sales_cycle(window: Span) -> list[Row]:
             )
         )
         middle = ranked.filter(Q(rank=(F("size") + 1) / 2) | Q(rank=(F("size") + 2) / 2))
-        outcomes: dict[str, list] = defaultdict(list)
-        for deal in middle.values("stage", "cycle", "size", "total"):
-            outcomes[deal["stage"]].append(deal)
-        for position, stage in enumerate(CLOSED_STAGES):
-            middles = outcomes.get(stage)
-            if not middles:
-                continue
+        outcomes: dict[tuple[str, int | None], list] = defaultdict(list)
+        for deal in middle.values("stage", "team_id", "team__name", "cycle", "size", "total"):
+            outcomes[(deal["stage"], deal["team_id"] if by_team else None)].append(deal)
+        for (stage, team_id), middles in sorted(outcomes.items(), key=lambda item: (str(item[0][1]), item[0][0])):
+            position = CLOSED_STAGES.index(Stage(stage))
             size, total_days = middles[0]["size"], _days(middles[0]["total"])
             median = sum((_days(m["cycle"]) for m in middles), ZERO) / len(middles)
+            outcome = "won" if stage == Stage.CLOSED_WON else "lost"
             rows.append(
                 Row(
                     Metric.SALES_CYCLE,
                     period,
-                    Dimension.OUTCOME,
-                    "won" if stage == Stage.CLOSED_WON else "lost",
-                    Stage(stage).label,
+                    Dimension.TEAM_OUTCOME if by_team else Dimension.OUTCOME,
+                    f"{team_id or NO_TEAM_KEY}:{outcome}" if by_team else outcome,
+                    f"{middles[0]['team__name'] or 'No team'}: {Stage(stage).label}" if by_team else Stage(stage).label,
                     numerator=total_days,
                     denominator=Decimal(size),
                     value=ratio(total_days, size),
                     details={"median_days": str(median.quantize(Decimal("0.01")))},
                     position=position,
+                    team_id=team_id,
                 )
             )
     return rows

@@ -142,7 +142,9 @@ def test_quota_attainment_per_rep_and_the_share_at_quota(rows, worked_example):
 
 def test_a_date_before_any_data_gives_no_rows_but_the_ramp_of_nobody(worked_example):
     rows = telemetry_compute(as_of=date(2025, 1, 1))
-    assert [r.metric for r in rows] == ["time_to_ramp"]
+    # Readiness is each active rep's training state (nothing assigned yet), not a count over a period.
+    assert {r.metric for r in rows} == {"time_to_ramp", "readiness"}
+    assert all(r.denominator == 0 for r in rows if r.metric == "readiness")
 
 
 @pytest.mark.parametrize("name", list(metrics.METRICS))
@@ -162,13 +164,17 @@ def test_each_metric_runs_a_fixed_number_of_queries(name, worked_example, django
 
 
 QUERIES = {
-    "win_rate": 4,
+    "win_rate": 5,
     "stage_funnel": 1,
-    "sales_cycle": 4,
+    "sales_cycle": 8,
     "time_to_ramp": 3,
     "quota_attainment": 3,
     "content_usage": 3,
     "lead_funnel": 4,
+    "content_lift": 2,
+    "rep_funnel": 2,
+    "readiness": 3,
+    "gate_compliance": 4,
 }
 
 

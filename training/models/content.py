@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from taggit.managers import TaggableManager
 
 from accounts.models import Role, User
+from pipeline.models import OPEN_STAGES, Stage
 from training.markdown import render_markdown
 
 MAX_MODULE_MINUTES = 10
@@ -67,6 +68,9 @@ class Module(models.Model):
         related_name="modules",
         help_text="Collateral to use with this module; reps see the ones currently published.",
     )
+    # The open stages of the deal process whose skills the module teaches (values of pipeline's
+    # Stage): coaching suggests the module to a rep whose conversion out of the stage is low.
+    stages = models.JSONField(default=list, blank=True, help_text="Deal stages whose skills this module teaches.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,6 +86,9 @@ class Module(models.Model):
         return reverse("training:module", args=[self.pk])
 
     def clean(self) -> None:
+        open_stages = {str(stage) for stage in OPEN_STAGES}
+        if not isinstance(self.stages, list) or not set(self.stages) <= open_stages:
+            raise ValidationError({"stages": f"Choose among the open stages: {', '.join(sorted(open_stages))}."})
         if self.video_url:
             parts = urlsplit(self.video_url)
             if parts.scheme != "https":
@@ -91,6 +98,10 @@ class Module(models.Model):
                 raise ValidationError(
                     {"video_url": f"{host} is not on the video host allowlist (ask an admin to add it)."}
                 )
+
+    @property
+    def stage_labels(self) -> list[str]:
+        return [Stage(stage).label for stage in self.stages if stage in Stage.values]
 
     def body_html(self) -> SafeString:
         return render_markdown(self.body)
