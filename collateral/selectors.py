@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Max, Prefetch, QuerySet
@@ -217,7 +218,11 @@ class AssetPages:
         if "relevance" not in self.queryset.query.annotations:
             # Not cached: "most used" changes with every view, which is no library change.
             return self.queryset.filter(pk__in=ids)
-        sql, params = ids.query.sql_with_params()
+        try:
+            sql, params = ids.query.sql_with_params()
+        except EmptyResultSet:
+            # An empty window (the one page of no results is [0:0]).
+            return self.queryset.none()
         key = f"collateral:page:{library_version()}:{hashlib.sha256(repr((sql, params)).encode()).hexdigest()}"
         found = cache.get(key)
         if found is None:
