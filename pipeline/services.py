@@ -215,7 +215,7 @@ def _deal_transition(*, deal: Deal, event: str, by: User, lost_reason: LostReaso
         note = note.strip()
         if not note:
             raise ValidationError({"note": "Say why the deal goes back."})
-        if not has_transition_perm(method, by):
+        if not can_proceed(method) or not has_transition_perm(method, by):
             raise TransitionRefused(f"{Event(event).label} is not possible for this deal now.", deal_id=deal.pk)
         method()
     else:
