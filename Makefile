@@ -47,8 +47,8 @@ format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.installed-dev .env ## Run the benchmarks in bench/, write bench/results.json, print a table
-	$(PY) -m bench
+bench: $(VENV)/.installed-dev .env ## Run bench/ on SQLite then PostgreSQL; write bench/results.json and bench/RESULTS.md
+	$(PY) -m bench --both
 
 migrations-check: $(VENV)/.installed .env ## Fail if models and migrations differ
 	$(PY) manage.py makemigrations --check --dry-run

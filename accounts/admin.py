@@ -4,12 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import INTEGRATION_SCOPES, STAFF_ROLES, ApiKey, ApiKeyQuerySet, Role, Scope, Team, User
 from accounts.services import api_key_create, api_key_revoke, api_key_rotate, user_set_role
-from enablement_portal.admin import show_secret_once
 
 
 @admin.register(Team)
@@ -100,13 +100,35 @@ class ApiKeyForm(forms.ModelForm):
         fields = ["name", "scopes", "acts_for", "expires_at"]
 
 
+class KeyKindFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("system", "System keys"), ("integration", "Lead integration keys")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        # A lead integration's key is the one an Integration points to (its reverse one-to-one, as in rotate).
+        if self.value() == "integration":
+            return queryset.filter(integration__isnull=False)
+        if self.value() == "system":
+            return queryset.filter(integration__isnull=True)
+        return queryset
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    """Keys are issued here and then only renamed, given an expiry, rotated or revoked: what a key
-    may do never changes after it is shown, so nobody widens a key that is already out there."""
+    """Every API key, of two kinds told apart by the "kind" column and filter:
+
+    - system keys (CRM sidebar, reporting…), issued here with their scopes and shown once on their
+      own page, then only renamed, given an expiry, rotated or revoked: what a key may do never
+      changes after it is shown, so nobody widens a key that is already out there;
+    - lead integration keys, issued and rotated under Leads → Integrations (listed here too).
+    """
 
     list_display = [
         "name",
+        "kind",
         "prefix",
         "scope_list",
         "acts_for",
@@ -115,8 +137,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "expires_at",
         "revoked_at",
     ]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["acts_for", "created_by"]
+    list_filter = [KeyKindFilter, ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["acts_for", "created_by", "integration"]
     search_fields = ["name", "prefix"]
     readonly_fields = ["prefix", "scope_list", "acts_for", "created_at", "created_by", "last_used_at", "revoked_at"]
     actions = ["rotate", "revoke"]
@@ -142,6 +164,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
             kwargs["initial"] = request.user.pk
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    class Media:
+        css = {"all": ["css/admin_authoring.css"]}
+        js = ["js/admin_copy.js"]
+
+    @admin.display(description="Kind")
+    def kind(self, api_key: ApiKey) -> str:
+        return "Lead integration" if hasattr(api_key, "integration") else "System"
+
     @admin.display(description="Scopes")
     def scope_list(self, api_key: ApiKey) -> str:
         return ", ".join(api_key.scopes)
@@ -157,20 +187,40 @@ class ApiKeyAdmin(admin.ModelAdmin):
             expires_at=obj.expires_at,
             created_by=cast(User, request.user),
         )
-        # The admin's later steps (log entry, redirect) work on `obj`: make it the saved row.
+        # The admin's later steps (log entry, response) work on `obj`: make it the saved row.
         obj.__dict__.update(api_key.__dict__)
-        show_secret_once(request, f"The key for “{obj.name}” is {token}")
+        # Kept on this request only, for response_add: the key is never stored in clear.
+        request.issued_keys = [(api_key, token)]  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None) -> HttpResponse:
+        issued = getattr(request, "issued_keys", None)
+        if issued is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self.key_page(request, issued)
+
+    def key_page(self, request: HttpRequest, issued: list[tuple[ApiKey, str]]) -> HttpResponse:
+        """The page that shows new keys once (it is the answer to the POST that made them)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Copy the new key now",
+            "issued": issued,
+            "me_url": request.build_absolute_uri("/api/v1/me"),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/accounts/apikey/key.html", context)
 
     @admin.action(description="Rotate the selected keys (a new key each; the old ones are revoked)")
-    def rotate(self, request: AuthenticatedHttpRequest, queryset: ApiKeyQuerySet) -> None:
+    def rotate(self, request: AuthenticatedHttpRequest, queryset: ApiKeyQuerySet) -> HttpResponse | None:
+        issued = []
         for api_key in queryset.active().select_related("acts_for"):
             if hasattr(api_key, "integration"):
                 self.message_user(
                     request, f"“{api_key.name}” is a lead integration's key: rotate it under Leads.", messages.ERROR
                 )
                 continue
-            new_key, token = api_key_rotate(api_key=api_key, by=request.user)
-            show_secret_once(request, f"The new key for “{new_key.name}” is {token}")
+            issued.append(api_key_rotate(api_key=api_key, by=request.user))
+        return self.key_page(request, issued) if issued else None
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: AuthenticatedHttpRequest, queryset: ApiKeyQuerySet) -> None:

@@ -1,7 +1,12 @@
 """Run every benchmark module in bench/ and report.
 
-The benchmarks use their own database (BENCH_DATABASE_URL, default a temporary SQLite
-file), never the one in DATABASE_URL, so a run cannot touch real data.
+    python -m bench [MODULE …]              one database: BENCH_DATABASE_URL, default a temporary SQLite file
+    python -m bench --both [MODULE …]       SQLite, then PostgreSQL, each in its own process; writes
+                                            bench/results.json and bench/RESULTS.md (`make bench`)
+
+The benchmarks use their own database, never the one in DATABASE_URL, so a run cannot touch
+real data. With --both, PostgreSQL is BENCH_POSTGRES_URL (default
+postgres://postgres@127.0.0.1:5432/enablement_portal_bench, created when missing).
 """
 
 import importlib
@@ -14,9 +19,11 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/enablement_portal_bench"
 
 
-def main() -> int:
+def run_one(only: set[str]) -> int:
+    # Modules named `_…` are not benchmarks: the Locust file, the two-backend report.
     workdir = tempfile.mkdtemp(prefix="portal-bench-")
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enablement_portal.settings")
@@ -32,10 +39,11 @@ def main() -> int:
     logging.getLogger("django.request").setLevel(logging.ERROR)
     call_command("migrate", verbosity=0)
 
-    only = set(sys.argv[1:])
     results = []
     for module in pkgutil.iter_modules([str(HERE)]):
-        if module.name in {"common", "__main__"} or (only and module.name not in only):
+        if module.name in {"common", "__main__"} or module.name.startswith("_"):
+            continue
+        if only and module.name not in only:
             continue
         bench = importlib.import_module(f"bench.{module.name}")
         results.extend(bench.run())
@@ -49,6 +57,19 @@ def main() -> int:
         print(f"{r.name:<44} {r.value:>12.3f} {r.unit:<10} {r.baseline:>12.3f} {r.ratio:>7.2f}  {r.target}")
     print(f"\nwrote {results_path} ({len(results)} results, database {os.environ['DATABASE_URL']})")
     return 0
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if "--both" in args:
+        from bench._report import run_both
+
+        return run_both(only={a for a in args if a != "--both"}, postgres_url=postgres_url())
+    return run_one(set(args))
+
+
+def postgres_url() -> str:
+    return os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
 if __name__ == "__main__":

@@ -14,29 +14,22 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Role, Team, User
-from bench.common import Result, median_ms, p95_ms
+from bench.common import Result, median_ms, p95_ms, server
 from leads.models import Integration, Lead, LeadRejection, RoundRobinCursor, RoutingRule
 from leads.schemas import LeadIn
 from leads.services import integration_create
 from leads.validation import lead_fields, payload_digest
 
-ROOT = Path(__file__).resolve().parent.parent
 N = int(os.environ.get("LEADS_BENCH_N", "10000"))
 SINGLE = int(os.environ.get("LEADS_BENCH_SINGLE", "500"))
 CONCURRENT_N = int(os.environ.get("LEADS_BENCH_CONCURRENT_N", "2000"))
@@ -59,48 +52,6 @@ def payload(prefix: str, n: int) -> dict:
         "engagementScore": 40 + n % 61,
         "qualificationCriteriaMet": CRITERIA[: 1 + n % 3],
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(workers: int, threads: int):
-    """gunicorn serving the project on the bench database, production settings but plain HTTP."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-" + "k" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-    }
-    command = [sys.executable, "-m", "gunicorn", "enablement_portal.wsgi", "-b", f"127.0.0.1:{port}"]
-    command += ["-w", str(workers), "-k", "gthread", "--threads", str(threads), "--log-level", "warning"]
-    # Refused requests (409 while a key is busy) are logged by Django; they are part of the run, not output.
-    log = tempfile.NamedTemporaryFile(prefix="leads-bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-    try:
-        for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/api/v1/health")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
-        print(f"gunicorn log: {log.name}")
 
 
 class Client:

@@ -10,7 +10,7 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import IntegerField, Max
+from django.db.models import IntegerField, Max, QuerySet
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
@@ -23,11 +23,14 @@ from collateral.models import (
     AssetVersion,
     Audience,
     CollateralTag,
+    SearchSynonym,
     TagKind,
     UsageKind,
     VersionStatus,
     parse_semver,
 )
+from collateral.search.lexicon import library_changed, type_search_words, vocabulary_add
+from collateral.signals import Announcement, version_announced
 from collateral.uploads import check_upload
 
 if TYPE_CHECKING:
@@ -121,17 +124,26 @@ def asset_next_id(*, type: str) -> str:
 
 def asset_refresh(*, asset: Asset) -> Asset:
     """Recompute what the asset keeps about its versions, tags and audiences: the current
-    (highest published) version, when it was published, the tag words that search reads and
-    the ids that facets count."""
+    (highest published) version, when it was published, the words that search reads and the
+    ids that facets count; add its words to the vocabulary and mark the library changed."""
     current = asset.versions.published().by_semver().first()
     tags = list(asset.tags.order_by("pk"))
+    audiences = list(asset.audiences.order_by("pk"))
     asset.current_version = current
     asset.published_at = current.published_at if current else None
-    asset.search_text = " ".join(sorted(tag.label for tag in tags))
+    asset.search_text = search_text_for(asset, tags, audiences)
     asset.facet_tags = [tag.pk for tag in tags]
-    asset.facet_audiences = sorted(asset.audiences.values_list("pk", flat=True))
+    asset.facet_audiences = [audience.pk for audience in audiences]
     asset.save(update_fields=["current_version", "published_at", "search_text", "facet_tags", "facet_audiences"])
+    # Typos are corrected against these words from the next search on, in every process.
+    vocabulary_add([asset.title, asset.search_text])
+    library_changed()
     return asset
+
+
+def search_text_for(asset: Asset, tags: Iterable[CollateralTag], audiences: Iterable[Audience]) -> str:
+    """Search's second column (weight B): the tags, the type as reps name it, the audiences."""
+    return " ".join([*sorted(tag.label for tag in tags), type_search_words(asset.type), *(a.name for a in audiences)])
 
 
 def asset_create(
@@ -233,6 +245,42 @@ def asset_publish_version(*, version: AssetVersion, by: User | None, comment: st
         return version
 
 
+def asset_release(
+    *,
+    asset: Asset,
+    by: User | None,
+    version: str,
+    file: UploadedFile | None = None,
+    external_url: str = "",
+    changelog: str = "",
+    publish: bool = True,
+    announcement: Announcement | None = None,
+) -> AssetVersion:
+    """Add a version and publish it at once (or keep it as a draft, `publish=False`), in one
+    revision; with an `announcement`, also post an update about it (sent as `version_announced`).
+    All or nothing: a refused publish (a version not higher than the current one) adds nothing."""
+    verb = "Published" if publish else "Saved draft"
+    with _revision(by, f"{verb} version {version}"):
+        new = asset_add_version(
+            asset=asset, by=by, version=version, file=file, external_url=external_url, changelog=changelog
+        )
+        if not publish:
+            _check_publishable(new)
+            return new
+        return asset_publish_draft(version=new, by=by, announcement=announcement)
+
+
+def asset_publish_draft(
+    *, version: AssetVersion, by: User | None, announcement: Announcement | None = None
+) -> AssetVersion:
+    """Publish a draft and, with an `announcement`, post an update about it, in one transaction."""
+    with _revision(by, f"Published version {version.version}"):
+        version = asset_publish_version(version=version, by=by)
+        if announcement is not None:
+            version_announced.send(sender=AssetVersion, version=version, by=by, announcement=announcement)
+        return version
+
+
 def asset_archive_version(*, version: AssetVersion, by: User | None, comment: str = "") -> AssetVersion:
     """Archive a version: reps no longer see it; the next highest published one becomes current."""
     with _revision(by, comment or f"Archived version {version.version}"):
@@ -324,3 +372,55 @@ def asset_save_from_playbook(*, payload: dict[str, Any], by: User | None, asset:
         asset_set_version_status(version=version, status=payload.get("status") or VersionStatus.DRAFT, by=by)
         asset.refresh_from_db()
         return asset
+
+
+@transaction.atomic
+def search_synonym_save(*, synonym: SearchSynonym) -> SearchSynonym:
+    """Save a synonym; searches use it from the next one on (the library version changes)."""
+    synonym.full_clean()
+    synonym.save()
+    library_changed()
+    return synonym
+
+
+@transaction.atomic
+def search_synonyms_delete(*, synonyms: QuerySet[SearchSynonym]) -> int:
+    deleted, _ = synonyms.delete()
+    library_changed()
+    return deleted
+
+
+def assets_set_review_by(*, assets: Iterable[Asset], review_by: date | None, by: User | None) -> int:
+    """Give every asset of `assets` the same review-by date (None: no review due), in one revision."""
+    count = 0
+    with _revision(by, f"Review by set to {review_by or 'none'}"):
+        for asset in assets:
+            asset_update(asset=asset, by=by, review_by=review_by)
+            count += 1
+    return count
+
+
+def assets_relabel(
+    *,
+    assets: Iterable[Asset],
+    by: User | None,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    add_audiences: Iterable[str] = (),
+    remove_audiences: Iterable[str] = (),
+) -> int:
+    """Add and remove tags and target audiences (by name) on every asset of `assets`, in one revision."""
+    new_tags, new_audiences = tags_get_or_create(add_tags), audiences_get_or_create(add_audiences)
+    gone_tags = list(CollateralTag.objects.filter(name__in=[n.strip() for n in remove_tags]))
+    gone_audiences = list(Audience.objects.filter(name__in=[n.strip() for n in remove_audiences]))
+    count = 0
+    with _revision(by, "Tags and audiences changed in bulk"):
+        for asset in assets:
+            asset.tags.add(*new_tags)
+            asset.tags.remove(*gone_tags)
+            asset.audiences.add(*new_audiences)
+            asset.audiences.remove(*gone_audiences)
+            # asset_refresh saves the asset: it joins the revision with its tags as they are now.
+            asset_refresh(asset=asset)
+            count += 1
+    return count

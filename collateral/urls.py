@@ -9,6 +9,7 @@ urlpatterns = [
     path("collateral/stale/", views.stale, name="stale"),
     path("collateral/<str:asset_id>/", views.asset_detail, name="asset"),
     path("collateral/<str:asset_id>/share/", views.share, name="share"),
+    path("collateral/<str:asset_id>/publish/", views.publish, name="publish"),
     path("collateral/<str:asset_id>/v/<str:version>/", views.version_detail, name="version"),
     path("collateral/<str:asset_id>/v/<str:version>/download/", views.download, name="download"),
     # Permalinks: always the latest published version.

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "ninja",
     "taggit",
     "reversion",
+    "reversion_compare",
+    "nested_admin",
     # Loads every app's rules.py, where who may do what is declared.
     "rules.apps.AutodiscoverRulesConfig",
     # Domain apps in dependency order: load_demo runs their demo loaders in this order.

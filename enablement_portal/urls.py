@@ -22,6 +22,8 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Browsers ask for /favicon.ico on pages that name no icon (Django admin).
     path("favicon.ico", favicon),
+    # django-nested-admin's small settings script, loaded by the module page (staff only).
+    path("admin/_nested_admin/", include("nested_admin.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # Under /api/ even a path no operation matches answers problem+json, not an HTML page.

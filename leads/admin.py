@@ -1,13 +1,16 @@
-from typing import cast
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from enablement_portal.admin import ReadOnlyAdmin, show_secret_once
+from enablement_portal.admin import ReadOnlyAdmin
+from leads.examples import LEADS_PATH, intake_examples
 from leads.models import (
     Integration,
     Lead,
@@ -22,16 +25,35 @@ from leads.services import (
     integration_issue_key,
     integration_revoke_key,
     integration_rotate_signing_secret,
+    lead_reassign,
+    leads_reassign,
 )
+from pipeline.admin import OwnerChangeAdmin, reassign_action
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """What the key page shows once: an integration's new key and/or signing secret."""
+
+    integration: Integration
+    token: str = ""
+    secret: str = ""
 
 
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
+    """A lead integration and its key. A new key (or signing secret) is shown once, on its own
+    page, with a copy button, the endpoint and a ready curl example; never again afterwards."""
+
     list_display = ["name", "key_prefix", "key_state", "signs_requests", "rate_limit", "created_at"]
     list_select_related = ["api_key"]
     search_fields = ["name", "api_key__prefix"]
     readonly_fields = ["key_prefix", "key_state", "signs_requests", "created_at"]
     actions = ["issue_new_key", "revoke_key", "rotate_signing_secret"]
+
+    class Media:
+        css = {"all": ["css/admin_authoring.css"]}
+        js = ["js/admin_copy.js"]
 
     def get_fields(self, request: HttpRequest, obj: Integration | None = None) -> tuple[str, ...]:
         editable = ("name", "rate_limit_requests", "rate_limit_window_seconds")
@@ -65,15 +87,51 @@ class IntegrationAdmin(admin.ModelAdmin):
             rate_limit_requests=obj.rate_limit_requests,
             rate_limit_window_seconds=obj.rate_limit_window_seconds,
         )
-        # The admin's later steps (log entry, redirect) work on `obj`: make it the saved row.
+        # The admin's later steps (log entry, response) work on `obj`: make it the saved row.
         obj.__dict__.update(integration.__dict__)
-        show_secret_once(request, f"The API key for “{obj.name}” is {token}")
+        # Kept on this request only, for response_add: the key is never stored in clear.
+        request.issued_keys = [IssuedKey(integration=integration, token=token)]  # type: ignore[attr-defined]
+
+    def response_add(
+        self, request: HttpRequest, obj: Integration, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        issued = getattr(request, "issued_keys", None)
+        if issued is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self.key_page(request, issued)
+
+    def key_page(self, request: HttpRequest, issued: list[IssuedKey]) -> HttpResponse:
+        """The page that shows new keys and secrets once (it is the answer to the POST that made them)."""
+        endpoint = request.build_absolute_uri(LEADS_PATH)
+        items = [
+            {
+                "issued": item,
+                "examples": intake_examples(
+                    endpoint=endpoint,
+                    token=item.token,
+                    signing_secret=item.secret,
+                    signs=item.integration.signs_requests,
+                ),
+            }
+            for item in issued
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Copy the new key now",
+            "items": items,
+            "endpoint": endpoint,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/leads/integration/key.html", context)
 
     @admin.action(description="Issue a new API key (revokes the current one)")
-    def issue_new_key(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
-        for integration in queryset.select_related("api_key"):
-            token = integration_issue_key(integration=integration, by=request.user)
-            show_secret_once(request, f"The new API key for “{integration.name}” is {token}")
+    def issue_new_key(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> HttpResponse:
+        issued = [
+            IssuedKey(integration=integration, token=integration_issue_key(integration=integration, by=request.user))
+            for integration in queryset.select_related("api_key")
+        ]
+        return self.key_page(request, issued)
 
     @admin.action(description="Revoke the API key")
     def revoke_key(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
@@ -82,10 +140,12 @@ class IntegrationAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked the keys of {queryset.count()} integration(s).", messages.SUCCESS)
 
     @admin.action(description="Rotate the signing secret (requests must then be signed)")
-    def rotate_signing_secret(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
-        for integration in queryset:
-            secret = integration_rotate_signing_secret(integration=integration)
-            show_secret_once(request, f"The signing secret for “{integration.name}” is {secret}")
+    def rotate_signing_secret(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> HttpResponse:
+        issued = [
+            IssuedKey(integration=integration, secret=integration_rotate_signing_secret(integration=integration))
+            for integration in queryset
+        ]
+        return self.key_page(request, issued)
 
 
 @admin.register(QualificationCriterion)
@@ -121,15 +181,26 @@ class LeadEventInline(admin.TabularInline):
         return False
 
 
+def _leads_reassign(queryset: QuerySet[Lead], **kwargs: Any) -> int:
+    return leads_reassign(leads=queryset, **kwargs)
+
+
+def _lead_reassign(lead: Lead, **kwargs: Any) -> Lead:
+    return lead_reassign(lead=lead, **kwargs)
+
+
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(OwnerChangeAdmin):
     list_display = ["lead_id", "full_name", "company_name", "integration", "status", "owner", "team", "received_at"]
     list_filter = ["status", "integration", "team", "industry", "return_reason"]
     list_select_related = ["integration", "owner", "team"]
     search_fields = ["lead_id", "email", "first_name", "last_name", "company_name"]
     date_hierarchy = "received_at"
-    autocomplete_fields = ["owner", "team"]
     inlines = [LeadEventInline]
+    actions = [reassign_action(_leads_reassign, "leads")]
+    # The owner changes through lead_reassign (OwnerChangeAdmin), with a reason; the team follows.
+    reassign_permission = "leads.reassign_lead"
+    reassign = _lead_reassign
     fields = [
         "integration",
         "lead_id",
@@ -154,7 +225,7 @@ class LeadAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     # Marketing owns the data and sales the status: admin may only reassign a lead.
-    readonly_fields = [name for name in fields if name not in {"owner", "team"}]  # type: ignore[misc]  # all names
+    readonly_fields = [name for name in fields if name != "owner"]  # type: ignore[misc]  # all names
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

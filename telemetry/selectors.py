@@ -3,12 +3,13 @@
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from accounts.models import User
 from enablement_portal.csv import Cell
+from enablement_portal.money import format_money
 from telemetry.models import (
     PERIODLESS_METRICS,
     Dimension,
@@ -16,6 +17,7 @@ from telemetry.models import (
     MetricSnapshot,
     MetricSnapshotQuerySet,
     Period,
+    RunStatus,
     TelemetryRun,
 )
 
@@ -88,7 +90,7 @@ def display(value: object, kind: str) -> str:
     if kind == "percent":
         return f"{number * 100:.1f}%"
     if kind == "money":
-        return f"{number:,.0f}"
+        return format_money(number)
     if kind == "ratio":
         return f"{number:.2f}x"
     if kind == "days":
@@ -267,3 +269,30 @@ def csv_rows(user: User, table: Table, *, as_of: date, period: str) -> tuple[lis
         for row in rows
     ]
     return header, body
+
+
+FINAL_RUN_STATES = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.ABANDONED}
+
+
+@dataclass(frozen=True)
+class RecomputeRequest:
+    """A "recompute now" someone asked for, and how it is doing: `run` is None while it is queued."""
+
+    as_of: date
+    since: datetime
+    run: TelemetryRun | None
+
+    @property
+    def state(self) -> str:
+        return "queued" if self.run is None else self.run.status
+
+    @property
+    def finished(self) -> bool:
+        return self.run is not None and self.run.status in FINAL_RUN_STATES
+
+
+def recompute_request(*, as_of: date, since: datetime) -> RecomputeRequest:
+    """The state of the recomputation of `as_of` asked for at `since`: the first run of that date
+    that started since then (the one the request's task claimed, or the one that had the date)."""
+    run = TelemetryRun.objects.filter(as_of=as_of, started_at__gte=since).order_by("started_at", "pk").first()
+    return RecomputeRequest(as_of=as_of, since=since, run=run)

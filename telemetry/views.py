@@ -1,10 +1,11 @@
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,8 @@ from telemetry.forms import RecomputeForm, SnapshotForm
 from telemetry.services import default_as_of
 from telemetry.tasks import recompute
 
+RECOMPUTE_SESSION_KEY = "telemetry_recompute"
+
 
 def _selection(request: AuthenticatedHttpRequest, dates: list[date]) -> tuple[SnapshotForm, bool]:
     form = SnapshotForm(request.GET or None, dates=dates)
@@ -28,12 +31,23 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     dates = selectors.snapshot_dates()
     form, valid = _selection(request, dates)
     if not valid:
-        context: dict[str, Any] = {"form": form, "board": None, "last_run": selectors.last_run()}
+        context: dict[str, Any] = {
+            "form": form,
+            "board": None,
+            "last_run": selectors.last_run(),
+            "recompute": recompute_status(request),
+        }
         return render(request, "telemetry/dashboard.html", context, status=400)
     as_of, period = form.selection() if form.is_bound else (None, form.fields["period"].initial)
     board = selectors.dashboard_for(request.user, as_of=as_of, period=period, dates=dates)
     query = f"as_of={board.as_of.isoformat()}&period={period}" if board.as_of else ""
-    context = {"form": form, "board": board, "last_run": board.last_run, "query": query}
+    context = {
+        "form": form,
+        "board": board,
+        "last_run": board.last_run,
+        "query": query,
+        "recompute": recompute_status(request),
+    }
     return render(request, "telemetry/dashboard.html", context)
 
 
@@ -65,6 +79,21 @@ def recompute_now(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, "Not recomputed: " + "; ".join(" ".join(map(str, e)) for e in form.errors.values()))
         return redirect(target)
     as_of = form.cleaned_data["as_of"] or default_as_of()
+    # Remembered for the pages that show how it is doing (recompute_status): queued, running, finished.
+    request.session[RECOMPUTE_SESSION_KEY] = {"as_of": as_of.isoformat(), "since": timezone.now().isoformat()}
     enqueue_on_commit(recompute, as_of=as_of.isoformat(), trigger="admin")
-    messages.success(request, f"Recomputation of {as_of.isoformat()} queued; the last run's status shows below.")
     return redirect(target)
+
+
+def recompute_status(request: HttpRequest) -> selectors.RecomputeRequest | None:
+    """The state of this person's last "recompute now", read afresh on every page view until it
+    has finished; a finished one is shown once and then forgotten."""
+    asked = request.session.get(RECOMPUTE_SESSION_KEY)
+    if not asked:
+        return None
+    state = selectors.recompute_request(
+        as_of=date.fromisoformat(asked["as_of"]), since=datetime.fromisoformat(asked["since"])
+    )
+    if state.finished:
+        del request.session[RECOMPUTE_SESSION_KEY]
+    return state

@@ -61,7 +61,9 @@ def redis_url() -> str:
 SEED_MIGRATIONS = [
     ("accounts.migrations.0002_role_groups", "grant"),
     ("pipeline.migrations.0003_seed_playbook_and_roles", "seed"),
+    ("pipeline.migrations.0004_product", "seed"),
     ("collateral.migrations.0003_role_permissions", "grant"),
+    ("collateral.migrations.0006_synonym_permissions", "grant"),
     ("leads.migrations.0002_seed_criteria_and_roles", "seed"),
     ("training.migrations.0002_role_permissions", "grant"),
     ("training.migrations.0005_learning_permissions", "grant"),

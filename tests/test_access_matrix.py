@@ -84,6 +84,8 @@ SIGNED_IN = frozenset(PERSONAS)
 # Call reviews have no navigation entry: reps read theirs, managers their team's, admins every team's.
 REVIEWERS = frozenset({"rep", "other_rep", "manager", "other_manager", "admin"})
 ADMIN_ONLY = frozenset({"admin"})
+# Changing who owns a deal or a lead: managers (their team's) and enablement admins.
+REASSIGNERS = frozenset({"manager", "other_manager", "admin"})
 REPS = frozenset({"rep", "other_rep"})
 COACHES = frozenset({"manager", "other_manager", "admin"})
 
@@ -96,23 +98,34 @@ PAGES: dict[str, Page] = {
     "favicon.ico": Page(personas=SIGNED_IN, ok=301),
     "accounts:home": Page("accounts:home"),
     "accounts:team": Page("accounts:team"),
+    # The navigation's search box: every signed-in person searches what they may see.
+    "accounts:search": Page(personas=SIGNED_IN),
     "leads:inbox": Page("leads:inbox"),
     "leads:quality": Page("leads:quality"),
     "leads:detail": Page("leads:inbox", target="lead"),
     "leads:accept": Page("leads:inbox", target="lead", post=True),
     "leads:return": Page("leads:inbox", target="lead", post=True),
     "leads:convert": Page("leads:inbox", target="lead", post=True),
-    "pipeline:board": Page("pipeline:board"),
-    "pipeline:board_move": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal": Page("pipeline:board", target="deal"),
-    "pipeline:deal_move": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal_check": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal_edit": Page("pipeline:board", target="deal"),
+    "leads:reassign": Page(personas=REASSIGNERS, target="lead", post=True),
+    "leads:handover": Page(personas=REASSIGNERS),
+    # The navigation's "Deals" is the deal list; the board is one click away on it.
+    "pipeline:deal_list": Page("pipeline:deal_list"),
+    "pipeline:deal_list_csv": Page("pipeline:deal_list"),
+    "pipeline:deal_new": Page("pipeline:deal_list"),
+    "pipeline:board": Page("pipeline:deal_list"),
+    "pipeline:board_column": Page("pipeline:deal_list", target="stage"),
+    "pipeline:board_move": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal": Page("pipeline:deal_list", target="deal"),
+    "pipeline:deal_move": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal_check": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal_edit": Page("pipeline:deal_list", target="deal"),
+    "pipeline:deal_reassign": Page(personas=REASSIGNERS, target="deal", post=True),
     "collateral:library": Page("collateral:library"),
     # Reviewing what is due for review is curation: enablement admins only.
     "collateral:stale": Page(personas=ADMIN_ONLY),
     "collateral:asset": Page("collateral:library", target="asset"),
     "collateral:share": Page("collateral:library", target="asset", post=True),
+    "collateral:publish": Page(personas=ADMIN_ONLY, target="asset"),
     "collateral:version": Page("collateral:library", target="version"),
     # A version with an external URL is served by a redirect to it.
     "collateral:download": Page("collateral:library", target="version", ok=302),
@@ -207,6 +220,7 @@ TARGETS: dict[str, tuple[Callable, Callable]] = {
         lambda asset: {"asset_id": asset.asset_id, "version": asset.current_version.version},
     ),
     "table": (lambda world, side: _snapshot(), lambda slug: {"slug": slug}),
+    "stage": (lambda world, side: "LeadIn", lambda stage: {"stage": stage}),
 }
 # Objects that belong to a team; the others (content, tables) are the same for everyone.
 TEAM_TARGETS = {"lead", "deal", "review", "update", "person", "comment", "refresher"}
@@ -318,7 +332,9 @@ def test_every_navigation_entry_is_a_page_of_the_matrix_or_a_tool():
 MIRRORS = [
     ("pipeline.view_deal", lambda user: Deal.objects.for_user(user)),
     ("pipeline.change_deal", lambda user: Deal.objects.editable_by(user)),
+    ("pipeline.reassign_deal", lambda user: Deal.objects.reassignable_by(user)),
     ("leads.view_lead", lambda user: Lead.objects.for_user(user)),
+    ("leads.reassign_lead", lambda user: Lead.objects.reassignable_by(user)),
     ("accounts.view_person", lambda user: User.objects.for_user(user)),
 ]
 

@@ -32,8 +32,22 @@ from training.models import (
 
 
 def unread_update_count(user: User) -> int:
-    """Published updates for `user` not yet read or acknowledged: the navigation badge (one query)."""
-    return Update.objects.for_user(user).published().unacknowledged_by(user).count()
+    """Published updates addressed to `user` not yet read or acknowledged: the navigation badge (one query)."""
+    return Update.objects.addressed_to(user).unacknowledged_by(user).count()
+
+
+def completion_percent(done: int, total: int) -> int | None:
+    """Program completion in whole percent, rounded half up; None when nothing is assigned.
+
+    The one definition: the team table computes the same in SQL (`_completion_sql`), the
+    person's and the rep's pages and the home page call this.
+    """
+    return (200 * done + total) // (2 * total) if total else None
+
+
+def _completion_sql(done: str, total: str) -> Any:
+    # (200 * done + total) / (2 * total) in integer arithmetic: completion_percent, in the database.
+    return (F(done) * 200 + F(total)) / NullIf(F(total) * 2, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -58,7 +72,8 @@ class ProgramProgress:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.completed / self.total) if self.total else 100
+        percent = completion_percent(self.completed, self.total)
+        return 100 if percent is None else percent
 
     @property
     def next_module(self) -> Module | None:
@@ -181,8 +196,8 @@ def team_learning(
             last_review_date=Subquery(last_review.values("call_date")[:1]),
         )
         .annotate(
-            # Integer percent; NULL (no modules assigned) sorts with the lowest.
-            completion=F("module_done") * 100 / NullIf(F("module_total"), 0),
+            # Integer percent (completion_percent); NULL (no modules assigned) sorts with the lowest.
+            completion=_completion_sql("module_done", "module_total"),
         )
     )
     column = TEAM_SORTS.get(sort, TEAM_SORTS["name"])
@@ -197,8 +212,23 @@ def team_learning(
     return people
 
 
-def team_update_status(*, viewer: User) -> list[tuple[Update, list[User], list[User]]]:
-    """For each update addressed to the viewer's team: who acknowledged it and who has not (three queries)."""
+@dataclass
+class UpdateStatus:
+    """Who of an update's audience on the team has acknowledged it, and who has not."""
+
+    update: Update
+    done: list[User]
+    pending: list[User]
+
+    @property
+    def audience(self) -> int:
+        return len(self.done) + len(self.pending)
+
+
+def team_update_status(*, viewer: User) -> list[UpdateStatus]:
+    """For each update addressed to the viewer's team: who of its audience acknowledged it and who
+    has not (three queries). The audience is the team members the update targets (role and team),
+    so "of N" is the number of people asked to acknowledge it."""
     members = list(User.objects.for_user(viewer).filter(is_active=True).exclude(pk=viewer.pk))
     updates = list(
         Update.objects.for_user(viewer)
@@ -219,7 +249,7 @@ def team_update_status(*, viewer: User) -> list[tuple[Update, list[User], list[U
             continue
         done = [m for m in audience if (update.pk, m.pk) in acked]
         pending = [m for m in audience if (update.pk, m.pk) not in acked]
-        result.append((update, done, pending))
+        result.append(UpdateStatus(update, done, pending))
     return result
 
 

@@ -10,6 +10,8 @@ from django.db.models import Avg
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
+from collateral.models import AssetType, AssetVersion
+from collateral.signals import Announcement
 from training import selectors
 from training.models import (
     MAX_REVIEW_COMMENTS,
@@ -429,6 +431,33 @@ def enrollment_renew(*, grant: CertificationGrant, today: date | None = None) ->
 # ---------------------------------------------------------------------------
 # Updates: continuous learning as `git pull`
 # ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_announce_version(*, version: AssetVersion, by: User | None, announcement: Announcement) -> Update:
+    """Post an update, live now, about a newly published collateral version, to the announcement's
+    role and teams: a battlecard is competitive news, any other asset product news."""
+    asset = version.asset
+    lines = [f"**{asset.title}** ({asset.asset_id}) is now at version {version.version}."]
+    if version.changelog:
+        lines += ["", version.changelog]
+    buyers = ", ".join(asset.audiences.values_list("name", flat=True))
+    if buyers:
+        lines += ["", f"Written for: {buyers}."]
+    lines += ["", f"[Open it in the library]({asset.get_permalink()})"]
+    update = Update(
+        title=f"New version of {asset.title}: {version.version}"[:200],
+        body="\n".join(lines),
+        kind=UpdateKind.COMPETITIVE if asset.type == AssetType.BATTLECARD else UpdateKind.PRODUCT,
+        audience_role=announcement.audience_role,
+        requires_acknowledgement=announcement.requires_acknowledgement,
+        published_at=timezone.now(),
+        created_by=by,
+    )
+    update.full_clean()
+    update.save()
+    update.audience_teams.set(Team.objects.filter(pk__in=announcement.team_ids))
+    return update
 
 
 @transaction.atomic

@@ -229,7 +229,12 @@ def updates(request: AuthenticatedHttpRequest) -> HttpResponse:
         .published()
         .prefetch_related(Prefetch("acknowledgements", queryset=request.user.acknowledgements.all(), to_attr="mine"))
     )
-    return render(request, "training/updates.html", {"updates": feed})
+    # A manager also reads what went to the team's reps; only updates addressed to them ask them to act.
+    addressed = set(Update.objects.addressed_to(request.user).values_list("pk", flat=True))
+    updates = list(feed)
+    for update in updates:
+        update.for_me = update.pk in addressed
+    return render(request, "training/updates.html", {"updates": updates})
 
 
 @require_POST

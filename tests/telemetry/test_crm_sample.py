@@ -46,7 +46,7 @@ def test_the_win_rates_of_the_crm_sample_match_a_count_over_the_csv(sample):
     out = StringIO()
     call_command(
         "import_deals", sample / "sales_pipeline.csv", "--create-owners", "--team-file", sample / "sales_teams.csv",
-        stdout=out,
+        "--product", "GTXPro=GTX Pro", stdout=out,
     )  # fmt: skip
     assert "with problems" in out.getvalue()
     last_close, won, closed, won_amount, closed_amount = expected_from_csv(sample / "sales_pipeline.csv")

@@ -227,11 +227,14 @@ def test_the_lead_funnel_per_integration_and_rejections_by_reason(lead_example):
     assert everything.value == Decimal("0.1429")
     # Marketo: L5 converted straight from MQL.
     assert t[("month", "integration", marketo)].details["converted"] == 1
-    # By reason in June: invalid_email on both rejections (2 of 2), not_qualified on one (1 of 2).
+    # By reason, each rejection once under its first reason: in June both are invalid_email (2 of 2).
     assert t[("month", "reason", f"{hubspot}:invalid_email")].value == Decimal("1.0000")
-    assert t[("month", "reason", f"{hubspot}:not_qualified")].value == Decimal("0.5000")
-    # All time: each reason on 2 of the 3 rejections.
-    assert t[("all", "reason", f"{hubspot}:not_qualified")].numerator == 2
+    assert ("month", "reason", f"{hubspot}:not_qualified") not in t
+    # All time: invalid_email 2, not_qualified 1 (January's) of 3, labelled for people; shares add up to 100 %.
+    assert t[("all", "reason", f"{hubspot}:not_qualified")].numerator == 1
+    assert t[("all", "reason", f"{hubspot}:not_qualified")].label == "HubSpot: Does not meet the qualification rules"
+    shares = [r.value for (period, dimension, _), r in t.items() if (period, dimension) == ("all", "reason")]
+    assert sum(shares) == Decimal("1.0000")
 
 
 def test_content_rows_come_most_used_first(content_example):

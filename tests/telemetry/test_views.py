@@ -1,9 +1,10 @@
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from enablement_portal.celery import app
 from telemetry.models import MetricSnapshot, RunStatus, TelemetryRun
@@ -175,8 +176,42 @@ def test_recompute_now_enqueues_a_run_and_shows_its_status(
     run = TelemetryRun.objects.get()
     assert (run.as_of, run.trigger, run.status) == (AS_OF, "admin", RunStatus.SUCCEEDED)
     html = client.get(DASHBOARD).content.decode()
-    assert "Recomputation of 2026-06-30 queued" in html
+    # The message says what really happened: the run has finished, with its row count.
+    assert (
+        f"Recomputation of 2026-06-30 finished at {timezone.localtime(run.finished_at):%H:%M:%S}: {run.rows} rows"
+        in html
+    )
+    assert run.rows > 0
+    assert "data-refresh-seconds" not in html
     assert "run-succeeded" in html
+    # Said once: the next visit shows only the last run.
+    assert "Recomputation of 2026-06-30" not in client.get(DASHBOARD).content.decode()
+
+
+@pytest.mark.parametrize("page", [DASHBOARD, reverse("admin:telemetry_telemetryrun_changelist")])
+def test_recompute_now_says_queued_then_running_then_finished_and_refreshes_meanwhile(
+    worked_example, admin, logged_in, django_capture_on_commit_callbacks, page
+):
+    client = logged_in(admin)
+    # The broker has not handed the task to a worker yet: nothing is run.
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("telemetry:recompute"), {"as_of": AS_OF.isoformat(), "next": page})
+    html = client.get(page).content.decode()
+    assert "Recomputation of 2026-06-30 queued at" in html
+    assert 'data-refresh-seconds="2"' in html
+    assert "js/auto_refresh.js" in html
+    # A worker claimed the date: running.
+    run = TelemetryRun.objects.create(as_of=AS_OF, trigger="admin")
+    html = client.get(page).content.decode()
+    assert "Recomputation of 2026-06-30 running since" in html
+    assert 'data-refresh-seconds="2"' in html
+    # ... and finished: the real row count, and no more refreshing.
+    TelemetryRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED, rows=42, finished_at=timezone.now(), duration=timedelta(seconds=1.5)
+    )
+    html = client.get(page).content.decode()
+    assert "42 rows in 1.5 s" in html
+    assert "data-refresh-seconds" not in html
 
 
 def test_recompute_now_refuses_a_bad_date_and_enqueues_nothing(worked_example, admin, logged_in):

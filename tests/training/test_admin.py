@@ -22,6 +22,9 @@ def module_form(**overrides) -> dict:
         "quiz-INITIAL_FORMS": "0",
         "quiz-MIN_NUM_FORMS": "0",
         "quiz-MAX_NUM_FORMS": "1",
+        # ... and the programs inline's: in no program yet.
+        "program_modules-TOTAL_FORMS": "0",
+        "program_modules-INITIAL_FORMS": "0",
     }
     return data | overrides
 

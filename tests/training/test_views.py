@@ -467,8 +467,10 @@ def test_a_manager_sees_who_has_not_acknowledged(client, manager, rep, teammate,
     update_acknowledge(update=update, user=rep)
     client.force_login(manager)
     response = client.get(reverse("training:team_updates"))
-    [(row_update, done, pending)] = response.context["rows"]
-    assert row_update == update and done == [rep] and pending == [teammate]
+    [row] = response.context["rows"]
+    assert row.update == update and row.done == [rep] and row.pending == [teammate]
+    # "of N" is the audience on the team: the two reps, not the manager and not another team.
+    assert "1 of 2" in response.content.decode()
 
 
 # ---------------------------------------------------------------------------
@@ -533,3 +535,32 @@ def test_the_review_a_call_button_shows_for_whoever_may_review(client, request, 
     client.force_login(request.getfixturevalue(persona))
     page = client.get(reverse("training:person", args=[rep.pk])).content.decode()
     assert (reverse("training:review_create", args=[rep.pk]) in page) == offered
+
+
+# ---------------------------------------------------------------------------
+# Numbers that reconcile
+# ---------------------------------------------------------------------------
+def test_completion_is_the_same_on_the_team_table_and_the_persons_page(client, manager, rep):
+    # 9 of 11 modules is 81.8 %: 82 % everywhere (rounded half up once, in one function).
+    program = program_with_modules(11, onboarding=False)
+    enrollment_enrol(user=rep, program=program)
+    for program_module in program.program_modules.all()[:9]:
+        module_complete(user=rep, module=program_module.module)
+    client.force_login(manager)
+    [row] = client.get(reverse("training:team")).context["rows"]
+    assert row.completion == 82
+    assert "(82%)" in client.get(reverse("training:person", args=[rep.pk])).content.decode()
+
+
+def test_a_manager_is_not_an_unread_reader_of_rep_only_updates(client, manager, rep):
+    for_reps = UpdateFactory(title="For reps", audience_role=Role.REP)
+    for_managers = UpdateFactory(title="For managers", audience_role=Role.MANAGER)
+    client.force_login(manager)
+    response = client.get(reverse("training:updates"))
+    assert {link.label: link.badge for link in response.context["nav_links"]}["Updates"] == 1
+    by_title = {update.title: update for update in response.context["updates"]}
+    assert (by_title["For reps"].for_me, by_title["For managers"].for_me) == (False, True)
+    page = response.content.decode()
+    assert "for your team's sales rep" in page
+    assert reverse("training:update_acknowledge", args=[for_reps.pk]) not in page
+    assert reverse("training:update_acknowledge", args=[for_managers.pk]) in page
