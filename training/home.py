@@ -208,7 +208,7 @@ def home_cards(user: User) -> list[HomeCard]:
     if is_rep(user):
         return [learning_card(user, today), refresher_card(user, today), updates_card(user), reviews_card(user)]
     if is_manager(user):
-        return [behind_card(user, today), refresher_card(user, today), updates_card(user)]
+        return [behind_card(user, today), updates_card(user)]
     if is_enablement_admin(user):
         return [low_pass_card(), updates_card(user)]
     return [updates_card(user)]
