@@ -1,17 +1,22 @@
 """Demo people for `load_demo`: the sales teams of the crm-sample export (copied into
 accounts/demo_data/, so nothing outside the repo is read at run time), plus an enablement
-admin and a marketing ops user. Deterministic: the same rows on every run and machine.
+admin and a marketing ops user.
+
+Every app's demo is laid out backwards from one "demo today" (`demo_today()`, the day
+`load_demo` runs, or the day given with `--date`), so the data are current on the day they
+load: the same day gives the same rows, another day the same rows moved to it.
 """
 
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import ApiKey, Role, User, hash_api_key
 from accounts.services import (
@@ -24,9 +29,20 @@ from accounts.services import (
 )
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 (public demo login)
-# Start dates are laid out backwards from this fixed day, so every load gives the same data.
-DEMO_ANCHOR = date(2026, 11, 1)
 SALES_TEAMS_CSV = Path(__file__).resolve().parent / "demo_data" / "sales_teams.csv"
+
+
+def demo_today() -> date:
+    """The day the demo is laid out from when none is given: today, in the portal's time zone."""
+    return timezone.localdate()
+
+
+def demo_moment(day: date, hour: int = 10, minute: int = 0, *, today: date) -> datetime:
+    """`day` at `hour` in the portal's time zone; on or after `today`, today's midnight instead, so a
+    demo loaded at 8 a.m. has nothing in the future (no negative ages) and still the same rows."""
+    if day >= today:
+        return timezone.make_aware(datetime.combine(today, time(0)))
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,7 @@ def demo_api_key(*, name: str, token: str, scopes: Iterable[str]) -> ApiKey:
 
 
 @transaction.atomic
-def load_demo_people() -> list[DemoLogin]:
+def load_demo_people(*, today: date) -> list[DemoLogin]:
     rows = list(csv.DictReader(SALES_TEAMS_CSV.open(newline="")))
     # One hash for every demo user: hashing is deliberately slow, and these logins are public anyway.
     password_hash = make_password(DEMO_PASSWORD)
@@ -74,10 +90,10 @@ def load_demo_people() -> list[DemoLogin]:
             role=Role.MANAGER,
             team=team,
             manager=None,
-            start_date=DEMO_ANCHOR - timedelta(days=3 * 365 + 45 * index),
+            start_date=today - timedelta(days=3 * 365 + 45 * index),
         )
 
-    # Reps' start dates are spread evenly over the two years before the anchor.
+    # Reps' start dates are spread evenly over the two years before today.
     for index, row in enumerate(rows):
         manager = managers[row["manager"]]
         _upsert_user(
@@ -87,7 +103,7 @@ def load_demo_people() -> list[DemoLogin]:
             role=Role.REP,
             team=manager.team,
             manager=manager,
-            start_date=DEMO_ANCHOR - timedelta(days=round(730 * (index + 0.5) / len(rows))),
+            start_date=today - timedelta(days=round(730 * (index + 0.5) / len(rows))),
         )
 
     for username, full_name, role in [
@@ -101,7 +117,7 @@ def load_demo_people() -> list[DemoLogin]:
             role=role,
             team=None,
             manager=None,
-            start_date=DEMO_ANCHOR - timedelta(days=900),
+            start_date=today - timedelta(days=900),
         )
 
     first_manager = sorted(managers)[0]

@@ -26,6 +26,8 @@ class HomeItem:
     # A short tag beside the label ("overdue", "blocked: 2 criteria missing"); `tone` styles it.
     badge: str = ""
     tone: str = ""  # "" | "warning" | "danger" | "success"
+    # Further links beside the item: (text, url) pairs ("3 rotting" to the filtered deal list).
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,23 @@ class HomeCard:
     order: int = 100
     # Figures shown as a row of facts instead of (or above) the items: (label, value) pairs.
     facts: list[tuple[str, str]] = field(default_factory=list)
+    # How many things there are in all: when `items` shows only the first HOME_ITEMS of them, or
+    # when each item groups several (a manager's card: one item per rep, counting the rep's deals).
+    total: int | None = None
+    grouped: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else self.total
+
+    @property
+    def hidden(self) -> int:
+        """Items not listed (none on a grouped card: every group is listed)."""
+        return 0 if self.grouped else self.count - len(self.items)
+
+
+# A card lists at most this many items; its heading counts all of them and `more_url` lists the rest.
+HOME_ITEMS = 8
 
 
 HomeProvider = Callable[[User], list[HomeCard]]

@@ -94,12 +94,15 @@ class Scope(models.TextChoices):
     DEALS_READ = "deals:read", "deals:read — read the deals its person may see"
     DEALS_WRITE = "deals:write", "deals:write — move the deals its person may move"
     TELEMETRY_READ = "telemetry:read", "telemetry:read — read the metrics its person may see"
+    TRAINING_READ = "training:read", "training:read — read the certifications its person may see"
 
 
 # A lead integration's key carries these and nothing else; other keys never carry them.
 INTEGRATION_SCOPES = frozenset({Scope.LEADS_WRITE, Scope.LEADS_READ})
 # Scopes that act as a person: a key holding one names the person (`acts_for`).
-PERSON_SCOPES = frozenset({Scope.COLLATERAL_WRITE, Scope.DEALS_READ, Scope.DEALS_WRITE, Scope.TELEMETRY_READ})
+PERSON_SCOPES = frozenset(
+    {Scope.COLLATERAL_WRITE, Scope.DEALS_READ, Scope.DEALS_WRITE, Scope.TELEMETRY_READ, Scope.TRAINING_READ}
+)
 
 
 class ApiKeyQuerySet(models.QuerySet):

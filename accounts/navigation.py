@@ -36,7 +36,8 @@ NAVIGATION = [
     NavItem("Home", "accounts:home", "accounts.view_home"),
     NavItem("My team", "accounts:team", "accounts.view_my_team"),
     NavItem("Leads", "leads:inbox", "leads.view_inbox"),
-    NavItem("Deals", "pipeline:board", "pipeline.view_board"),
+    # The deal list; the board is one click away on it (and the list on the board).
+    NavItem("Deals", "pipeline:deal_list", "pipeline.view_board"),
     NavItem("Collateral", "collateral:library", "collateral.view_library"),
     NavItem("Learning", "training:home", "training.view_learning"),
     NavItem("Updates", "training:updates", "training.view_updates", badge="training.selectors.unread_update_count"),

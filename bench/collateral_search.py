@@ -33,6 +33,7 @@ from collateral.models import (
     TagKind,
     VersionStatus,
 )
+from collateral.search.lexicon import library_changed, type_search_words, vocabulary_add
 
 ASSETS = int(os.environ.get("COLLATERAL_BENCH_ASSETS", "50000"))
 REPEAT = int(os.environ.get("COLLATERAL_BENCH_REPEAT", "5"))
@@ -114,7 +115,10 @@ def load(size: int) -> None:
                         title=f"{words[0].capitalize()} {words[1]} for {asset_tags[0].name.replace('_', ' ')} "
                         f"teams ({ASSET_ID_PREFIX[kind]} {n})",
                         description=" ".join(rng.sample(FILLER, 15) + rng.sample(WORDS, 3)),
-                        search_text=" ".join(sorted(t.label for t in asset_tags)),
+                        search_text=" ".join(
+                            [*sorted(t.label for t in asset_tags), type_search_words(kind)]
+                            + [a.name for a in asset_audiences]
+                        ),
                         review_by=(now - timedelta(days=rng.randint(-400, 400))).date(),
                         published_at=now - timedelta(minutes=n),
                         facet_tags=sorted(t.pk for t in asset_tags),
@@ -153,6 +157,10 @@ def load(size: int) -> None:
             for asset, (_, _, auds) in zip(assets, rows, strict=True)
             for audience in auds
         )
+    # The vocabulary typos are corrected against, as services.asset_refresh keeps it.
+    vocabulary_add(Asset.objects.values_list("title", flat=True).distinct().iterator())
+    vocabulary_add([" ".join(t.label for t in tags), " ".join(AUDIENCES)])
+    library_changed()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if connection.vendor == "postgresql" else "PRAGMA optimize")
     print(f"collateral_search: loaded {size} assets x 3 versions in {time.perf_counter() - start:.1f} s")
@@ -189,9 +197,15 @@ def run() -> list[Result]:
         api_params |= {k: params[k] for k in ("type", "audience") if k in params}
         assert api_client.get("/api/v1/collateral", api_params).status_code == 200
 
+    def cold_page(params: dict) -> None:
+        # As the first search after a publish: the lexicon and every cached count are read again.
+        library_changed()
+        page(params)
+
     base = per_call_seconds(floor, repeat=REPEAT * len(QUERIES))
     pages = timed(page)
     apis = timed(api)
+    colds = timed(cold_page)
     # Every tag must match: the API's most expensive filter, at its cap of 10 (a join per tag
     # took 0.5 s at 10 and over 60 s at 100). Baseline: the same search with one tag.
     tag_names = INDUSTRIES[:10]
@@ -211,7 +225,7 @@ def run() -> list[Result]:
     print(f"collateral_search: queries per page for 3 result sizes: {counts} ({connection.vendor}, {ASSETS} assets)")
 
     floor_p50, floor_p95 = median_ms(base), p95_ms(base)
-    target = "p95 < 100 ms (PostgreSQL), < 150 ms (SQLite)"
+    target = "p95 < 50 ms at 100,000 (PostgreSQL)"
     return [
         Result(
             f"collateral: search page p50 ({connection.vendor})",
@@ -230,6 +244,14 @@ def run() -> list[Result]:
             target,
         ),
         Result(
+            f"collateral: search page, cold cache p95 ({connection.vendor})",
+            p95_ms(colds),
+            "ms",
+            floor_p95,
+            p95_ms(colds) / floor_p95,
+            "as the first search after a publish (no target)",
+        ),
+        Result(
             f"collateral: API search p50 ({connection.vendor})",
             median_ms(apis),
             "ms",
@@ -243,7 +265,7 @@ def run() -> list[Result]:
             "ms",
             floor_p95,
             p95_ms(apis) / floor_p95,
-            target,
+            "p95 < 30 ms at 100,000 (PostgreSQL)",
         ),
         Result(
             f"collateral: API search, 10 tags vs 1 tag p50 ({connection.vendor})",

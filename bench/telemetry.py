@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from accounts.models import Role, Team, User
 from bench.common import Result
 from collateral.models import Asset, AssetUsage, AssetVersion
-from pipeline.models import CLOSED_STAGES, Account, Deal, DealStageChange, Quota, Stage
+from pipeline.models import CLOSED_STAGES, Account, Deal, DealStageChange, Product, Quota, Stage
 from telemetry import metrics
 from telemetry.models import Dimension, Period
 from telemetry.services import telemetry_recompute
@@ -129,7 +129,9 @@ def _assets() -> list[tuple[int, int]]:
     return list(AssetVersion.objects.filter(asset__asset_id__startswith="BC-").values_list("asset_id", "pk"))
 
 
-def _synthetic(size: int, reps: list[tuple[int, int]], assets: list[tuple[int, int]], account_id: int):
+def _synthetic(
+    size: int, reps: list[tuple[int, int]], assets: list[tuple[int, int]], account_id: int, products: list[int]
+):
     """Yield (deal fields, [stage changes], [usage events]) for `size` deals; deterministic.
 
     About five stage changes per closed-won deal, fewer for the others; 0 to 4 usage events per
@@ -165,7 +167,7 @@ def _synthetic(size: int, reps: list[tuple[int, int]], assets: list[tuple[int, i
             "team_id": team,
             "amount": Decimal(rng.randrange(500, 50000)),
             "currency": "USD",
-            "product": f"Product {rng.randrange(PRODUCTS)}",
+            "product_id": products[rng.randrange(len(products))],
             "expected_close_date": None,
             "stage": final,
             "stage_entered_at": entered,
@@ -190,7 +192,9 @@ def _load(size: int, reps: list[tuple[int, int]], assets: list[tuple[int, int]])
     started = time.perf_counter()
     _clear()
     account = Account.objects.get_or_create(name="Bench account")[0]
-    rows = _synthetic(size, reps, assets, account.pk)
+    # Products of the managed list (Deal.product is a foreign key to it).
+    products = [Product.objects.get_or_create(name=f"Bench product {i}")[0].pk for i in range(PRODUCTS)]
+    rows = _synthetic(size, reps, assets, account.pk, products)
     if connection.vendor == "postgresql":
         _copy(rows)
     else:

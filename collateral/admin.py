@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from accounts.http import AuthenticatedHttpRequest
 from collateral.forms import ReleaseAction, VersionFileField
-from collateral.models import Asset, AssetUsage, AssetVersion, AssetVersionQuerySet, Audience, CollateralTag
+from collateral.models import (
+    Asset,
+    AssetUsage,
+    AssetVersion,
+    AssetVersionQuerySet,
+    Audience,
+    CollateralTag,
+    SearchSynonym,
+)
 from collateral.release import release_from_request
 from collateral.services import (
     asset_archive,
@@ -31,6 +39,8 @@ from collateral.services import (
     asset_unarchive,
     assets_relabel,
     assets_set_review_by,
+    search_synonym_save,
+    search_synonyms_delete,
 )
 from collateral.uploads import extension_of
 from enablement_portal.admin import CompareAdmin
@@ -371,6 +381,23 @@ class CollateralTagAdmin(admin.ModelAdmin):
 @admin.register(Audience)
 class AudienceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """Applied from the next search on: saving or deleting one marks the library changed."""
+
+    list_display = ["term", "means"]
+    search_fields = ["term", "means"]
+
+    def save_model(self, request: HttpRequest, obj: SearchSynonym, form: forms.ModelForm, change: bool) -> None:
+        search_synonym_save(synonym=obj)
+
+    def delete_model(self, request: HttpRequest, obj: SearchSynonym) -> None:
+        search_synonyms_delete(synonyms=SearchSynonym.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SearchSynonym]) -> None:
+        search_synonyms_delete(synonyms=queryset)
 
 
 @admin.register(AssetUsage)

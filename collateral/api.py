@@ -22,7 +22,17 @@ from accounts.auth import PersonAuth, ReaderAuth, person_of
 from accounts.http import PersonApiRequest, ReaderApiRequest
 from accounts.models import Scope, User
 from collateral.models import ASSET_ID_RE, SEMVER_RE, Asset, AssetType, AssetVersion, VersionStatus
-from collateral.selectors import AssetPages, LibraryFilters, asset_versions_for, assets_for_display, assets_matching
+from collateral.search import Chip
+from collateral.selectors import (
+    COUNT_CAP,
+    AssetPages,
+    LibraryFilters,
+    asset_versions_for,
+    assets_for_display,
+    assets_matching,
+    count_capped,
+    relax,
+)
 from collateral.services import asset_save_from_playbook
 from enablement_portal.api_input import MAX_QUERY_REPEATS
 from enablement_portal.problems import Problem, documented_problems, field_paths
@@ -92,8 +102,27 @@ class CollateralDetailOut(CollateralOut):
     versions: list[VersionOut]
 
 
+class ChipOut(Schema):
+    param: str = Field(description="The filter: type, audience, industry, use_case or competitor.")
+    value: str
+    label: str
+    words: list[str] = Field(description="The query words that named it; empty for a filter given as a parameter.")
+
+
+class NearestOut(Schema):
+    """What a search that found nothing offers instead."""
+
+    removedFilters: list[ChipOut] = Field(description="Filters dropped, the most restrictive first.")
+    q: str = Field(description="The words searched: the query's own, or the library's nearest words.")
+    results: list[CollateralOut]
+
+
 class CollateralListOut(Schema):
     count: int
+    countCapped: bool = Field(description="More than `count` matched (a search counts up to 1,000).")
+    searchedFor: str | None = Field(description="The query as searched when words were corrected (else null).")
+    chips: list[ChipOut] = Field(description="Filters in force: the parameters', then those the words named.")
+    nearest: NearestOut | None = Field(description="When nothing matched: the nearest results.")
     results: list[CollateralOut]
 
 
@@ -106,6 +135,7 @@ class SearchParams(Schema):
     )
     type: Literal[tuple(AssetType.values)] | None = None  # type: ignore[valid-type]
     audience: str = Field("", max_length=100)
+    literal: bool = Field(False, description="Search the words as given: no typo correction.")
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"At most {MAX_OFFSET}: narrow the search to go deeper.")
 
@@ -156,14 +186,36 @@ def _display_one(queryset: QuerySet[Asset]) -> Asset:
     return assets_for_display(queryset, LibraryFilters()).get()
 
 
+def _chip(chip: Chip) -> dict[str, Any]:
+    return {"param": chip.param, "value": chip.value, "label": chip.label, "words": list(chip.words)}
+
+
 @router.get("", response=CollateralListOut, summary="Search the library")
 def collateral_search(request: HttpRequest, params: Query[SearchParams]) -> dict:
-    filters = LibraryFilters(q=params.q, type=params.type or "", audience=params.audience)
+    filters = LibraryFilters(q=params.q, type=params.type or "", audience=params.audience, literal=params.literal)
     slugs = [tag.strip().lower() for tag in params.tag if tag.strip()]
     assets = assets_matching(user=None, filters=filters, tag_slugs=slugs)
-    pages = AssetPages(assets_for_display(assets, LibraryFilters(q=params.q)))
+    pages = AssetPages(assets_for_display(assets, LibraryFilters(q=params.q, literal=params.literal)))
     results = list(pages[params.offset : params.offset + params.limit])
-    return {"count": assets.count(), "results": [_out(request, asset) for asset in results]}
+    count, capped = count_capped(assets, COUNT_CAP) if filters.is_filtered or slugs else (assets.count(), False)
+    nearest = None
+    if count == 0 and (filters.is_filtered or slugs) and not slugs:
+        relaxed = relax(user=None, filters=filters)
+        if relaxed is not None:
+            found = AssetPages(assets_for_display(assets_matching(user=None, filters=relaxed.filters), relaxed.filters))
+            nearest = {
+                "removedFilters": [_chip(chip) for chip in relaxed.removed],
+                "q": relaxed.filters.q,
+                "results": [_out(request, asset) for asset in found[: params.limit]],
+            }
+    return {
+        "count": count,
+        "countCapped": capped,
+        "searchedFor": filters.understood.corrected or None,
+        "chips": [_chip(chip) for chip in filters.chips],
+        "nearest": nearest,
+        "results": [_out(request, asset) for asset in results],
+    }
 
 
 @router.get(

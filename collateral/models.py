@@ -111,9 +111,10 @@ class AssetQuerySet(models.QuerySet):
         return self.filter(review_by__lt=today or timezone.localdate())
 
     def search(self, query: str) -> "AssetQuerySet":
-        from collateral.search import search_assets
+        """The assets matching `query` as reps' search reads it (typos, synonyms), with `relevance`."""
+        from collateral.search import search_assets, understand
 
-        return search_assets(self, query)
+        return search_assets(self, understand(query))
 
 
 # The plugin cannot follow taggit's untyped generic relation (tagged_items).
@@ -137,7 +138,7 @@ class Asset(models.Model):  # type: ignore[django-manager-missing]
     archived_at = models.DateTimeField(null=True, blank=True, help_text="Archived assets are hidden from reps.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Kept by services.asset_refresh: the highest published version, when it was published, and
-    # the tags as words, so that lists and search need no per-row lookups.
+    # the tags, type and audiences as words (search's B column), so lists and search need no joins.
     current_version = models.ForeignKey(
         "AssetVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -158,11 +159,9 @@ class Asset(models.Model):  # type: ignore[django-manager-missing]
         indexes = [
             models.Index(fields=["archived_at", "current_version"], name="collateral_asset_visible"),
             models.Index(fields=["review_by"], name="collateral_asset_review_by"),
-            # PostgreSQL only (the migration skips them elsewhere): full-text over title, tags and
-            # description with weights A, B, C, and trigram indexes for near-miss titles and tags.
+            # PostgreSQL only (the migration skips it elsewhere): full text over title, tags and
+            # description with weights A, B, C. Typos are corrected against SearchWord instead.
             GinIndex(fields=["search_vector"], name="collateral_asset_fts"),
-            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="collateral_asset_title_trgm"),
-            GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name="collateral_asset_tags_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -284,6 +283,36 @@ class AssetVersion(models.Model):
     @property
     def is_image(self) -> bool:
         return self.file_extension in {"png", "jpg"}
+
+
+class SearchSynonym(models.Model):
+    """Words reps type that the library says differently: a query with `term` also finds `means`
+    (HIPAA → healthcare compliance). Edited by enablement admins; applied from the next search on."""
+
+    term = models.CharField(
+        max_length=100, unique=True, help_text="What reps type, e.g. HIPAA or ROI (one or a few words)."
+    )
+    means = models.CharField(
+        max_length=200, help_text="What the library says instead, e.g. healthcare compliance (all these words)."
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = "search synonym"
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.means}"
+
+
+class SearchWord(models.Model):
+    """The library's vocabulary (words of titles, tags, types and audiences), which typos are
+    corrected against. Added to by services.asset_refresh on every publish and change; never
+    pruned (a word that left the library only costs a correction to a word that finds less)."""
+
+    word = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class UsageKind(models.TextChoices):

@@ -10,7 +10,7 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import IntegerField, Max
+from django.db.models import IntegerField, Max, QuerySet
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
@@ -23,11 +23,13 @@ from collateral.models import (
     AssetVersion,
     Audience,
     CollateralTag,
+    SearchSynonym,
     TagKind,
     UsageKind,
     VersionStatus,
     parse_semver,
 )
+from collateral.search.lexicon import library_changed, type_search_words, vocabulary_add
 from collateral.signals import Announcement, version_announced
 from collateral.uploads import check_upload
 
@@ -122,17 +124,26 @@ def asset_next_id(*, type: str) -> str:
 
 def asset_refresh(*, asset: Asset) -> Asset:
     """Recompute what the asset keeps about its versions, tags and audiences: the current
-    (highest published) version, when it was published, the tag words that search reads and
-    the ids that facets count."""
+    (highest published) version, when it was published, the words that search reads and the
+    ids that facets count; add its words to the vocabulary and mark the library changed."""
     current = asset.versions.published().by_semver().first()
     tags = list(asset.tags.order_by("pk"))
+    audiences = list(asset.audiences.order_by("pk"))
     asset.current_version = current
     asset.published_at = current.published_at if current else None
-    asset.search_text = " ".join(sorted(tag.label for tag in tags))
+    asset.search_text = search_text_for(asset, tags, audiences)
     asset.facet_tags = [tag.pk for tag in tags]
-    asset.facet_audiences = sorted(asset.audiences.values_list("pk", flat=True))
+    asset.facet_audiences = [audience.pk for audience in audiences]
     asset.save(update_fields=["current_version", "published_at", "search_text", "facet_tags", "facet_audiences"])
+    # Typos are corrected against these words from the next search on, in every process.
+    vocabulary_add([asset.title, asset.search_text])
+    library_changed()
     return asset
+
+
+def search_text_for(asset: Asset, tags: Iterable[CollateralTag], audiences: Iterable[Audience]) -> str:
+    """Search's second column (weight B): the tags, the type as reps name it, the audiences."""
+    return " ".join([*sorted(tag.label for tag in tags), type_search_words(asset.type), *(a.name for a in audiences)])
 
 
 def asset_create(
@@ -361,6 +372,22 @@ def asset_save_from_playbook(*, payload: dict[str, Any], by: User | None, asset:
         asset_set_version_status(version=version, status=payload.get("status") or VersionStatus.DRAFT, by=by)
         asset.refresh_from_db()
         return asset
+
+
+@transaction.atomic
+def search_synonym_save(*, synonym: SearchSynonym) -> SearchSynonym:
+    """Save a synonym; searches use it from the next one on (the library version changes)."""
+    synonym.full_clean()
+    synonym.save()
+    library_changed()
+    return synonym
+
+
+@transaction.atomic
+def search_synonyms_delete(*, synonyms: QuerySet[SearchSynonym]) -> int:
+    deleted, _ = synonyms.delete()
+    library_changed()
+    return deleted
 
 
 def assets_set_review_by(*, assets: Iterable[Asset], review_by: date | None, by: User | None) -> int:

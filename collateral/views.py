@@ -1,3 +1,6 @@
+from dataclasses import replace
+from urllib.parse import urlencode
+
 import rules
 from csp.constants import SELF
 from django.contrib import messages
@@ -23,6 +26,7 @@ from collateral.selectors import (
     assets_for_display,
     assets_matching,
     library_counts,
+    relax,
     stale_assets,
     version_newer_than,
 )
@@ -30,6 +34,8 @@ from collateral.services import asset_record_usage, asset_share_to_deal
 from collateral.uploads import CONTENT_TYPES
 
 PAGE_SIZE = 20
+# Results shown in the empty state, from the relaxed search.
+RELAXED_SHOWN = 5
 
 
 @permission_required("collateral.view_library")
@@ -39,11 +45,27 @@ def library(request: AuthenticatedHttpRequest) -> HttpResponse:
     assets = assets_matching(user=request.user, filters=filters)
     counts = library_counts(assets=assets, filters=filters)
     paginator = CountedPaginator(AssetPages(assets_for_display(assets, filters)), PAGE_SIZE, count=counts.total)
+    # Nothing found: offer the nearest results (the most restrictive filter dropped, or near words).
+    relaxed = relax(user=request.user, filters=filters) if counts.total == 0 and filters.is_filtered else None
     context = {
         "filters": filters,
+        "understood": filters.understood,
         "page": paginator.get_page(request.GET.get("page")),
+        "counts": counts,
         "facets": counts.facets,
         "sorts": SORTS,
+        "chips": [(chip, _library_url(filters.without(chip))) for chip in filters.chips],
+        "clear_url": _library_url(filters.cleared()),
+        "literal_url": _library_url(replace(filters, literal=True)),
+        "relaxed": relaxed,
+        "relaxed_url": _library_url(relaxed.filters) if relaxed else "",
+        "relaxed_assets": list(
+            AssetPages(
+                assets_for_display(assets_matching(user=request.user, filters=relaxed.filters), relaxed.filters)
+            )[:RELAXED_SHOWN]
+        )
+        if relaxed
+        else [],
     }
     # htmx asks for the results only (live search as you type); a normal request gets the page,
     # and so does htmx restoring a pushed URL that fell out of its history cache.
@@ -52,6 +74,11 @@ def library(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
+
+
+def _library_url(filters: LibraryFilters) -> str:
+    params = filters.params()
+    return reverse("collateral:library") + (f"?{urlencode(params)}" if params else "")
 
 
 def _visible_asset(request: AuthenticatedHttpRequest, asset_id: str) -> Asset:

@@ -224,3 +224,6 @@ api.add_router("/deals", "pipeline.api.router", throttle=ApiRateThrottle())
 api.add_router("/leads", "leads.api.router")
 api.add_router("/collateral", "collateral.api.router", throttle=ApiRateThrottle())
 api.add_router("/telemetry", "telemetry.api.router", throttle=ApiRateThrottle())
+api.add_router("/training", "training.api.router", throttle=ApiRateThrottle())
+# /deals/{id}/recommendations: telemetry's operation on a deal (pipeline must not import telemetry).
+api.add_router("/deals", "telemetry.api.deal_router", throttle=ApiRateThrottle())

@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60},
     },
     # Recompute yesterday's telemetry at 02:00 in TIME_ZONE (CELERY_TIMEZONE), once the day is complete.
+    # Certifications entering their renewal window: the holders are enrolled again, once per grant.
+    "training-renew-certifications": {
+        "task": "training.tasks.renew_certifications",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "telemetry-nightly-recompute": {
         "task": "telemetry.tasks.recompute",
         "schedule": crontab(hour=2, minute=0),
@@ -255,6 +260,12 @@ CELERY_BEAT_SCHEDULE = {
 # (a run still marked running after that is known dead, so another run may take its date).
 TELEMETRY_RAMP_THRESHOLD_PERCENT = env_int("TELEMETRY_RAMP_THRESHOLD_PERCENT", 100)
 TELEMETRY_RUN_TIME_LIMIT = env_int("TELEMETRY_RUN_TIME_LIMIT", 30 * 60)
+# Closing the loop: recommendations trust an asset's measured lift from this many closed deals
+# with it in the segment (below, they rank by tag relevance); coaching flags a stage only when the
+# rep has this many deals reaching it; evidence shorter than this many characters counts as thin.
+TELEMETRY_RECOMMENDATION_MIN_DEALS = env_int("TELEMETRY_RECOMMENDATION_MIN_DEALS", 5)
+TELEMETRY_COACHING_MIN_DEALS = env_int("TELEMETRY_COACHING_MIN_DEALS", 5)
+TELEMETRY_EVIDENCE_MIN_LENGTH = env_int("TELEMETRY_EVIDENCE_MIN_LENGTH", 20)
 
 # API: requests per window for one person or key on the deals, collateral and telemetry APIs
 # (lead intake is limited per integration, in admin).

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -25,7 +25,10 @@ from leads.services import (
     integration_issue_key,
     integration_revoke_key,
     integration_rotate_signing_secret,
+    lead_reassign,
+    leads_reassign,
 )
+from pipeline.admin import OwnerChangeAdmin, reassign_action
 
 
 @dataclass(frozen=True)
@@ -178,15 +181,26 @@ class LeadEventInline(admin.TabularInline):
         return False
 
 
+def _leads_reassign(queryset: QuerySet[Lead], **kwargs: Any) -> int:
+    return leads_reassign(leads=queryset, **kwargs)
+
+
+def _lead_reassign(lead: Lead, **kwargs: Any) -> Lead:
+    return lead_reassign(lead=lead, **kwargs)
+
+
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(OwnerChangeAdmin):
     list_display = ["lead_id", "full_name", "company_name", "integration", "status", "owner", "team", "received_at"]
     list_filter = ["status", "integration", "team", "industry", "return_reason"]
     list_select_related = ["integration", "owner", "team"]
     search_fields = ["lead_id", "email", "first_name", "last_name", "company_name"]
     date_hierarchy = "received_at"
-    autocomplete_fields = ["owner", "team"]
     inlines = [LeadEventInline]
+    actions = [reassign_action(_leads_reassign, "leads")]
+    # The owner changes through lead_reassign (OwnerChangeAdmin), with a reason; the team follows.
+    reassign_permission = "leads.reassign_lead"
+    reassign = _lead_reassign
     fields = [
         "integration",
         "lead_id",
@@ -211,7 +225,7 @@ class LeadAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     # Marketing owns the data and sales the status: admin may only reassign a lead.
-    readonly_fields = [name for name in fields if name not in {"owner", "team"}]  # type: ignore[misc]  # all names
+    readonly_fields = [name for name in fields if name != "owner"]  # type: ignore[misc]  # all names
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,4 +1,5 @@
-"""`/api/v1/leads`: the MQL intake, its batch form, a lead's fate and the rejections feed.
+"""`/api/v1/leads`: the MQL intake, its batch form, a lead's fate, and two feeds for marketing:
+the rejections (leads refused at intake) and the returns (leads sales sent back).
 
 The endpoints read the body themselves (rather than through a ninja body parameter) so that
 a bad lead becomes a recorded rejection with every failing path, unknown fields become
@@ -8,17 +9,19 @@ documents the contract, from the same pydantic models.
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from ninja import Query, Router
 from pydantic import ValidationError as PydanticValidationError
 
 from accounts.auth import IntegrationAuth
 from accounts.http import ApiRequest
-from accounts.models import Scope
+from accounts.models import Scope, User
 from enablement_portal.api_input import UtcDatetime
 from enablement_portal.problems import PROBLEM_TYPE_BASE, Problem, error_path, problem_response
 from leads.guards import refusal
@@ -31,7 +34,7 @@ from leads.idempotency import (
     idempotency_release,
     request_digest,
 )
-from leads.models import Integration, Lead, LeadRejection
+from leads.models import Integration, Lead, LeadEvent, LeadRejection
 from leads.openapi import (
     BATCH_SCHEMA,
     IDEMPOTENCY_HEADER,
@@ -40,6 +43,7 @@ from leads.openapi import (
     LeadAccepted,
     LeadState,
     RejectionPage,
+    ReturnPage,
     documented,
 )
 from leads.schemas import EXAMPLE_LEAD, MAX_BATCH, LeadBatchIn
@@ -91,6 +95,20 @@ def lead_batch(request: IntegrationApiRequest) -> HttpResponse:
     return intake(request, answer=answer_batch)
 
 
+def keyset_page(
+    rows: QuerySet, *, since: datetime | None, since_field: str, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    """One page of a feed, oldest first: (rows, the cursor of the next page or None on the last).
+    Ids only grow, so "after this id" never skips or repeats a row."""
+    rows = rows.order_by("id")
+    if since is not None:
+        rows = rows.filter(**{f"{since_field}__gte": since})
+    if cursor is not None:
+        rows = rows.filter(id__gt=int(cursor))
+    page = list(rows[: limit + 1])
+    return page[:limit], str(page[limit - 1].pk) if len(page) > limit else None
+
+
 @router.get(
     "/rejections",
     response=RejectionPage,
@@ -103,13 +121,8 @@ def rejections(
     cursor: str | None = Query(None, pattern=r"^\d{1,18}$"),
     limit: int = Query(100, ge=1, le=500),
 ) -> HttpResponse:
-    integration = request.auth
-    rows = LeadRejection.objects.filter(integration=integration).order_by("id")
-    if since is not None:
-        rows = rows.filter(received_at__gte=since)
-    if cursor is not None:
-        rows = rows.filter(id__gt=int(cursor))
-    page = list(rows[: limit + 1])
+    rows = LeadRejection.objects.filter(integration=request.auth)
+    page, next_cursor = keyset_page(rows, since=since, since_field="received_at", cursor=cursor, limit=limit)
     items = [
         {
             "id": r.pk,
@@ -119,10 +132,45 @@ def rejections(
             "errors": r.errors,
             "payloadDigest": r.payload_digest,
         }
-        for r in page[:limit]
+        for r in page
     ]
-    next_cursor = str(page[limit - 1].pk) if len(page) > limit else None
     return json_response({"items": items, "nextCursor": next_cursor})
+
+
+@router.get(
+    "/returns",
+    response=ReturnPage,
+    summary="Leads returned by sales, oldest first: what to correct and send again",
+    openapi_extra=documented(400, 401, 403, 422, 429),
+)
+def returns(
+    request: IntegrationApiRequest,
+    since: UtcDatetime | None = None,
+    cursor: str | None = Query(None, pattern=r"^\d{1,18}$"),
+    limit: int = Query(100, ge=1, le=500),
+) -> HttpResponse:
+    rows = LeadEvent.objects.filter(kind=LeadEvent.Kind.RETURNED, lead__integration=request.auth).select_related(
+        "lead", "by"
+    )
+    page, next_cursor = keyset_page(rows, since=since, since_field="at", cursor=cursor, limit=limit)
+    items = [
+        {
+            "id": event.pk,
+            "returnedAt": event.at,
+            "leadId": event.lead.lead_id,
+            "reason": event.reason,
+            "reasonLabel": event.get_reason_display(),
+            "note": event.note,
+            "returnedBy": _person(event.by),
+            "leadStatus": event.lead.status,
+        }
+        for event in page
+    ]
+    return json_response({"items": items, "nextCursor": next_cursor})
+
+
+def _person(user: User | None) -> dict[str, str] | None:
+    return {"name": user.get_full_name() or user.username, "email": user.email} if user else None
 
 
 @router.get(
@@ -136,12 +184,11 @@ def lead_state(request: IntegrationApiRequest, leadId: str) -> HttpResponse:
     lead = Lead.objects.filter(integration=integration, lead_id=leadId).select_related("owner", "team", "deal").first()
     if lead is None:
         raise Http404("This integration sent no lead with this leadId.")
-    owner = lead.owner
     return json_response(
         {
             "leadId": lead.lead_id,
             "status": lead.status,
-            "owner": {"name": owner.get_full_name() or owner.username, "email": owner.email} if owner else None,
+            "owner": _person(lead.owner),
             "team": lead.team.name if lead.team else None,
             "deal": {"id": lead.deal.pk, "name": lead.deal.name, "stage": lead.deal.stage} if lead.deal else None,
             "returnReason": lead.return_reason or None,

@@ -1,16 +1,17 @@
 """Demo leads for `load_demo`: a demo HubSpot integration with a public key, routing rules
 for the demo teams, leads from the crm-sample accounts (the pipeline demo's copy) in
-every status, and a few rejections for the quality report. Deterministic and idempotent:
-leads go through the real intake, which leaves a lead sent again unchanged.
+every status (some returned, corrected by marketing and resubmitted), and a few rejections for
+the quality report. Dated from the demo's today (accounts.demo), so the quality report has the
+last weeks' leads. Deterministic and idempotent: leads go through the real intake, which leaves
+a lead sent again unchanged, and a re-run dates them again from its day.
 """
 
 import csv
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
-from accounts.demo import DEMO_ANCHOR, demo_api_key
+from accounts.demo import demo_api_key, demo_moment, demo_today
 from accounts.models import INTEGRATION_SCOPES, Team
 from accounts.services import team_name_for
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, LeadStatus, ReturnReason, RoutingRule
@@ -34,9 +35,9 @@ ROUTES = [
 LEADS = 48
 
 
-def _at(index: int, hour: int = 9) -> datetime:
-    day = DEMO_ANCHOR - timedelta(days=index % 21)
-    return timezone.make_aware(datetime.combine(day, time(hour, index % 60)), timezone.get_default_timezone())
+def _at(index: int, today: date, hour: int = 9, days_later: int = 0) -> datetime:
+    day = today - timedelta(days=index % 21 - days_later)
+    return demo_moment(day, hour, index % 60, today=today)
 
 
 def _integration() -> Integration:
@@ -83,19 +84,32 @@ REJECTED = [
 ]
 
 
+# Returned leads that marketing corrected and sent again (those of them that sales returned).
+RESUBMIT = {30}
+
+
+def _corrected(payload: dict) -> dict:
+    # Returned as not a fit for its size: marketing found the company's real head count.
+    firmographics = payload["firmographics"]
+    return {**payload, "firmographics": {**firmographics, "employeeCount": firmographics["employeeCount"] * 8}}
+
+
 @transaction.atomic
-def load_demo() -> list[str]:
+def load_demo(*, today: date | None = None) -> list[str]:
+    today = today or demo_today()
     integration = _integration()
     _routes()
     rows = list(csv.DictReader(ACCOUNTS_CSV.open(newline="")))[:LEADS]
-    new = [
-        r.lead
-        for r in lead_ingest(integration=integration, payloads=[_payload(i, row) for i, row in enumerate(rows)])
-        if r.outcome == "created" and r.lead is not None
-    ]
+    sent = set(integration.leads.values_list("lead_id", flat=True))
+    payloads = [_payload(i, row) for i, row in enumerate(rows)]
+    # A lead already sent is sent as it stands now (corrected or not): a re-run changes nothing.
+    final = [_corrected(p) if i in RESUBMIT else p for i, p in enumerate(payloads)]
+    results = lead_ingest(
+        integration=integration, payloads=[final[i] if p["leadId"] in sent else p for i, p in enumerate(payloads)]
+    )
+    new = [r.lead for r in results if r.outcome == "created" and r.lead is not None]
     for lead in new:
-        index = int(lead.lead_id.split("-")[1]) - 1000
-        Lead.objects.filter(pk=lead.pk).update(received_at=_at(index), updated_at=_at(index))
+        index = _index(lead)
         # Some work done by sales, so the inbox and the quality report have something to show.
         if lead.owner is not None and index % 5 == 1:
             lead_accept(lead=lead, by=lead.owner)
@@ -103,17 +117,36 @@ def load_demo() -> list[str]:
             lead_return(
                 lead=lead, by=lead.owner, reason=ReturnReason.values[index % 5], note="Demo: see the call notes."
             )
-        LeadEvent.objects.filter(lead=lead).update(at=_at(index, hour=15))
-        Lead.objects.filter(pk=lead.pk, status=LeadStatus.RETURNED).update(
-            returned_at=_at(index, 15), updated_at=_at(index, 15)
-        )
+    lead_ingest(integration=integration, payloads=[final[_index(lead)] for lead in new if _index(lead) in RESUBMIT])
+    _date_leads(integration, today)
     if not integration.rejections.exists():
         lead_ingest(integration=integration, payloads=REJECTED)
-        for index, rejection in enumerate(integration.rejections.order_by("id")):
-            LeadRejection.objects.filter(pk=rejection.pk).update(received_at=_at(index, hour=11))
+    for index, rejection in enumerate(integration.rejections.order_by("id")):
+        LeadRejection.objects.filter(pk=rejection.pk).update(received_at=_at(index, today, hour=11))
     leads = integration.leads.count()
     return [
-        f"{leads} leads from {integration} ({integration.leads.filter(owner__isnull=True).count()} unassigned), "
+        f"{leads} leads from {integration} ({integration.leads.filter(owner__isnull=True).count()} unassigned, "
+        f"{integration.leads.filter(status=LeadStatus.RESUBMITTED).count()} resubmitted), "
         f"{integration.rejections.count()} rejections",
         f"API key of the demo integration (public): {DEMO_API_KEY}",
     ]
+
+
+def _index(lead: Lead) -> int:
+    return int(lead.lead_id.split("-")[1]) - 1000
+
+
+def _date_leads(integration: Integration, today: date) -> None:
+    """Every demo lead and its history dated from `today`: received on one of the last 21 days,
+    acted on by sales that afternoon, resubmitted the next morning."""
+    hours: dict[str, tuple[int, int]] = {LeadEvent.Kind.RESUBMITTED: (1, 11)}
+    for lead in integration.leads.filter(lead_id__startswith="hs-").prefetch_related("events"):
+        index = _index(lead)
+        received, last, returned = _at(index, today), _at(index, today), None
+        for event in lead.events.all():
+            days, hour = hours.get(event.kind, (0, 15))
+            event.at = _at(index, today, hour=hour, days_later=days)
+            last = max(last, event.at)
+            returned = event.at if event.kind == LeadEvent.Kind.RETURNED else returned
+            LeadEvent.objects.filter(pk=event.pk).update(at=event.at)
+        Lead.objects.filter(pk=lead.pk).update(received_at=received, updated_at=last, returned_at=returned)

@@ -2,7 +2,8 @@
 rejections that tell marketing what to fix.
 
 A lead's status is a small state machine (django-fsm-2, like the Deal's):
-mql → accepted (sales-qualified) | returned (to marketing); mql or accepted → converted (to a Deal).
+mql → accepted (sales-qualified) | returned (to marketing); mql or accepted → converted (to a Deal);
+returned → resubmitted (marketing sent it again with changes), which sales works like an MQL.
 """
 
 from typing import TYPE_CHECKING
@@ -135,7 +136,14 @@ class LeadStatus(models.TextChoices):
     MQL = "mql", "MQL"
     ACCEPTED = "accepted", "Accepted (SQL)"
     RETURNED = "returned", "Returned to marketing"
+    RESUBMITTED = "resubmitted", "Resubmitted by marketing"
     CONVERTED = "converted", "Converted to a deal"
+
+
+# What sales still has to decide on; a resubmitted lead is back in its owner's queue.
+OPEN_STATUSES = [LeadStatus.MQL, LeadStatus.ACCEPTED, LeadStatus.RESUBMITTED]
+# Waiting for sales to accept or return it.
+UNDECIDED_STATUSES = [LeadStatus.MQL, LeadStatus.RESUBMITTED]
 
 
 class ReturnReason(models.TextChoices):
@@ -145,6 +153,31 @@ class ReturnReason(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate of a lead or customer"
     STUDENT_OR_COMPETITOR = "student_or_competitor", "Student, job seeker or competitor"
     OTHER = "other", "Other"
+
+
+class RejectionReason(models.TextChoices):
+    """Why intake refused a lead: the codes `leads.validation` stores, with the words people read."""
+
+    MISSING_FIELD = "missing_field", "Required field missing"
+    WRONG_TYPE = "wrong_type", "Wrong type of value"
+    OUT_OF_RANGE = "out_of_range", "Number out of range"
+    INVALID_LENGTH = "invalid_length", "Text too short or too long"
+    INVALID_EMAIL = "invalid_email", "Invalid e-mail address"
+    INVALID = "invalid", "Invalid value"
+    UNKNOWN_CRITERION = "unknown_criterion", "Unknown qualification criterion"
+    NOT_QUALIFIED = "not_qualified", "Does not meet the qualification rules"
+    DUPLICATE_IN_BATCH = "duplicate_in_batch", "Sent twice in one batch"
+    UNKNOWN = "unknown", "Unknown reason"
+
+
+def rejection_reason_label(code: str) -> str:
+    return RejectionReason(code).label if code in RejectionReason.values else code.replace("_", " ").capitalize()
+
+
+def primary_reason(codes: list[str] | None) -> str:
+    """The reason a rejection is counted under: its first (intake checks the contract first, then
+    the registry, then the qualification rules), so shares of rejections add up to 100 %."""
+    return codes[0] if codes else RejectionReason.UNKNOWN
 
 
 class LeadQuerySet(models.QuerySet):
@@ -160,8 +193,17 @@ class LeadQuerySet(models.QuerySet):
             return self.filter(Q(owner_id=user.pk) | queue)
         return self.none()
 
+    def reassignable_by(self, user: User) -> "LeadQuerySet":
+        """The leads whose owner `user` may change, as the rule `leads.reassign_lead` decides one:
+        admins every lead, managers their team's."""
+        if is_enablement_admin(user):
+            return self
+        if is_manager(user) and user.team_id:
+            return self.filter(team_id=user.team_id)
+        return self.none()
+
     def open(self) -> "LeadQuerySet":
-        return self.filter(status__in=[LeadStatus.MQL, LeadStatus.ACCEPTED])
+        return self.filter(status__in=OPEN_STATUSES)
 
     def unassigned(self) -> "LeadQuerySet":
         return self.filter(owner__isnull=True)
@@ -202,7 +244,12 @@ class Lead(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["integration", "lead_id"], name="lead_unique_per_integration")]
-        indexes = [models.Index(fields=["owner", "status"]), models.Index(fields=["team", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["team", "status"]),
+            # The inbox's order and its keyset pages.
+            models.Index(fields=["-received_at", "-id"], name="lead_received_desc"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.company_name})"
@@ -213,6 +260,11 @@ class Lead(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def age_days(self) -> int:
+        """Whole days since it arrived (never negative, even with a clock a little behind)."""
+        return max(0, (timezone.now() - self.received_at).days)
 
     @property
     def can_accept(self) -> bool:
@@ -226,17 +278,22 @@ class Lead(models.Model):
     def can_convert(self) -> bool:
         return can_proceed(self.convert)
 
-    @transition(field=status, source=LeadStatus.MQL, target=LeadStatus.ACCEPTED)
+    @transition(field=status, source=UNDECIDED_STATUSES, target=LeadStatus.ACCEPTED)
     def accept(self) -> None:
         pass
 
-    @transition(field=status, source=LeadStatus.MQL, target=LeadStatus.RETURNED)
+    @transition(field=status, source=UNDECIDED_STATUSES, target=LeadStatus.RETURNED)
     def return_to_marketing(self, *, reason: str, note: str) -> None:
         self.return_reason = reason
         self.return_note = note
         self.returned_at = timezone.now()
 
-    @transition(field=status, source=[LeadStatus.MQL, LeadStatus.ACCEPTED], target=LeadStatus.CONVERTED)
+    @transition(field=status, source=LeadStatus.RETURNED, target=LeadStatus.RESUBMITTED)
+    def resubmit(self) -> None:
+        """Marketing sent the returned lead again with changes: back to its owner to decide.
+        The last return's reason stays, so the rep sees what was to be fixed."""
+
+    @transition(field=status, source=OPEN_STATUSES, target=LeadStatus.CONVERTED)
     def convert(self, *, deal: "Deal") -> None:
         self.deal = deal
 
@@ -246,18 +303,26 @@ class LeadEvent(models.Model):
 
     class Kind(models.TextChoices):
         UPDATED = "updated", "Updated by marketing"
+        RESUBMITTED = "resubmitted", "Resubmitted by marketing"
         ACCEPTED = "accepted", "Accepted"
         RETURNED = "returned", "Returned to marketing"
         CONVERTED = "converted", "Converted to a deal"
+        REASSIGNED = "reassigned", "Reassigned"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.TextField(blank=True)
+    reason = models.CharField(max_length=32, choices=ReturnReason.choices, blank=True, help_text="Why it was returned.")
+    changes = models.JSONField(
+        default=list, blank=True, help_text="What marketing changed: [{field, old, new}], fields by contract path."
+    )
 
     class Meta:
         ordering = ["at", "id"]
+        # The returns feed reads one integration's returns in id order.
+        indexes = [models.Index(fields=["kind", "id"], name="lead_event_kind_id")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

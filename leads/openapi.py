@@ -23,7 +23,7 @@ class Issue(Schema):
 class LeadAccepted(Schema):
     leadId: str
     outcome: str = Field(description="created, updated or unchanged")
-    status: str = Field(description="The lead's status: mql, accepted, returned or converted")
+    status: str = Field(description="The lead's status: mql, accepted, returned, resubmitted or converted")
     warnings: list[Issue]
 
 
@@ -78,6 +78,22 @@ class Rejection(Schema):
 
 class RejectionPage(Schema):
     items: list[Rejection]
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class Return(Schema):
+    id: int
+    returnedAt: datetime
+    leadId: str
+    reason: str = Field(description="not_a_fit, bad_contact, no_interest, duplicate, student_or_competitor or other")
+    reasonLabel: str
+    note: str = Field(description="What the rep wrote (may be empty)")
+    returnedBy: Person | None
+    leadStatus: str = Field(description="The lead's status now: returned until it is sent again with changes")
+
+
+class ReturnPage(Schema):
+    items: list[Return]
     nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 

@@ -7,11 +7,13 @@ import bisect
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -19,7 +21,8 @@ from accounts.models import INTEGRATION_SCOPES, ApiKey, User
 from accounts.services import api_key_create, api_key_revoke, api_key_rotate
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, ReturnReason, RoundRobinCursor, RoutingRule
 from leads.validation import DATA_FIELDS, FIELD_PATHS, IntakeResult, IntakeRules, lead_check, payload_digest
-from pipeline.services import account_get_or_create, deal_create
+from pipeline.models import Deal, Product
+from pipeline.services import account_get_or_create, deal_create, deals_reassign, reassignment_reason
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
@@ -61,9 +64,13 @@ def lead_ingest(
 def _store(*, integration: Integration, results: list[IntakeResult], rules: IntakeRules) -> None:
     now = timezone.now()
     valid = [r for r in results if not r.rejected]
+    # Locked (in one order, so two batches cannot deadlock): a rep accepting or returning one of
+    # these leads meanwhile waits, and the update below never writes back a stale status.
     existing = {
         lead.lead_id: lead
-        for lead in Lead.objects.filter(integration=integration, lead_id__in=[r.lead_id for r in valid])
+        for lead in Lead.objects.select_for_update()
+        .filter(integration=integration, lead_id__in=[r.lead_id for r in valid])
+        .order_by("pk")
     }
     new: list[Lead] = []
     changed: list[Lead] = []
@@ -86,11 +93,10 @@ def _store(*, integration: Integration, results: list[IntakeResult], rules: Inta
         else:
             result.outcome = UPDATED
             changed.append(lead)
-            names = [FIELD_PATHS[name] for name in DATA_FIELDS if before[name] != result.fields[name]]
-            events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.UPDATED, at=now, note=", ".join(names)))
+            events.append(_update_event(lead, before=before, after=result.fields, at=now))
     _route(leads=new, routing=rules.routing)
     Lead.objects.bulk_create(new)
-    Lead.objects.bulk_update(changed, [*DATA_FIELDS, "raw_payload", "payload_digest", "updated_at"])
+    Lead.objects.bulk_update(changed, [*DATA_FIELDS, "raw_payload", "payload_digest", "updated_at", "status"])
     LeadEvent.objects.bulk_create(events)
     rejected = [r for r in results if r.rejected]
     rejections = LeadRejection.objects.bulk_create(
@@ -106,6 +112,19 @@ def _store(*, integration: Integration, results: list[IntakeResult], rules: Inta
     )
     for result, rejection in zip(rejected, rejections, strict=True):
         result.outcome, result.rejection, result.lead = REJECTED, rejection, None
+
+
+def _update_event(lead: Lead, *, before: dict[str, Any], after: dict[str, Any], at: datetime) -> LeadEvent:
+    """The history row of a lead sent again with changes; a returned lead whose data changed is
+    resubmitted: back in its owner's queue, the row saying what changed (contract path, old, new)."""
+    names = [name for name in DATA_FIELDS if before[name] != after[name]]
+    changes = [{"field": FIELD_PATHS[name], "old": before[name], "new": after[name]} for name in names]
+    kind = LeadEvent.Kind.UPDATED
+    if names and can_proceed(lead.resubmit):
+        lead.resubmit()
+        kind = LeadEvent.Kind.RESUBMITTED
+    note = ", ".join(FIELD_PATHS[name] for name in names)
+    return LeadEvent(lead=lead, kind=kind, at=at, note=note, changes=changes)
 
 
 def _route(*, leads: list[Lead], routing: list[RoutingRule]) -> None:
@@ -216,13 +235,26 @@ def lead_return(*, lead: Lead, by: User, reason: str, note: str = "") -> Lead:
     lead.updated_at = timezone.now()
     lead.full_clean()
     lead.save()
-    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, by=by, note=lead.get_return_reason_display())
+    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.RETURNED, by=by, reason=reason, note=note)
     return lead
 
 
 @transaction.atomic
-def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: str = "", product: str = "") -> Lead:
-    """Create a Deal in LeadIn for the lead's company, owned by the lead's owner, and link it."""
+def lead_convert(
+    *,
+    lead: Lead,
+    by: User,
+    amount: Decimal = Decimal("0"),
+    name: str = "",
+    product: Product | None = None,
+    expected_close_date: date | None = None,
+) -> Lead:
+    """Create a Deal in LeadIn for the lead's company, owned by the lead's owner, and link it.
+
+    `product` is one of the managed list (pipeline.Product); a retired one is refused (ValidationError).
+    """
+    if product is not None and not product.is_active:
+        raise ValidationError({"product": f"{product} is no longer offered; choose a product of the list."})
     lead = _locked(lead, "convert", "converted")
     _claim(lead, by)
     # _claim gave an unowned lead to `by`.
@@ -233,7 +265,8 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
         account=account,
         owner=owner,
         amount=amount,
-        product=product.strip(),
+        product=product,
+        expected_close_date=expected_close_date,
         by=by,
         source="lead",
     )
@@ -243,3 +276,73 @@ def lead_convert(*, lead: Lead, by: User, amount: Decimal = Decimal("0"), name: 
     lead.save()
     LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CONVERTED, by=by, note=deal.name)
     return lead
+
+
+# ---------------------------------------------------------------------------
+# Reassignment: a lead changes hands; a leaving rep's book is handed over
+# ---------------------------------------------------------------------------
+@transaction.atomic
+def lead_reassign(*, lead: Lead, new_owner: User, reason: str, by: User) -> Lead:
+    """Give `lead` to `new_owner` (it joins their team) and record it as a lead event.
+
+    Raises PermissionDenied (the rule leads.reassign_lead) or ValidationError (no reason; the
+    new owner is not an active rep or manager of `by`'s team, or already owns the lead).
+    """
+    if lead.owner_id == new_owner.pk:
+        raise ValidationError({"new_owner": f"{new_owner} already owns this lead."})
+    leads_reassign(leads=Lead.objects.filter(pk=lead.pk), new_owner=new_owner, reason=reason, by=by)
+    lead.refresh_from_db(fields=["owner", "team", "updated_at"])
+    return lead
+
+
+@transaction.atomic
+def leads_reassign(*, leads: QuerySet[Lead], new_owner: User, reason: str, by: User) -> int:
+    """Give every lead of `leads` to `new_owner` in one update, with one event each; return the count.
+
+    All or nothing, with the errors of `lead_reassign`; leads `new_owner` already owns are skipped.
+    """
+    reason = reassignment_reason(new_owner=new_owner, reason=reason, by=by)
+    rows = list(
+        leads.exclude(owner_id=new_owner.pk)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", "owner__first_name", "owner__last_name", "owner__username")
+    )
+    if not rows:
+        return 0
+    ids = [row[0] for row in rows]
+    if Lead.objects.reassignable_by(by).filter(pk__in=ids).count() != len(ids):
+        raise PermissionDenied("You may not reassign some of these leads.")
+    now = timezone.now()
+    Lead.objects.filter(pk__in=ids).update(owner_id=new_owner.pk, team_id=new_owner.team_id, updated_at=now)
+    LeadEvent.objects.bulk_create(
+        LeadEvent(
+            lead_id=pk,
+            kind=LeadEvent.Kind.REASSIGNED,
+            by=by,
+            at=now,
+            note=f"{_name(first, last, username)} → {new_owner}: {reason}",
+        )
+        for pk, first, last, username in rows
+    )
+    return len(ids)
+
+
+def _name(first: str | None, last: str | None, username: str | None) -> str:
+    if username is None:
+        return "the queue"
+    return f"{first or ''} {last or ''}".strip() or username
+
+
+@transaction.atomic
+def owner_hand_over(
+    *, deals: QuerySet[Deal], leads: QuerySet[Lead], new_owner: User, reason: str, by: User
+) -> tuple[int, int]:
+    """Hand a set of deals and leads to `new_owner` at once (a rep leaves): all of it or none of it.
+
+    Returns (deals, leads) reassigned; raises as `deals_reassign` and `leads_reassign`.
+    """
+    return (
+        deals_reassign(deals=deals, new_owner=new_owner, reason=reason, by=by),
+        leads_reassign(leads=leads, new_owner=new_owner, reason=reason, by=by),
+    )

@@ -5,8 +5,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,25 +15,51 @@ from accounts.decorators import permission_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.rules import is_rep
 from enablement_portal.csv import Cell, csv_response
-from leads.forms import ConvertForm, QualityFilterForm, ReturnForm
+from leads.forms import ConvertForm, HandoverForm, InboxFilterForm, QualityFilterForm, ReturnForm
 from leads.models import Lead, QualificationCriterion
-from leads.selectors import QualityReport, inbox_for, quality_report
-from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_return
-
-INBOX_LIMIT = 50
+from leads.selectors import InboxFilters, QualityReport, inbox_page, quality_report
+from leads.services import LeadActionRefused, lead_accept, lead_convert, lead_reassign, lead_return, owner_hand_over
+from pipeline.forms import ReassignForm
 
 
 @permission_required("leads.view_inbox")
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    working, queue = inbox_for(request.user)
+    """Every lead one may see, searched and filtered, newest first, a keyset page at a time; htmx's
+    "show more" gets the next page's rows only."""
+    form = InboxFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        return render(request, "leads/inbox.html", {"form": form, "page": None}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    integration = data.get("integration")
+    filters = InboxFilters(
+        q=data.get("q", "").strip(),
+        statuses=form.statuses() if form.is_bound else InboxFilters().statuses,
+        integration_id=integration.pk if integration else None,
+        owner=data.get("owner", ""),
+        age=data.get("age", ""),
+        after=data.get("after", ""),
+    )
+    page = inbox_page(request.user, filters)
+    query = request.GET.copy()
+    query.pop("after", None)
     context = {
-        "working": working[:INBOX_LIMIT],
-        "working_count": working.count(),
-        "queue": queue[:INBOX_LIMIT],
-        "queue_count": queue.count(),
+        "form": form,
+        "page": page,
+        "filtered": form.is_bound and any(v for k, v in data.items() if k != "after"),
+        "first_query": query.urlencode(),
+        "next_query": _with(query, after=page.next_cursor) if page.next_cursor else "",
         "is_rep": is_rep(request.user),
     }
+    if request.htmx and filters.after:
+        return render(request, "leads/partials/lead_rows.html", context)
     return render(request, "leads/inbox.html", context)
+
+
+def _with(query: QueryDict, **values: str) -> str:
+    query = query.copy()
+    for name, value in values.items():
+        query[name] = value
+    return query.urlencode()
 
 
 def _lead_for(request: AuthenticatedHttpRequest, pk: int) -> Lead:
@@ -55,7 +82,71 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = _lead_for(request, pk)
     labels = dict(QualificationCriterion.objects.filter(code__in=lead.criteria).values_list("code", "label"))
     criteria = [(code, labels.get(code, code)) for code in lead.criteria]
-    return render(request, "leads/detail.html", {**_panel_context(lead), "criteria": criteria})
+    context = {**_panel_context(lead), "criteria": criteria, **_reassign_context(request, lead)}
+    return render(request, "leads/detail.html", context)
+
+
+def _reassign_context(request: AuthenticatedHttpRequest, lead: Lead, form: ReassignForm | None = None) -> dict:
+    if not request.user.has_perm("leads.reassign_lead", lead):
+        return {"reassign_form": None}
+    return {"reassign_form": form or ReassignForm(user=request.user), "reassign_open": form is not None}
+
+
+@permission_required("leads.view_inbox")
+@require_POST
+def reassign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A manager (their team's leads) or an admin gives a lead to someone else, with a reason."""
+    queryset = Lead.objects.reassignable_by(request.user).select_related("owner", "team", "integration", "deal")
+    lead = get_object_or_404(queryset, pk=pk)
+    form = ReassignForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            lead = lead_reassign(lead=lead, by=request.user, **form.cleaned_data)
+        except ValidationError as invalid:
+            for name, errors in invalid.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, f"The lead now belongs to {lead.owner}.")
+            return redirect(lead)
+    labels = dict(QualificationCriterion.objects.filter(code__in=lead.criteria).values_list("code", "label"))
+    criteria = [(code, labels.get(code, code)) for code in lead.criteria]
+    context = {**_panel_context(lead), "criteria": criteria, **_reassign_context(request, lead, form)}
+    return render(request, "leads/detail.html", context, status=422)
+
+
+@permission_required("leads.hand_over")
+def handover(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Hand a rep's open deals and leads to a colleague (they leave, change team, go on leave).
+
+    GET `?from_owner=` lists that person's open deals and leads; POST hands over all of them or
+    those ticked, in one transaction, each with a history row.
+    """
+    if request.method == "POST":
+        form = HandoverForm(request.POST, user=request.user)
+        if form.is_valid():
+            deals, leads = form.chosen()
+            data = form.cleaned_data
+            moved_deals, moved_leads = owner_hand_over(
+                deals=deals, leads=leads, new_owner=data["new_owner"], reason=data["reason"], by=request.user
+            )
+            messages.success(
+                request,
+                f"{moved_deals} deal{'s' if moved_deals != 1 else ''} and {moved_leads} "
+                f"lead{'s' if moved_leads != 1 else ''} of {data['from_owner']} now belong to {data['new_owner']}.",
+            )
+            return redirect(f"{reverse('leads:handover')}?from_owner={data['from_owner'].pk}")
+    else:
+        form = HandoverForm(user=request.user, initial={"from_owner": request.GET.get("from_owner")})
+    deals_field, leads_field = form.fields["deals"], form.fields["leads"]
+    context = {
+        "form": form,
+        "source": form.source,
+        "deals": deals_field.queryset.select_related("account").order_by("stage", "name"),  # type: ignore[attr-defined]
+        "leads": leads_field.queryset.order_by("-received_at"),  # type: ignore[attr-defined]
+        "ticked_deals": set(request.POST.getlist("deals")) if form.is_bound else None,
+        "ticked_leads": set(request.POST.getlist("leads")) if form.is_bound else None,
+    }
+    return render(request, "leads/handover.html", context, status=422 if form.errors else 200)
 
 
 def _answer(
@@ -117,6 +208,10 @@ def convert(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         lead = lead_convert(lead=lead, by=request.user, **form.cleaned_data)
     except LeadActionRefused as exc:
         return _answer(request, lead, error=str(exc), status=409)
+    except ValidationError as invalid:
+        for name, errors in invalid.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return _answer(request, lead, status=422, convert_form=form)
     return _answer(request, lead, done=f"Converted: deal “{lead.deal.name}” created in Lead in.")  # type: ignore[union-attr]
 
 

@@ -3,20 +3,21 @@
 Accounts and products come from the crm-sample export (copied into pipeline/demo_data/).
 Each rep gets deals in every open stage (some rotting), plus won and lost ones with reasons,
 each with a consistent history and the criteria checks its moves needed. Dates are laid out
-backwards from today, so the board is current whenever it is loaded; the same day gives the
-same data, and a re-run resets the demo deals to it (matched by external id "demo-...").
+backwards from the demo's today (accounts.demo), so the board is current whenever it is loaded;
+the same day gives the same data, and a re-run resets the demo deals to it (matched by external
+id "demo-...").
 """
 
 import csv
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from accounts.demo import demo_moment, demo_today
 from accounts.models import Role, User
 from pipeline.models import (
     CLOSED_STAGES,
@@ -29,6 +30,7 @@ from pipeline.models import (
     DealStageChange,
     Event,
     LostReason,
+    Product,
     Quota,
     Stage,
     StageCriterion,
@@ -58,10 +60,6 @@ EVIDENCE = {
 }
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
-
-
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
@@ -80,6 +78,16 @@ def _accounts() -> list[Account]:
     return list(Account.objects.filter(name__in=[r["account"] for r in rows]).order_by("name"))
 
 
+def _products() -> list[tuple[Product, Decimal]]:
+    """The demo's products on the managed list (the migration seeds them; a deleted one comes back)."""
+    rows = _read(DEMO_DATA / "products.csv")
+    products = []
+    for row in rows:
+        product = Product.objects.named(row["product"]) or Product.objects.create(name=row["product"])
+        products.append((product, Decimal(row["sales_price"])))
+    return products
+
+
 def _path(stage: str, lost_at: str | None) -> list[str]:
     """The stages a deal went through to reach `stage` (for a lost deal: up to where it was lost)."""
     last = lost_at if stage == Stage.CLOSED_LOST else stage
@@ -92,12 +100,12 @@ def _path(stage: str, lost_at: str | None) -> list[str]:
 
 
 @transaction.atomic
-def load_demo() -> list[str]:
+def load_demo(*, today: date | None = None) -> list[str]:
     ensure_playbook()
-    today = timezone.localdate()
+    today = today or demo_today()
     rng = random.Random(20261101)
     accounts = _accounts()
-    products = [(p["product"], Decimal(p["sales_price"])) for p in _read(DEMO_DATA / "products.csv")]
+    products = _products()
     reasons = list(LostReason.objects.filter(active=True))
     rotting = {s.stage: s.rotting_after_days for s in StageSetting.objects.all()}
     criteria = list(StageCriterion.objects.active())
@@ -129,7 +137,7 @@ def load_demo() -> list[str]:
     for spec in specs:
         deal_id = ids[spec["external_id"]]
         changes.extend(_history(spec, deal_id))
-        checks.extend(_checks(rng, spec, deal_id, criteria))
+        checks.extend(_checks(rng, spec, deal_id, criteria, today))
     DealStageChange.objects.bulk_create(changes)
     CriterionCheck.objects.bulk_create(checks)
     quotas = _quotas(reps, today)
@@ -157,7 +165,7 @@ def _spec(
     number: int,
     today: date,
     accounts: list[Account],
-    products: list[tuple[str, Decimal]],
+    products: list[tuple[Product, Decimal]],
     reasons: list[LostReason],
     rotting: dict[str, int],
 ) -> dict[str, Any]:
@@ -181,7 +189,7 @@ def _spec(
     entered, day = [], starts
     for step in [0, *steps]:
         day += timedelta(days=step)
-        entered.append(_at(day))
+        entered.append(demo_moment(day, today=today))
     closed = stage in CLOSED_STAGES
     fields = {
         "name": f"{account.name} · {product}",
@@ -214,9 +222,11 @@ def _history(spec: dict, deal_id: int) -> list[DealStageChange]:
 
 
 def _checks(
-    rng: random.Random, spec: dict[str, Any], deal_id: int, criteria: list[StageCriterion]
+    rng: random.Random, spec: dict[str, Any], deal_id: int, criteria: list[StageCriterion], today: date
 ) -> list[CriterionCheck]:
-    """Checks for every move made, and for about half of the next move's criteria."""
+    """Checks for every move made, and for about half of the next move's criteria (checked after
+    entering the stage, and never later than today's midnight)."""
+    midnight = demo_moment(today, today=today)
     owner, path, entered = spec["fields"]["owner"], spec["path"], spec["entered"]
     moves = [(s, t, at) for s, t, at in zip(path[:-1], path[1:], entered[1:], strict=True) if t != Stage.CLOSED_LOST]
     if spec["fields"]["stage"] in OPEN_STAGES:
@@ -228,7 +238,7 @@ def _checks(
             gates = (criterion.stage, criterion.kind) in {(source, "exit"), (target, "entry")}
             if not gates or (at is None and rng.random() < 0.5):
                 continue
-            when = (at or spec["entered"][-1] + timedelta(hours=4)) - timedelta(hours=2)
+            when = at - timedelta(hours=2) if at else max(entered[-1], min(entered[-1] + timedelta(hours=2), midnight))
             checks.append(
                 CriterionCheck(
                     deal_id=deal_id,

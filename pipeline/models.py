@@ -4,6 +4,7 @@ The Deal model, its stages and the accounts it sells to are the shared contract 
 build on (leads convert into a Deal, collateral is shared on one, telemetry reads them).
 """
 
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import cast
@@ -14,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.models import Team, User
+from accounts.models import Role, Team, User
 from accounts.rules import is_enablement_admin, is_manager, is_sales
 
 
@@ -42,6 +44,17 @@ NEXT_STAGE: dict[str, Stage] = {
     Stage.PROPOSAL: Stage.CLOSING,
     Stage.CLOSING: Stage.CLOSED_WON,
 }
+# The stage a deal moves back to, one step (a wrong drag undone); LeadIn has none.
+PREVIOUS_STAGE: dict[str, Stage] = {
+    Stage.DISCOVERY: Stage.LEAD_IN,
+    Stage.TECHNICAL_DEMO: Stage.DISCOVERY,
+    Stage.PROPOSAL: Stage.TECHNICAL_DEMO,
+    Stage.CLOSING: Stage.PROPOSAL,
+}
+
+
+# Who may own a deal: the people who sell.
+SALES_ROLES = [Role.REP, Role.MANAGER]
 
 
 class Event(models.TextChoices):
@@ -53,6 +66,8 @@ class Event(models.TextChoices):
     VERBAL_YES = "VERBAL_YES", "Verbal yes"
     CONTRACT_SIGNED = "CONTRACT_SIGNED", "Contract signed"
     DEAL_LOST = "DEAL_LOST", "Deal lost"
+    MOVED_BACK = "MOVED_BACK", "Moved back"
+    REOPENED = "REOPENED", "Reopened"
     CREATED = "CREATED", "Created"
     IMPORTED = "IMPORTED", "Imported"
 
@@ -72,7 +87,11 @@ TRANSITION_METHODS: dict[str, str] = {
     Event.VERBAL_YES: "verbal_yes",
     Event.CONTRACT_SIGNED: "contract_signed",
     Event.DEAL_LOST: "deal_lost",
+    Event.MOVED_BACK: "move_back",
+    Event.REOPENED: "reopen",
 }
+# The events that need a reason (the history row's note): undoing a step, reviving a lost deal.
+REASON_EVENTS = frozenset({Event.MOVED_BACK, Event.REOPENED})
 TRANSITION_EVENTS = [Event(event) for event in TRANSITION_METHODS]
 
 
@@ -88,6 +107,40 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self) -> "ProductQuerySet":
+        return self.filter(is_active=True)
+
+    def named(self, name: str) -> "Product | None":
+        """The product called `name`, whatever its case and surrounding spaces; None if there is none."""
+        return cast("Product | None", self.filter(name__iexact=" ".join(name.split())).first())
+
+
+class Product(models.Model):
+    """What a deal sells: one managed list, so that a typo never becomes a product of its own."""
+
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True, help_text="Inactive products are not offered for new deals.")
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="product_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        # Say which product already has the name (Django's message for a functional constraint names none).
+        clash = Product.objects.filter(name__iexact=self.name).exclude(pk=self.pk).first()
+        if clash is not None:
+            raise ValidationError({"name": f"The product {clash.name!r} already has this name."})
+        super().validate_constraints(exclude=exclude)
 
 
 class LostReason(models.Model):
@@ -182,11 +235,25 @@ class DealQuerySet(models.QuerySet):
             return self.none()
         return self.for_user(user)
 
+    def reassignable_by(self, user: User) -> "DealQuerySet":
+        """The deals whose owner `user` may change, as the rule `pipeline.reassign_deal` decides one:
+        admins all, managers their team's."""
+        if is_enablement_admin(user):
+            return self
+        if is_manager(user) and user.team_id:
+            return self.filter(team_id=user.team_id)
+        return self.none()
+
 
 # django-fsm types conditions and permissions over any model and any user; these get a Deal and a User.
 def criteria_met(deal: models.Model) -> bool:
     """Condition of every forward transition: all gating criteria are checked on the deal."""
     return not cast("Deal", deal).missing_criteria()
+
+
+def was_lost_open(deal: models.Model) -> bool:
+    """Condition of reopening: the deal was lost at an open stage it can return to."""
+    return cast("Deal", deal).lost_at_stage in OPEN_STAGES
 
 
 def may_move(deal: models.Model, user: PermissionsMixin | AnonymousUser) -> bool:
@@ -203,7 +270,9 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))]
     )
     currency = models.CharField(max_length=3, default="USD")
-    product = models.CharField(max_length=100, blank=True, help_text="Product or segment.")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="deals", help_text="What it sells."
+    )
     expected_close_date = models.DateField(null=True, blank=True)
     # Only transitions move a deal: the stage is never assigned directly, in code or in a form.
     stage = FSMField(default=Stage.LEAD_IN, choices=Stage.choices, protected=True, db_index=True)
@@ -227,6 +296,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["team", "stage"]),
             models.Index(fields=["owner", "stage"]),
+            # The deal list's default order (newest first, id breaking ties), read backwards.
+            models.Index(fields=["created_at", "id"], name="pipeline_deal_created_idx"),
         ]
         permissions = [("move_deal", "Can move a deal through its stages and check its criteria")]
 
@@ -256,8 +327,22 @@ class Deal(ConcurrentTransitionMixin, models.Model):
     def forward_event_label(self) -> str:
         return Event(self.forward_event).label if self.forward_event else ""
 
+    @property
+    def previous_stage(self) -> str | None:
+        return PREVIOUS_STAGE.get(self.stage)
+
+    @property
+    def previous_stage_label(self) -> str:
+        return Stage(self.previous_stage).label if self.previous_stage else ""
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.stage == Stage.CLOSED_LOST and self.lost_at_stage in OPEN_STAGES
+
     def days_in_stage(self, now: datetime | None = None) -> int:
-        return ((now or timezone.now()) - self.stage_entered_at).days
+        """Whole days since the deal entered its stage; never negative (a clock or an import may
+        put `stage_entered_at` a moment ahead of now)."""
+        return max(0, ((now or timezone.now()) - self.stage_entered_at).days)
 
     def is_editable_by(self, user: PermissionsMixin | AnonymousUser) -> bool:
         return user.has_perm("pipeline.change_deal", self)
@@ -301,6 +386,20 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         self.lost_note = note
         self._enter_stage()
         self.closed_at = self.stage_entered_at
+
+    # Back one stage, without criteria (they gate forward moves only); the checks already made stay.
+    @transition(stage, list(PREVIOUS_STAGE), RETURN_VALUE(*PREVIOUS_STAGE.values()), permission=may_move)
+    def move_back(self) -> str:
+        self._enter_stage()
+        return PREVIOUS_STAGE[self.stage]
+
+    # A lost deal comes back to the stage it was lost at; it is open again, so the loss is cleared.
+    @transition(stage, Stage.CLOSED_LOST, RETURN_VALUE(*OPEN_STAGES), conditions=[was_lost_open], permission=may_move)
+    def reopen(self) -> str:
+        target = self.lost_at_stage
+        self.lost_at_stage, self.lost_reason, self.lost_note, self.closed_at = "", None, "", None
+        self._enter_stage()
+        return target
 
     def _enter_stage(self) -> None:
         self.stage_entered_at = timezone.now()
@@ -355,6 +454,39 @@ class DealStageChange(models.Model):
         return f"{self.deal}: {self.from_stage or '—'} → {self.to_stage} ({self.event})"
 
 
+class DealActivity(models.Model):
+    """What happened to a deal besides stage moves: its owner changed, a criterion was withdrawn.
+
+    Not a DealStageChange: those rows are the stage history telemetry's funnel reads, and an owner
+    change is no stage reached.
+    """
+
+    class Kind(models.TextChoices):
+        REASSIGNED = "reassigned", "Reassigned"
+        UNCHECKED = "unchecked", "Criterion withdrawn"
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(help_text="The reason given.")
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    criterion = models.ForeignKey(StageCriterion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "deal activities"
+        indexes = [models.Index(fields=["deal", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.deal}: {self.get_kind_display()}"
+
+
 class Quota(models.Model):
     """A rep's closed-won target for one calendar month (telemetry reads attainment and ramp from it)."""
 
@@ -373,3 +505,26 @@ class Quota(models.Model):
     def clean(self) -> None:
         if self.month and self.month.day != 1:
             raise ValidationError({"month": "Use the first day of the month."})
+
+
+class RefusedMove(models.Model):
+    """A forward move refused because gating criteria were unconfirmed: who tried, on which deal,
+    from where to where, and what was missing. Written by `services.deal_transition` only (every
+    move goes through it), for telemetry's gate-compliance report."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="refused_moves")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    event = models.CharField(max_length=20, choices=Event.choices)
+    at = models.DateTimeField(default=timezone.now)
+    # The unconfirmed criteria at the time, as [{"id": 3, "text": "BANT confirmed"}]: the texts are
+    # kept because an admin may later reword or delete a criterion.
+    missing = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["from_stage", "at"]), models.Index(fields=["deal", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.deal}: {self.from_stage} → {self.to_stage} refused ({len(self.missing)} missing)"

@@ -1,9 +1,17 @@
-"""Who may see the deal board, see a deal and change it (move it, check its criteria, edit it)."""
+"""Who may see the deal board, see a deal, change it (move it, check its criteria, edit it) and create one."""
 
 import rules
 
 from accounts.models import User
-from accounts.rules import has_model_perm, is_enablement_admin, is_manager, is_sales, is_sales_or_admin
+from accounts.rules import (
+    has_model_perm,
+    is_enablement_admin,
+    is_manager,
+    is_sales,
+    is_sales_or_admin,
+    is_self,
+    is_team_manager_of,
+)
 from pipeline.models import Deal
 
 
@@ -25,5 +33,14 @@ rules.add_perm("pipeline.view_board", is_sales_or_admin)
 rules.add_perm("pipeline.view_deal", sees_deal)
 # Moving a deal is the Groups' pipeline.move_deal (the state machine checks it too) on a deal one sees.
 rules.add_perm("pipeline.change_deal", has_model_perm("pipeline.move_deal") & sees_deal)
+# Changing a deal's owner (a rep leaves, a book is rebalanced): the team's manager, or an admin.
+# Mirrored by DealQuerySet.reassignable_by; the new owner's rules are the services' (new_owner_problems).
+rules.add_perm("pipeline.reassign_deal", is_enablement_admin | is_deal_team_manager)
 # Deals carry their history: only a superuser deletes one, in Django admin.
 rules.add_perm("pipeline.delete_deal", rules.is_superuser)
+
+# Creating a deal: reps and managers (who sell), and enablement admins. Role rules only: no query.
+rules.add_perm("pipeline.create_deal", is_sales_or_admin)
+# ...for whom (the object is the future owner): a rep for themselves, a manager for themselves or a
+# person of their team, an admin for anyone. Mirrored by selectors.deal_owners_for.
+rules.add_perm("pipeline.create_deal_for", is_enablement_admin | (is_sales & (is_self | is_team_manager_of)))

@@ -1,30 +1,42 @@
 """The pipeline's reads: the board and the deal page, each in a fixed number of queries."""
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+import rules
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.rules import is_rep
 from enablement_portal.periods import month_of, start_of_day
+from pipeline.deal_list import DEFAULT_ROTTING_DAYS, decode_cursor, encode_cursor, rotting_q
 from pipeline.models import (
     NEXT_STAGE,
     OPEN_STAGES,
+    SALES_ROLES,
     CriterionCheck,
     CriterionKind,
     Deal,
+    DealActivity,
     DealQuerySet,
     DealStageChange,
+    Product,
     Stage,
     StageCriterion,
     StageSetting,
 )
 
-# A column shows this many cards (the longest in the stage first); counts and totals cover all.
+# A column shows this many cards (the longest in the stage first), and "load more" as many again;
+# counts and totals cover all.
 CARDS_PER_COLUMN = 25
+CARD_SORT = "stage_age"
+CARD_ORDER = ["stage_entered_at", "pk"]
 
 
 @dataclass
@@ -34,8 +46,11 @@ class Column:
     probability: int
     rotting_after_days: int
     count: int = 0
+    rotting_count: int = 0
     total: Decimal = Decimal("0")
     cards: list[Deal] = field(default_factory=list)
+    # Set by "load more" (board_column), which does not count the column: whether cards follow.
+    more: bool = False
 
     @property
     def weighted(self) -> Decimal:
@@ -43,7 +58,15 @@ class Column:
 
     @property
     def hidden(self) -> int:
-        return self.count - len(self.cards)
+        return max(self.count - len(self.cards), 0)
+
+    @property
+    def next_cursor(self) -> str:
+        """Where "load more" starts: after the last card shown (cards come longest in the stage first)."""
+        if not (self.hidden or self.more) or not self.cards:
+            return ""
+        last = self.cards[-1]
+        return encode_cursor(CARD_SORT, last.stage_entered_at, last.pk)
 
 
 @dataclass
@@ -100,49 +123,104 @@ def gate_sizes() -> dict[str, int]:
     return sizes
 
 
-def board_for(deals: DealQuerySet, *, period: tuple[date, date], close_month: date | None = None) -> Board:
-    """The board for `deals` (already narrowed to what the user may see and the filters)."""
-    now = timezone.now()
-    start, end = period
+def _columns() -> dict[str, Column]:
     settings = {s.stage: s for s in StageSetting.objects.all()}
-    columns = {
+    return {
         stage: Column(
             stage=stage,
             label=Stage(stage).label,
             probability=settings[stage].probability if stage in settings else 0,
-            rotting_after_days=settings[stage].rotting_after_days if stage in settings else 30,
+            rotting_after_days=settings[stage].rotting_after_days if stage in settings else DEFAULT_ROTTING_DAYS,
         )
         for stage in OPEN_STAGES
     }
-    open_deals = deals.open()
-    if close_month:
-        month_start, month_end = month_of(close_month)
-        open_deals = open_deals.filter(expected_close_date__gte=month_start, expected_close_date__lt=month_end)
+
+
+def _card_details(cards: Iterable[Any], columns: dict[str, Column], sizes: dict[str, int], now: datetime) -> None:
+    for deal in cards:
+        column = columns[deal.stage]
+        deal.days = deal.days_in_stage(now)
+        deal.is_rotting = deal.days > column.rotting_after_days
+        deal.gate_size = sizes[deal.stage]
+        column.cards.append(deal)
+
+
+def board_for(
+    deals: DealQuerySet, *, period: tuple[date, date], close_month: date | None = None, rotting_only: bool = False
+) -> Board:
+    """The board for `deals` (already narrowed to what the user may see and the filters): each
+    column's count, totals and its first CARDS_PER_COLUMN cards, longest in the stage first."""
+    now = timezone.now()
+    start, end = period
+    columns = _columns()
+    open_deals = board_open_deals(deals, columns, close_month=close_month, rotting_only=rotting_only, now=now)
     closed_in_period = deals.closed().filter(closed_at__gte=start_of_day(start), closed_at__lt=start_of_day(end))
 
     outcome = Outcome()
-    stats = (open_deals | closed_in_period).order_by().values("stage").annotate(n=Count("pk"), total=Sum("amount"))
+    rotting = rotting_q({stage: c.rotting_after_days for stage, c in columns.items()}, now)
+    stats = (
+        (open_deals | closed_in_period)
+        .order_by()
+        .values("stage")
+        .annotate(n=Count("pk"), total=Sum("amount"), rotting=Count("pk", filter=rotting))
+    )
     for row in stats:
         total = row["total"] or Decimal("0")
         if row["stage"] in columns:
-            columns[row["stage"]].count, columns[row["stage"]].total = row["n"], total
+            column = columns[row["stage"]]
+            column.count, column.total, column.rotting_count = row["n"], total, row["rotting"]
         elif row["stage"] == Stage.CLOSED_WON:
             outcome.won_count, outcome.won_amount = row["n"], total
         else:
             outcome.lost_count, outcome.lost_amount = row["n"], total
 
-    sizes = gate_sizes()
     ranked = with_criteria_progress(open_deals).annotate(
         rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("stage_entered_at").asc(), F("pk").asc()])
     )
-    cards = ranked.filter(rank__lte=CARDS_PER_COLUMN).select_related("account", "owner").order_by("stage_entered_at")
-    for deal in cards:
-        column = columns[deal.stage]
-        deal.days = (now - deal.stage_entered_at).days
-        deal.is_rotting = deal.days > column.rotting_after_days
-        deal.gate_size = sizes[deal.stage]
-        column.cards.append(deal)
+    cards = ranked.filter(rank__lte=CARDS_PER_COLUMN).select_related("account", "owner").order_by(*CARD_ORDER)
+    _card_details(cards, columns, gate_sizes(), now)
     return Board(columns=list(columns.values()), outcome=outcome, period_start=start, period_end=end)
+
+
+def board_open_deals(
+    deals: DealQuerySet,
+    columns: dict[str, Column],
+    *,
+    close_month: date | None,
+    rotting_only: bool,
+    now: datetime,
+) -> DealQuerySet:
+    """The open deals the board shows, with its close month and "rotting only" filters."""
+    open_deals = deals.open()
+    if close_month:
+        month_start, month_end = month_of(close_month)
+        open_deals = open_deals.filter(expected_close_date__gte=month_start, expected_close_date__lt=month_end)
+    if rotting_only:
+        open_deals = open_deals.filter(rotting_q({stage: c.rotting_after_days for stage, c in columns.items()}, now))
+    return open_deals
+
+
+def board_column(
+    deals: DealQuerySet, *, stage: str, after: str, close_month: date | None = None, rotting_only: bool = False
+) -> Column:
+    """The cards of one column after the cursor `after` (from Column.next_cursor; "" from the first): "load more".
+
+    Raises ValidationError for a cursor that is not ours.
+    """
+    now = timezone.now()
+    columns = _columns()
+    column = columns[stage]
+    open_deals = board_open_deals(deals, columns, close_month=close_month, rotting_only=rotting_only, now=now)
+    open_deals = open_deals.filter(stage=stage)
+    if after:
+        value, pk = decode_cursor(after, CARD_SORT)
+        open_deals = open_deals.filter(Q(stage_entered_at__gt=value) | Q(stage_entered_at=value, pk__gt=pk))
+    page = with_criteria_progress(open_deals).select_related("account", "owner")
+    cards = list(page.order_by(*CARD_ORDER)[: CARDS_PER_COLUMN + 1])
+    _card_details(cards[:CARDS_PER_COLUMN], columns, gate_sizes(), now)
+    # One more than a page was asked for: whether anything is left after this page.
+    column.more = len(cards) > CARDS_PER_COLUMN
+    return column
 
 
 @dataclass
@@ -162,6 +240,11 @@ def timeline(deal: Deal) -> list[TimelineEntry]:
     return entries
 
 
+def activities(deal: Deal) -> list[DealActivity]:
+    """Owner changes and withdrawn criteria of the deal, oldest first (one query)."""
+    return list(deal.activities.select_related("by", "from_owner", "to_owner", "criterion"))
+
+
 @dataclass
 class GateItem:
     criterion: StageCriterion
@@ -176,3 +259,25 @@ def gate(deal: Deal) -> list[GateItem]:
 
 def owners_for(user: User) -> QuerySet[User]:
     return User.objects.for_user(user).filter(deals__isnull=False).distinct().order_by("first_name", "last_name")
+
+
+def deal_owners_for(user: User) -> QuerySet[User]:
+    """Whom `user` may create a deal for, as the rule pipeline.create_deal_for decides one: a rep
+    themselves, a manager their team's people who sell, an admin everyone who sells."""
+    if not rules.has_perm("pipeline.create_deal", user):
+        return User.objects.none()
+    people = User.objects.for_user(user).filter(is_active=True, role__in=SALES_ROLES)
+    if is_rep(user):
+        people = people.filter(pk=user.pk)
+    return people.order_by("first_name", "last_name", "username")
+
+
+def unknown_product_message(name: str) -> str:
+    """What to say about a product name that is not on the list: the nearest names, or all of them."""
+    known = list(Product.objects.active().values_list("name", flat=True))
+    by_key = {product.casefold(): product for product in known}
+    nearest = difflib.get_close_matches(" ".join(name.split()).casefold(), list(by_key), n=3, cutoff=0.6)
+    if nearest:
+        suggestions = " or ".join(repr(by_key[key]) for key in nearest)
+        return f"{name!r} is not a product of the list; did you mean {suggestions}?"
+    return f"{name!r} is not a product of the list ({', '.join(known) or 'the list is empty'})."

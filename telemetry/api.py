@@ -10,14 +10,23 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from accounts.auth import PersonAuth
 from accounts.http import PersonApiRequest
 from accounts.models import Scope
+from pipeline.models import Deal
 from telemetry.models import PERIODLESS_METRICS, Dimension, Metric, MetricSnapshot, Period
+from telemetry.recommendations import recommendations_for
 
 router = Router(tags=["telemetry"], auth=PersonAuth(Scope.TELEMETRY_READ, permission="telemetry.view_dashboard"))
+# Mounted under /deals beside pipeline's router (pipeline does not import telemetry): what a
+# deal's reader may read, for the deals they may see (another team's deal is a 404).
+deal_router = Router(
+    tags=["recommendations"],
+    auth=PersonAuth(Scope.DEALS_READ, permission="telemetry.view_recommendations"),
+)
 
 # Literals built from the enums at import time, so the schema lists the values; a type checker
 # cannot evaluate them and reads them as the strings they are.
@@ -37,6 +46,10 @@ DEFAULT_BY: dict[str, Dimension] = {
     Metric.TIME_TO_RAMP: Dimension.REP,
     Metric.CONTENT_USAGE: Dimension.ASSET,
     Metric.LEAD_FUNNEL: Dimension.INTEGRATION,
+    Metric.CONTENT_LIFT: Dimension.INDUSTRY,
+    Metric.REP_FUNNEL: Dimension.REP,
+    Metric.READINESS: Dimension.REP,
+    Metric.GATE_COMPLIANCE: Dimension.STAGE,
 }
 
 
@@ -78,3 +91,40 @@ def metric_rows(request: PersonApiRequest, metric: MetricName, query: Query[Snap
         .order_by("position", "label", "key")
     )
     return {"metric": metric, "as_of": as_of, "by": by, "period": period, "rows": list(rows)}
+
+
+class RecommendationOut(Schema):
+    asset_id: str = Field(description="The asset's stable id, e.g. CS-0042")
+    title: str
+    url: str
+    basis: Literal["lift", "tags"] = Field(description="lift: measured in the deal's segment; tags: tag relevance")
+    score: Decimal | None = Field(description="Shrunk lift (win rate with minus without), for basis lift")
+    explanation: str
+    sample_size: int = Field(description="Closed deals in the segment on which the asset was shared")
+    badge: str
+    shared: bool = Field(description="Already shared on this deal")
+
+
+class RecommendationsOut(Schema):
+    deal_id: int
+    as_of: date | None = Field(description="The telemetry snapshot the figures come from")
+    items: list[RecommendationOut]
+    why_nothing: str = Field(description="Why there is no recommendation, when items is empty")
+
+
+@deal_router.get(
+    "/{int:deal_id}/recommendations",
+    response=RecommendationsOut,
+    summary="Collateral recommended for an open deal, from the nightly content lift",
+)
+def deal_recommendations(request: PersonApiRequest, deal_id: int) -> dict[str, Any]:
+    deal = get_object_or_404(Deal.objects.for_user(request.auth).select_related("account"), pk=deal_id)
+    recs = recommendations_for(deal)
+    items = [
+        {
+            "asset_id": r.asset_id, "title": r.title, "url": r.url, "basis": r.basis, "score": r.score,
+            "explanation": r.explanation, "sample_size": r.sample_size, "badge": r.badge, "shared": r.shared,
+        }
+        for r in recs.items
+    ]  # fmt: skip
+    return {"deal_id": deal.pk, "as_of": recs.as_of, "items": items, "why_nothing": recs.why_nothing}

@@ -1,20 +1,25 @@
-"""Demo telemetry for `load_demo`: today's snapshot, computed from the other apps' demo data.
+"""Demo telemetry for `load_demo`: the snapshot as of the demo's today, computed from the other
+apps' demo data.
 
 It runs last (telemetry is last in INSTALLED_APPS), so the demo deals, quotas and usage it
-measures are already there. The demo data are laid out from today, so the same day gives
-the same snapshot; a re-run replaces the previous demo run instead of adding one.
+measures are already there. The demo data are laid out from the demo's today (accounts.demo),
+so the same day gives the same snapshot; a re-run replaces the previous demo run instead of
+adding one.
 """
+
+from datetime import date
 
 from django.db import transaction
 
+from accounts.demo import demo_today
 from telemetry.models import RunStatus, TelemetryRun
-from telemetry.services import default_as_of, telemetry_recompute
+from telemetry.services import telemetry_recompute
 
 DEMO_TRIGGER = "demo"
 
 
-def load_demo() -> list[str]:
-    as_of = default_as_of()
+def load_demo(*, today: date | None = None) -> list[str]:
+    as_of = today or demo_today()
     with transaction.atomic():
         # Their snapshot rows go with them (cascade); the new run writes the same numbers.
         TelemetryRun.objects.filter(trigger=DEMO_TRIGGER, as_of=as_of).delete()

@@ -2,7 +2,9 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 
+from pipeline.models import OPEN_STAGES
 from telemetry.models import Period
 
 
@@ -23,3 +25,16 @@ class SnapshotForm(forms.Form):
 
 class RecomputeForm(forms.Form):
     as_of = forms.DateField(label="As of", required=False, help_text="Default: today.")
+
+
+class CoachingAssignForm(forms.Form):
+    """Assign the modules of a stage to a rep, due on a date from today on."""
+
+    stage = forms.ChoiceField(choices=[(stage.value, stage.label) for stage in OPEN_STAGES])
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_due_date(self) -> date:
+        due: date = self.cleaned_data["due_date"]
+        if due < timezone.localdate():
+            raise forms.ValidationError("Choose a due date from today on.")
+        return due

@@ -33,10 +33,14 @@ class Metric(models.TextChoices):
     CONTENT_USAGE = "content_usage", "Content usage"
     QUOTA_ATTAINMENT = "quota_attainment", "Quota attainment"
     LEAD_FUNNEL = "lead_funnel", "Lead funnel"
+    CONTENT_LIFT = "content_lift", "Content lift by segment"
+    REP_FUNNEL = "rep_funnel", "Funnel per rep"
+    READINESS = "readiness", "Readiness"
+    GATE_COMPLIANCE = "gate_compliance", "Gate compliance"
 
 
 # Time to ramp does not depend on the period: it is stored under "all" and shown with every period.
-PERIODLESS_METRICS = frozenset({Metric.TIME_TO_RAMP})
+PERIODLESS_METRICS = frozenset({Metric.TIME_TO_RAMP, Metric.READINESS})
 
 
 class Dimension(models.TextChoices):
@@ -50,10 +54,14 @@ class Dimension(models.TextChoices):
     VERSION = "version", "Asset version"
     INTEGRATION = "integration", "Integration"
     REASON = "reason", "Rejection reason"
+    INDUSTRY = "industry", "Industry"
+    CRITERION = "criterion", "Stage criterion"
+    TEAM_PRODUCT = "team_product", "Team and product"
+    TEAM_OUTCOME = "team_outcome", "Team and outcome"
 
 
 # Rows of these dimensions belong to one team; a manager sees only their own team's.
-TEAM_DIMENSIONS = frozenset({Dimension.REP, Dimension.TEAM})
+TEAM_DIMENSIONS = frozenset({Dimension.REP, Dimension.TEAM, Dimension.TEAM_PRODUCT, Dimension.TEAM_OUTCOME})
 
 
 class RunStatus(models.TextChoices):
@@ -139,6 +147,9 @@ class MetricSnapshot(models.Model):
     details = models.JSONField(default=dict, blank=True)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     position = models.PositiveIntegerField(default=0, help_text="Display order within the metric.")
+    # The segment a row is about (an industry, a product, a stage), where the metric has them:
+    # recommendations read one deal's segments through the index below, not the whole metric.
+    segment = models.CharField(max_length=120, blank=True, default="")
 
     objects = MetricSnapshotQuerySet.as_manager()
 
@@ -149,7 +160,12 @@ class MetricSnapshot(models.Model):
                 fields=["as_of", "metric", "period", "dimension", "key"], name="one_snapshot_row_per_key"
             )
         ]
-        indexes = [models.Index(fields=["as_of", "metric", "period", "dimension"])]
+        indexes = [
+            models.Index(fields=["as_of", "metric", "period", "dimension"]),
+            models.Index(
+                fields=["as_of", "metric", "period", "dimension", "segment"], name="telemetry_snapshot_segment"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.as_of} {self.metric}/{self.period}/{self.dimension} {self.label}: {self.value}"

@@ -3,12 +3,16 @@
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from accounts.models import User
+from accounts.rules import is_enablement_admin
 from enablement_portal.csv import Cell
+from enablement_portal.money import format_money
+from telemetry.metrics.base import Span
 from telemetry.models import (
     PERIODLESS_METRICS,
     Dimension,
@@ -20,6 +24,10 @@ from telemetry.models import (
     TelemetryRun,
 )
 
+# The deal list of branch `deals` (name pipeline:deal_list), linked by path so that this module
+# does not depend on the URL existing yet.
+DEAL_LIST_PATH = "/pipeline/deals/"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -27,6 +35,9 @@ class Column:
     source: str  # "label", "numerator", "denominator", "value", "details.<name>"
     kind: str = "number"  # number, percent, days, money, text
     missing: str = "—"  # what an undefined value reads as
+    # What the count's deals are, for the drill-down link to the deal list: "won", "closed",
+    # "reached" (the row's stage); "" for no link.
+    drill: str = ""
 
 
 @dataclass
@@ -41,14 +52,29 @@ class Table:
     chart: str = ""  # "bar", "horizontal" or "" (no chart)
     chart_series: list[tuple[str, str]] = field(default_factory=list)  # (legend, source)
     empty: str = "No data for this period."
+    # "team": rows of one team each (a manager sees their own team's only); "org": the organisation.
+    scope: str = "org"
+    # The organisation's row shown beside each row, as (metric, dimension, how rows match):
+    # "total" (the one overall row), "segment" (same segment), "label" (same label),
+    # "outcome" (the part of the key after the team). Columns read it as "org.<field>".
+    beside: tuple[str, str, str] | None = None
+    # Other metrics' rows of the same key, read by columns as "join.<name>.<field>".
+    joins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # How a row's key names the deals it counts, for drill-down: "owner", "team" or "all".
+    drill_scope: str = ""
     rows: list[MetricSnapshot] = field(default_factory=list)
+    links: list[list[str]] = field(default_factory=list)  # per row, per column: a URL or ""
 
     def cells(self, row: MetricSnapshot) -> list[str]:
         return [display(cell_value(row, column.source), column.kind) or column.missing for column in self.columns]
 
     @property
-    def body(self) -> list[list[str]]:
-        return [self.cells(row) for row in self.rows]
+    def body(self) -> list[list[tuple[str, str]]]:
+        """Per row, per column: (text, drill-down URL or "")."""
+        links = self.links or [[""] * len(self.columns) for _ in self.rows]
+        return [
+            list(zip(self.cells(row), row_links, strict=True)) for row, row_links in zip(self.rows, links, strict=True)
+        ]
 
     @property
     def chart_data(self) -> list[dict]:
@@ -74,7 +100,14 @@ class Table:
         return json.dumps(spec)
 
 
-def cell_value(row: MetricSnapshot, source: str) -> Any:
+def cell_value(row: MetricSnapshot | None, source: str) -> Any:
+    if row is None:
+        return None
+    if source.startswith("org."):
+        return cell_value(getattr(row, "org", None), source.removeprefix("org."))
+    if source.startswith("join."):
+        name, rest = source.removeprefix("join.").split(".", 1)
+        return cell_value(getattr(row, "joined", {}).get(name), rest)
     if source.startswith("details."):
         return row.details.get(source.removeprefix("details."))
     return getattr(row, source)
@@ -89,7 +122,7 @@ def display(value: object, kind: str) -> str:
     if kind == "percent":
         return f"{number * 100:.1f}%"
     if kind == "money":
-        return f"{number:,.0f}"
+        return format_money(number)
     if kind == "ratio":
         return f"{number:.2f}x"
     if kind == "days":
@@ -107,24 +140,51 @@ def dashboard_tables() -> list[Table]:
     """The dashboard's tables, in page order (a fresh list: tables are filled per request)."""
     return [
         Table(
+            "funnel-team", "Funnel by stage, per team", Metric.REP_FUNNEL, Dimension.TEAM,
+            [Column("Team", "label", "text"), Column("Stage", "details.stage_label", "text"),
+             Column("Reached", "details.reached", drill="reached"), Column("Moved on", "details.moved_on"),
+             Column("Conversion", "value", "percent"), Column("Organisation", "org.value", "percent")],
+            scope="team", beside=(Metric.REP_FUNNEL, Dimension.STAGE, "segment"), drill_scope="team",
+        ),
+        Table(
+            "funnel-rep", "Funnel per rep, beside the team and the organisation", Metric.REP_FUNNEL, Dimension.REP,
+            [Column("Rep", "label", "text"), Column("Stage", "details.stage_label", "text"),
+             Column("Reached", "details.reached", drill="reached"), Column("Moved on", "details.moved_on"),
+             Column("Conversion", "value", "percent"), Column("Team", "details.team_rate", "percent"),
+             Column("Organisation", "details.org_rate", "percent")],
+            scope="team", drill_scope="owner",
+        ),
+        Table(
             "funnel", "Where deals die: funnel by stage", Metric.STAGE_FUNNEL, Dimension.STAGE,
-            [Column("Stage", "label", "text"), Column("Reached", "details.reached"),
+            [Column("Stage", "label", "text"), Column("Reached", "details.reached", drill="reached"),
              Column("Moved on", "details.moved_on"), Column("Lost there", "details.lost"),
              Column("Finally won", "details.won"), Column("Conversion", "details.conversion", "percent"),
              Column("Win rate from here", "value", "percent")],
             chart="bar", chart_series=[("Reached", "details.reached"), ("Lost there", "details.lost")],
+            drill_scope="all",
         ),
         Table(
             "win-rate-rep", "Win rate by rep", Metric.WIN_RATE, Dimension.REP,
-            [Column("Rep", "label", "text"), Column("Won", "numerator"), Column("Closed", "denominator"),
-             Column("Win rate", "value", "percent"), Column("Won amount", "details.won_amount", "money"),
+            [Column("Rep", "label", "text"), Column("Won", "numerator", drill="won"),
+             Column("Closed", "denominator", drill="closed"), Column("Win rate", "value", "percent"),
+             Column("Organisation", "org.value", "percent"),
+             Column("Won amount", "details.won_amount", "money"),
              Column("Lost amount", "details.lost_amount", "money")],
             chart="horizontal", chart_series=[("Win rate", "value")],
+            scope="team", beside=(Metric.WIN_RATE, Dimension.ALL, "total"), drill_scope="owner",
         ),
         Table(
             "win-rate-team", "Win rate by team", Metric.WIN_RATE, Dimension.TEAM,
-            [Column("Team", "label", "text"), Column("Won", "numerator"), Column("Closed", "denominator"),
-             Column("Win rate", "value", "percent")],
+            [Column("Team", "label", "text"), Column("Won", "numerator", drill="won"),
+             Column("Closed", "denominator", drill="closed"), Column("Win rate", "value", "percent"),
+             Column("Organisation", "org.value", "percent")],
+            scope="team", beside=(Metric.WIN_RATE, Dimension.ALL, "total"), drill_scope="team",
+        ),
+        Table(
+            "win-rate-team-product", "Win rate by product, per team", Metric.WIN_RATE, Dimension.TEAM_PRODUCT,
+            [Column("Product", "label", "text"), Column("Won", "numerator"), Column("Closed", "denominator"),
+             Column("Win rate", "value", "percent"), Column("Organisation", "org.value", "percent")],
+            scope="team", beside=(Metric.WIN_RATE, Dimension.PRODUCT, "label"),
         ),
         Table(
             "win-rate-product", "Win rate by product / segment", Metric.WIN_RATE, Dimension.PRODUCT,
@@ -134,13 +194,24 @@ def dashboard_tables() -> list[Table]:
         Table(
             "win-rate-amount-rep", "Win rate by amount, by rep", Metric.WIN_RATE_AMOUNT, Dimension.REP,
             [Column("Rep", "label", "text"), Column("Won amount", "numerator", "money"),
-             Column("Closed amount", "denominator", "money"), Column("Win rate (amount)", "value", "percent")],
+             Column("Closed amount", "denominator", "money"), Column("Win rate (amount)", "value", "percent"),
+             Column("Organisation", "org.value", "percent")],
+            scope="team", beside=(Metric.WIN_RATE_AMOUNT, Dimension.ALL, "total"),
+        ),
+        Table(
+            "sales-cycle-team", "Sales cycle per team (days from creation to close)", Metric.SALES_CYCLE,
+            Dimension.TEAM_OUTCOME,
+            [Column("Team: outcome", "label", "text"), Column("Deals", "denominator", drill="outcome"),
+             Column("Average days", "value", "days"), Column("Median days", "details.median_days", "days"),
+             Column("Organisation median", "org.details.median_days", "days")],
+            scope="team", beside=(Metric.SALES_CYCLE, Dimension.OUTCOME, "outcome"), drill_scope="team",
         ),
         Table(
             "sales-cycle", "Sales cycle (days from creation to close)", Metric.SALES_CYCLE, Dimension.OUTCOME,
-            [Column("Outcome", "label", "text"), Column("Deals", "denominator"),
+            [Column("Outcome", "label", "text"), Column("Deals", "denominator", drill="outcome"),
              Column("Average days", "value", "days"), Column("Median days", "details.median_days", "days")],
             chart="bar", chart_series=[("Average days", "value"), ("Median days", "details.median_days")],
+            drill_scope="all",
         ),
         Table(
             "ramp", "Time to ramp per rep", Metric.TIME_TO_RAMP, Dimension.REP,
@@ -148,14 +219,55 @@ def dashboard_tables() -> list[Table]:
              Column("Ramped in", "details.ramped_month", "text", "Not yet ramped"),
              Column("Days to ramp", "value", "days", "Not yet ramped")],
             chart="horizontal", chart_series=[("Days to ramp", "value")],
-            empty="No reps with a start date.",
+            empty="No reps with a start date.", scope="team",
+        ),
+        Table(
+            "readiness", "Readiness beside results", Metric.READINESS, Dimension.REP,
+            [Column("Rep", "label", "text"), Column("Modules completed", "numerator"),
+             Column("Modules assigned", "denominator"), Column("Completion", "value", "percent"),
+             Column("Average best quiz score", "details.average_best_score", "number"),
+             Column("Overdue modules", "details.overdue_modules"),
+             Column("Win rate", "join.win_rate.value", "percent"),
+             Column("Closed deals", "join.win_rate.denominator"),
+             Column("Days to ramp", "join.ramp.value", "days", "Not yet ramped")],
+            empty="No active reps.", scope="team",
+            joins={"win_rate": (Metric.WIN_RATE, Dimension.REP), "ramp": (Metric.TIME_TO_RAMP, Dimension.REP)},
         ),
         Table(
             "quota", "Quota attainment per rep", Metric.QUOTA_ATTAINMENT, Dimension.REP,
             [Column("Rep", "label", "text"), Column("Closed won", "numerator", "money"),
              Column("Quota", "denominator", "money"), Column("Attainment", "value", "percent")],
             chart="horizontal", chart_series=[("Attainment", "value")],
-            empty="No quotas for this period.",
+            empty="No quotas for this period.", scope="team",
+        ),
+        Table(
+            "content-lift", "Content lift by industry (deals closed with the asset shared vs without)",
+            Metric.CONTENT_LIFT, Dimension.INDUSTRY,
+            [Column("Asset", "label", "text"), Column("Industry", "segment", "text"),
+             Column("Won with", "numerator"), Column("Closed with", "denominator"),
+             Column("Win rate with", "value", "percent"), Column("Won without", "details.won_without"),
+             Column("Closed without", "details.closed_without"),
+             Column("Win rate without", "details.win_rate_without", "percent"),
+             Column("Lift (points)", "details.lift_points")],
+            empty="No asset shared on deals closed in this period (year and all time only).",
+        ),
+        Table(
+            "content-lift-product", "Content lift by product", Metric.CONTENT_LIFT, Dimension.PRODUCT,
+            [Column("Asset", "label", "text"), Column("Product", "segment", "text"),
+             Column("Won with", "numerator"), Column("Closed with", "denominator"),
+             Column("Win rate with", "value", "percent"),
+             Column("Win rate without", "details.win_rate_without", "percent"),
+             Column("Lift (points)", "details.lift_points")],
+            empty="No asset shared on deals closed in this period (year and all time only).",
+        ),
+        Table(
+            "content-lift-stage", "Content lift by furthest stage reached", Metric.CONTENT_LIFT, Dimension.STAGE,
+            [Column("Asset", "label", "text"), Column("Reached", "segment", "text"),
+             Column("Won with", "numerator"), Column("Closed with", "denominator"),
+             Column("Win rate with", "value", "percent"),
+             Column("Win rate without", "details.win_rate_without", "percent"),
+             Column("Lift (points)", "details.lift_points")],
+            empty="No asset shared on deals closed in this period (year and all time only).",
         ),
         Table(
             "content", "Content: usage and win rate with vs without", Metric.CONTENT_USAGE, Dimension.ASSET,
@@ -242,7 +354,65 @@ def dashboard_for(user: User, *, as_of: date | None, period: str, dates: list[da
                 summary[SUMMARY_KEYS.get(row.metric, row.metric)] = row
         for table in tables:
             table.rows = by_table.get((table.metric, table.dimension), [])
+            _attach(table, by_table)
+            if is_enablement_admin(user) or table.scope == "team":
+                # A manager's deal list holds their team's deals: only team figures can match it.
+                table.links = [[drill_url(table, c, row, as_of, period) for c in table.columns] for row in table.rows]
     return Dashboard(as_of=as_of, period=period, tables=tables, summary=summary, last_run=last_run(), dates=dates)
+
+
+def _attach(table: Table, by_table: dict[tuple[str, str], list[MetricSnapshot]]) -> None:
+    """Give each row its organisation row (`row.org`) and its joined rows (`row.joined`)."""
+    if table.beside:
+        metric, dimension, match = table.beside
+        others = by_table.get((metric, dimension), [])
+        for row in table.rows:
+            row.org = _match(row, others, match)  # type: ignore[attr-defined]
+    for name, (metric, dimension) in table.joins.items():
+        keyed = {other.key: other for other in by_table.get((metric, dimension), [])}
+        for row in table.rows:
+            if not hasattr(row, "joined"):
+                row.joined = {}  # type: ignore[attr-defined]
+            row.joined[name] = keyed.get(row.key)  # type: ignore[attr-defined]
+
+
+def _match(row: MetricSnapshot, others: list[MetricSnapshot], match: str) -> MetricSnapshot | None:
+    if match == "total":
+        return others[0] if others else None
+    if match == "segment":
+        return next((o for o in others if o.segment == row.segment), None)
+    if match == "label":
+        return next((o for o in others if o.label == row.label), None)
+    return next((o for o in others if o.key == row.key.rsplit(":", 1)[-1]), None)
+
+
+def drill_url(table: Table, column: Column, row: MetricSnapshot, as_of: date, period: str) -> str:
+    """The deal list (`pipeline:deal_list`, its filters as BRIEF-SHARED-CONTRACTS.md) of the deals
+    a count counts; "" where its filters cannot say exactly which deals (a count over a period
+    of stage arrivals, a product, an asset)."""
+    if not column.drill or not table.drill_scope:
+        return ""
+    params: list[tuple[str, str]] = []
+    scope_key = row.key.split(":", 1)[0]
+    if table.drill_scope in ("owner", "team"):
+        if not scope_key.isdigit():
+            return ""
+        params.append((table.drill_scope, scope_key))
+    if column.drill == "reached":
+        # The list's "reached" is "at any time": it matches a count over all time only.
+        if period != Period.ALL:
+            return ""
+        params.append(("reached", row.segment or row.key))
+    else:
+        outcome = row.key.rsplit(":", 1)[-1]
+        stages = {"won": ["ClosedWon"], "closed": ["ClosedWon", "ClosedLost"],
+                  "outcome": ["ClosedWon" if outcome == "won" else "ClosedLost"]}[column.drill]  # fmt: skip
+        params += [("stage", stage) for stage in stages]
+        start = Span.ending(as_of).first_months[period]
+        if start:
+            params.append(("closed_from", start.isoformat()))
+        params.append(("closed_to", (as_of + timedelta(days=1)).isoformat()))
+    return f"{DEAL_LIST_PATH}?{urlencode(params)}"
 
 
 SUMMARY_KEYS = {

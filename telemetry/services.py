@@ -130,6 +130,7 @@ def _replace_snapshot(*, run: TelemetryRun, rows: list[metrics.Row], seconds: fl
                 details=row.details,
                 team_id=row.team_id,
                 position=row.position,
+                segment=row.segment,
             )
             for row in rows
         ],

@@ -19,7 +19,11 @@ from tests.accounts.factories import TeamFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # The team's shared folder sits beside the repository (also in CI); tests may read its data sets.
-CRM_SAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "crm-sample"
+# CRM_SAMPLE_DIR names it elsewhere (a git worktree one level deeper than the repository).
+CRM_SAMPLE = Path(
+    os.environ.get("CRM_SAMPLE_DIR")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "crm-sample"
+)
 
 
 def crm_sample(name: str) -> Path:
@@ -61,9 +65,12 @@ def redis_url() -> str:
 SEED_MIGRATIONS = [
     ("accounts.migrations.0002_role_groups", "grant"),
     ("pipeline.migrations.0003_seed_playbook_and_roles", "seed"),
+    ("pipeline.migrations.0004_product", "seed"),
     ("collateral.migrations.0003_role_permissions", "grant"),
+    ("collateral.migrations.0006_synonym_permissions", "grant"),
     ("leads.migrations.0002_seed_criteria_and_roles", "seed"),
     ("training.migrations.0002_role_permissions", "grant"),
+    ("training.migrations.0005_learning_permissions", "grant"),
     ("telemetry.migrations.0002_role_permissions", "grant"),
 ]
 

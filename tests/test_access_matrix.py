@@ -25,6 +25,7 @@ from tests.collateral.factories import published_asset
 from tests.leads.factories import LeadFactory
 from tests.pipeline.factories import DealFactory
 from tests.training.factories import CallReviewFactory, QuizFactory, UpdateFactory, add_question, scorecard_with
+from training.models import Refresher
 
 PERSONAS = ["rep", "other_rep", "manager", "other_manager", "admin", "marketing"]
 # Which team's objects are a persona's own ("a" is rep's and manager's team, "b" the other);
@@ -83,6 +84,10 @@ SIGNED_IN = frozenset(PERSONAS)
 # Call reviews have no navigation entry: reps read theirs, managers their team's, admins every team's.
 REVIEWERS = frozenset({"rep", "other_rep", "manager", "other_manager", "admin"})
 ADMIN_ONLY = frozenset({"admin"})
+# Changing who owns a deal or a lead: managers (their team's) and enablement admins.
+REASSIGNERS = frozenset({"manager", "other_manager", "admin"})
+REPS = frozenset({"rep", "other_rep"})
+COACHES = frozenset({"manager", "other_manager", "admin"})
 
 PAGES: dict[str, Page] = {
     # Project pages: the login page is public (and sends the signed-in home), the rest any signed-in person's.
@@ -93,18 +98,28 @@ PAGES: dict[str, Page] = {
     "favicon.ico": Page(personas=SIGNED_IN, ok=301),
     "accounts:home": Page("accounts:home"),
     "accounts:team": Page("accounts:team"),
+    # The navigation's search box: every signed-in person searches what they may see.
+    "accounts:search": Page(personas=SIGNED_IN),
     "leads:inbox": Page("leads:inbox"),
     "leads:quality": Page("leads:quality"),
     "leads:detail": Page("leads:inbox", target="lead"),
     "leads:accept": Page("leads:inbox", target="lead", post=True),
     "leads:return": Page("leads:inbox", target="lead", post=True),
     "leads:convert": Page("leads:inbox", target="lead", post=True),
-    "pipeline:board": Page("pipeline:board"),
-    "pipeline:board_move": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal": Page("pipeline:board", target="deal"),
-    "pipeline:deal_move": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal_check": Page("pipeline:board", target="deal", post=True),
-    "pipeline:deal_edit": Page("pipeline:board", target="deal"),
+    "leads:reassign": Page(personas=REASSIGNERS, target="lead", post=True),
+    "leads:handover": Page(personas=REASSIGNERS),
+    # The navigation's "Deals" is the deal list; the board is one click away on it.
+    "pipeline:deal_list": Page("pipeline:deal_list"),
+    "pipeline:deal_list_csv": Page("pipeline:deal_list"),
+    "pipeline:deal_new": Page("pipeline:deal_list"),
+    "pipeline:board": Page("pipeline:deal_list"),
+    "pipeline:board_column": Page("pipeline:deal_list", target="stage"),
+    "pipeline:board_move": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal": Page("pipeline:deal_list", target="deal"),
+    "pipeline:deal_move": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal_check": Page("pipeline:deal_list", target="deal", post=True),
+    "pipeline:deal_edit": Page("pipeline:deal_list", target="deal"),
+    "pipeline:deal_reassign": Page(personas=REASSIGNERS, target="deal", post=True),
     "collateral:library": Page("collateral:library"),
     # Reviewing what is due for review is curation: enablement admins only.
     "collateral:stale": Page(personas=ADMIN_ONLY),
@@ -120,12 +135,19 @@ PAGES: dict[str, Page] = {
     # Modules are not private: any signed-in person opens one (admins preview what they write).
     "training:module": Page(personas=SIGNED_IN, target="module"),
     "training:quiz": Page(personas=SIGNED_IN, target="module"),
+    "training:quiz_start": Page(personas=SIGNED_IN, target="module", post=True),
+    # A refresher is its rep's own practice: nobody else opens it (managers read retention on the team page).
+    "training:refresher": Page(personas=REPS, target="refresher"),
     "training:module_complete": Page(personas=SIGNED_IN, target="module", post=True),
     "training:updates": Page("training:updates"),
     "training:update_acknowledge": Page("training:updates", target="update", post=True),
     "training:reviews": Page(personas=REVIEWERS),
     "training:review": Page(personas=REVIEWERS, target="review"),
     "training:review_acknowledge": Page(personas=REVIEWERS, target="review", post=True),
+    # Coaches comment on a call after the review is written; the rep and coaches answer; authors edit.
+    "training:review_comment_add": Page(personas=COACHES, target="review", post=True),
+    "training:review_comment_reply": Page(personas=REVIEWERS, target="comment", post=True),
+    "training:review_comment_edit": Page(personas=frozenset({"manager", "other_manager"}), target="comment"),
     # A person's progress: one's own, and for managers and admins the people they follow.
     "training:person": Page(personas=SIGNED_IN, target="person"),
     "training:review_create": Page("training:team", target="person"),
@@ -137,6 +159,14 @@ PAGES: dict[str, Page] = {
     # Starting a recomputation is the enablement admins' (telemetry.recompute_telemetry).
     "telemetry:recompute": Page(personas=ADMIN_ONLY, post=True),
     "telemetry:table_csv": Page("telemetry:dashboard", target="table"),
+    # Recommendations and coaching reach whoever sees the board (on the deals they see); the gate
+    # report is read like the dashboard; assigning coaching is a manager's (their reps) or an admin's.
+    "telemetry:deal_recommendations": Page("pipeline:board", target="deal"),
+    "telemetry:deal_recommendation_share": Page("pipeline:board", target="deal_asset", post=True),
+    "telemetry:coaching": Page("pipeline:board"),
+    "telemetry:coaching_assign": Page("telemetry:dashboard", target="person", post=True),
+    "telemetry:gates": Page("telemetry:dashboard"),
+    "telemetry:gates_csv": Page("telemetry:dashboard", target="snapshot"),
 }
 
 
@@ -153,6 +183,10 @@ def world(rep, teammate, manager, other_rep, other_manager, admin, marketing) ->
     world["lead"] = {side: LeadFactory(owner=reps[side], team=reps[side].team) for side in reps}
     world["deal"] = {side: DealFactory(owner=reps[side]) for side in reps}
     world["review"] = {side: CallReviewFactory(rep=reps[side], reviewer=managers[side]) for side in reps}
+    world["comment"] = {
+        side: review.comments.create(at_seconds=65, text="Good question", author=managers[side])
+        for side, review in world["review"].items()
+    }
     world["update"] = {side: UpdateFactory() for side in reps}
     for side, update in world["update"].items():
         update.audience_teams.set([reps[side].team])
@@ -162,6 +196,14 @@ def world(rep, teammate, manager, other_rep, other_manager, admin, marketing) ->
     quiz = QuizFactory()
     add_question(quiz, "Which stage comes first?", [("Lead in", True), ("Closing", False)])
     world["module"] = quiz.module
+    world["refresher"] = {
+        side: Refresher.objects.create(
+            user=reps[side], module=quiz.module, interval_days=2, due_on=timezone.localdate()
+        )
+        for side in reps
+    }
+    for refresher in world["refresher"].values():
+        refresher.questions.set(quiz.questions.all())
     scorecard_with("Discovery questions")
     return world
 
@@ -175,6 +217,8 @@ TARGETS: dict[str, tuple[Callable, Callable]] = {
     "lead": (lambda world, side: world["lead"][side or "a"], lambda lead: {"pk": lead.pk}),
     "deal": (lambda world, side: world["deal"][side or "a"], lambda deal: {"pk": deal.pk}),
     "review": (lambda world, side: world["review"][side or "a"], lambda review: {"pk": review.pk}),
+    "comment": (lambda world, side: world["comment"][side or "a"], lambda comment: {"pk": comment.pk}),
+    "refresher": (lambda world, side: world["refresher"][side or "a"], lambda refresher: {"pk": refresher.pk}),
     "update": (lambda world, side: world["update"][side], lambda update: {"pk": update.pk}),
     "person": (lambda world, side: world["person"][side], lambda person: {"user_id": person.pk}),
     "module": (_shared("module"), lambda module: {"pk": module.pk}),
@@ -184,9 +228,15 @@ TARGETS: dict[str, tuple[Callable, Callable]] = {
         lambda asset: {"asset_id": asset.asset_id, "version": asset.current_version.version},
     ),
     "table": (lambda world, side: _snapshot(), lambda slug: {"slug": slug}),
+    "stage": (lambda world, side: "LeadIn", lambda stage: {"stage": stage}),
+    "snapshot": (lambda world, side: _snapshot(), lambda slug: {}),
+    "deal_asset": (
+        lambda world, side: (world["deal"][side or "a"], world["asset"]),
+        lambda pair: {"pk": pair[0].pk, "asset_id": pair[1].asset_id},
+    ),
 }
 # Objects that belong to a team; the others (content, tables) are the same for everyone.
-TEAM_TARGETS = {"lead", "deal", "review", "update", "person"}
+TEAM_TARGETS = {"lead", "deal", "review", "update", "person", "comment", "refresher", "deal_asset"}
 
 
 def _snapshot() -> str:
@@ -295,7 +345,9 @@ def test_every_navigation_entry_is_a_page_of_the_matrix_or_a_tool():
 MIRRORS = [
     ("pipeline.view_deal", lambda user: Deal.objects.for_user(user)),
     ("pipeline.change_deal", lambda user: Deal.objects.editable_by(user)),
+    ("pipeline.reassign_deal", lambda user: Deal.objects.reassignable_by(user)),
     ("leads.view_lead", lambda user: Lead.objects.for_user(user)),
+    ("leads.reassign_lead", lambda user: Lead.objects.reassignable_by(user)),
     ("accounts.view_person", lambda user: User.objects.for_user(user)),
 ]
 

@@ -20,7 +20,18 @@ from psycopg import sql
 from tests.conftest import reachable, require
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = {"api_auth", "collateral_search", "leads_intake", "load", "pipeline", "telemetry"}
+MODULES = {
+    "api_auth",
+    "collateral_relevance",
+    "collateral_search",
+    "deal_list",
+    "home",
+    "leads_intake",
+    "load",
+    "pipeline",
+    "recommendations",
+    "telemetry",
+}
 TINY = {
     "COLLATERAL_BENCH_ASSETS": "300",
     "COLLATERAL_BENCH_REPEAT": "1",
@@ -30,8 +41,16 @@ TINY = {
     "BENCH_BOARD_DEALS": "60",
     "BENCH_IMPORT_ROWS": "400",
     "TELEMETRY_BENCH_SIZES": "300",
+    "BENCH_DEAL_LIST_DEALS": "300",
+    "BENCH_DEAL_LIST_REPEAT": "3",
+    "BENCH_HOME_DEALS": "60",
+    "BENCH_HOME_REPEAT": "2",
+    # Loading the whole demo takes longer than the rest of the smoke; `make bench` runs it.
+    "BENCH_HOME_DEMO": "0",
     "LOAD_BENCH_USERS": "3",
     "LOAD_BENCH_SECONDS": "15",
+    "RECOMMENDATIONS_BENCH_DEALS": "300",
+    "RECOMMENDATIONS_BENCH_REPEAT": "20",
 }
 
 
@@ -70,6 +89,9 @@ def test_make_bench_runs_every_module_in_one_run(tmp_path):
     assert any(name.startswith("leads") for name in names)
     assert any(name.startswith(("board:", "transition", "import")) for name in names)
     assert any(name.startswith("telemetry:") for name in names)
+    assert any(name.startswith("deal list:") for name in names)
+    assert any(name.startswith("home:") for name in names)
+    assert any(name.startswith("recommendations:") for name in names)
     # The load test is PostgreSQL + Redis only (the second pass of the suite has both).
     if os.environ.get("REDIS_URL") and "BENCH_DATABASE_URL" in env:
         assert any(name.startswith("load:") for name in names)

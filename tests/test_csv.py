@@ -29,6 +29,7 @@ from telemetry.services import telemetry_recompute
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.collateral.factories import AssetFactory, AssetVersionFactory
 from tests.leads.factories import IntegrationFactory, LeadFactory
+from tests.pipeline.factories import AccountFactory, DealFactory, ProductFactory
 from tests.telemetry.factories import at, deal_with_history, quota, rejection, usage
 from tests.training.factories import scorecard_with
 from training.services import call_review_create
@@ -77,15 +78,25 @@ def _telemetry(slug: str):
 
 EXPORTS = [
     *[_telemetry(table.slug) for table in dashboard_tables()],
+    pytest.param(
+        reverse("telemetry:gates_csv") + f"?as_of={AS_OF.isoformat()}&period=all",
+        "admin",
+        "telemetry_payloads",
+        True,
+        id="telemetry-gates",
+    ),
     pytest.param(reverse("training:team_csv"), "manager", "training_payloads", True, id="training-team"),
     pytest.param(reverse("leads:quality") + "?format=csv", "marketing", "leads_payloads", True, id="lead-quality"),
+    pytest.param(reverse("pipeline:deal_list_csv") + "?sort=name", "admin", "deals_payloads", True, id="deal-list"),
     pytest.param(reverse("admin:collateral_asset_export"), "admin", "asset_payloads", True, id="asset-list"),
 ]
 # The functions that call csv_response(), as `module.function`: each has its exports above.
 WRITERS = {
     "telemetry.views.table_csv",
+    "telemetry.views.gates_csv",
     "training.views.team_csv",
     "leads.views._quality_csv",
+    "pipeline.views.deal_list_csv",
     "collateral.admin.export_csv",
 }
 
@@ -192,6 +203,21 @@ def leads_payloads(db) -> None:
 
 
 @pytest.fixture
+def deals_payloads(db) -> None:
+    """Per payload: a deal named with it, on an account (and industry), of a product, owned by a
+    rep of a team, each named with it."""
+    for n, payload in enumerate(PAYLOADS):
+        person = UserFactory(
+            username=f"dealer{n}", first_name=payload, last_name="", role=Role.REP, team=TeamFactory(name=payload)
+        )
+        DealFactory(
+            owner=person,
+            name=payload,
+            account=AccountFactory(name=payload, industry=payload),
+            product=ProductFactory(name=payload),
+        )
+
+
 def asset_payloads(admin) -> None:
     """Per payload: an asset titled with it, carrying a tag and an audience named with it."""
     for n, payload in enumerate(PAYLOADS):

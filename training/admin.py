@@ -14,10 +14,14 @@ from django.utils import timezone
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
 from enablement_portal.admin import CompareAdmin
+from pipeline.models import OPEN_STAGES
 from training.markdown import render_markdown
 from training.models import (
     Acknowledgement,
+    AttemptAnswer,
     CallReview,
+    Certification,
+    CertificationGrant,
     Choice,
     Criterion,
     CriterionScore,
@@ -28,12 +32,15 @@ from training.models import (
     ProgramModule,
     Question,
     Quiz,
+    QuizAttempt,
+    RecordingHost,
+    Refresher,
     ReviewComment,
     Scorecard,
     Update,
     VideoHost,
 )
-from training.services import enrollment_enrol_team
+from training.services import enrollment_enrol_team, program_module_added
 
 MIN_CHOICES = 2
 MAX_PREVIEW_CHARS = 100_000
@@ -95,6 +102,19 @@ class ChoiceInline(nested_admin.NestedTabularInline):
     min_num = 0
 
 
+class ModuleForm(forms.ModelForm):
+    stages = forms.MultipleChoiceField(
+        choices=[(stage.value, stage.label) for stage in OPEN_STAGES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Deal stages whose skills this module teaches: coaching suggests it for them.",
+    )
+
+    class Meta:
+        model = Module
+        fields = ["title", "summary", "body", "video_url", "estimated_minutes", "stages", "tags", "related_assets"]
+
+
 class QuestionInline(nested_admin.NestedStackedInline):
     model = Question
     form = KeepsNestedRowsForm
@@ -126,6 +146,7 @@ class ModuleProgramInline(nested_admin.NestedTabularInline):
 class ModuleAdmin(nested_admin.NestedModelAdminMixin, CompareAdmin):
     """A module, its quiz, the quiz's questions and their choices, and its programs: one page."""
 
+    form = ModuleForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "estimated_minutes", "question_count", "updated_at"]
     search_fields = ["title", "summary", "body"]
@@ -199,6 +220,13 @@ class ProgramAdmin(CompareAdmin):
     search_fields = ["name"]
     inlines = [ProgramModuleInline]
     actions = ["enrol_teams"]
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        # A module added to a program people are enrolled in: fair due dates and an announcement.
+        if formset.model is ProgramModule and change:
+            for program_module in formset.new_objects:
+                program_module_added(program_module=program_module, by=cast(User, request.user))
 
     @admin.action(description="Enrol every team's members with the program's role")
     def enrol_teams(self, request: AuthenticatedHttpRequest, queryset: QuerySet) -> None:
@@ -339,3 +367,71 @@ class CallReviewAdmin(admin.ModelAdmin):
     list_select_related = ["rep", "reviewer"]
     autocomplete_fields = ["rep", "reviewer"]
     inlines = [CriterionScoreInline, ReviewCommentInline]
+
+
+# ---------------------------------------------------------------------------
+# Quiz attempts, refreshers, certifications and the recording allowlist
+# ---------------------------------------------------------------------------
+
+
+@admin.register(RecordingHost)
+class RecordingHostAdmin(admin.ModelAdmin):
+    list_display = ["host", "note"]
+    search_fields = ["host"]
+
+
+@admin.register(Certification)
+class CertificationAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "min_score", "valid_days", "renew_days_before"]
+    search_fields = ["name", "program__name"]
+    list_select_related = ["program"]
+
+
+@admin.register(CertificationGrant)
+class CertificationGrantAdmin(admin.ModelAdmin):
+    list_display = ["certification", "user", "granted_at", "expires_on", "score", "renewal_started_at"]
+    list_filter = ["certification", "user__team"]
+    search_fields = ["user__username", "user__last_name", "certification__name"]
+    list_select_related = ["certification", "user"]
+    readonly_fields = ["certification", "user", "granted_at", "score", "renewal_started_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Granted by completing the program (services._certifications_refresh), not by hand.
+        return False
+
+
+class AttemptAnswerInline(admin.TabularInline):
+    model = AttemptAnswer
+    extra = 0
+    can_delete = False
+    readonly_fields = ["question", "position", "choice_order", "chosen", "correct"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(admin.ModelAdmin):
+    """Stored attempts, read-only: what was drawn and answered (an audit, not an editor)."""
+
+    list_display = ["user", "quiz", "number", "started_at", "submitted_at", "score", "passed"]
+    list_filter = ["passed", "user__team"]
+    search_fields = ["user__username", "user__last_name", "quiz__module__title"]
+    list_select_related = ["user", "quiz__module"]
+    readonly_fields = ["quiz", "user", "number", "started_at", "submitted_at", "score", "passed"]
+    inlines = [AttemptAnswerInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Refresher)
+class RefresherAdmin(admin.ModelAdmin):
+    list_display = ["user", "module", "interval_days", "due_on", "answered_at", "correct", "asked"]
+    list_filter = ["interval_days", "user__team"]
+    search_fields = ["user__username", "user__last_name", "module__title"]
+    list_select_related = ["user", "module"]
+    readonly_fields = ["user", "module", "interval_days", "questions", "answered_at", "correct", "asked"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -7,7 +7,15 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from training.models import MAX_REVIEW_COMMENTS, SCORE_MAX, SCORE_MIN, CallReview, Criterion, Program
+from training.models import (
+    MAX_REVIEW_COMMENTS,
+    SCORE_MAX,
+    SCORE_MIN,
+    CallReview,
+    Criterion,
+    Program,
+    format_timestamp,
+)
 
 # "mm:ss text" or "h:mm:ss text"; hours only before two-digit minutes, so "62:30" and "1:02:30" both read.
 TIMESTAMPED_LINE = re.compile(
@@ -42,6 +50,44 @@ def parse_timestamped_comments(text: str) -> list[tuple[int, str]]:
     if errors:
         raise ValidationError(errors)
     return comments
+
+
+TIMESTAMP = re.compile(r"^(?:(?P<hours>\d{1,2}):(?=[0-5]\d:))?(?P<minutes>\d{1,3}):(?P<seconds>[0-5]\d)$")
+
+
+def parse_timestamp(text: str) -> int:
+    """'mm:ss' or 'h:mm:ss' -> seconds; anything else raises ValidationError saying what to type."""
+    match = TIMESTAMP.match(text.strip())
+    if not match:
+        raise ValidationError(
+            f"“{text.strip()[:20]}” is not a time in the call: write mm:ss (03:15) or h:mm:ss (1:02:30).",
+            code="timestamp",
+        )
+    return int(match["hours"] or 0) * 3600 + int(match["minutes"]) * 60 + int(match["seconds"])
+
+
+class TimestampField(forms.CharField):
+    """A moment of the call typed as mm:ss or h:mm:ss; cleans to seconds."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 12)
+        kwargs.setdefault("help_text", "mm:ss or h:mm:ss, e.g. 03:15 or 1:02:30.")
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> int:
+        return parse_timestamp(super().clean(value))
+
+    def prepare_value(self, value: Any) -> Any:
+        return format_timestamp(value) if isinstance(value, int) else value
+
+
+class ReviewCommentForm(forms.Form):
+    at = TimestampField(label="At")
+    text = forms.CharField(label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label="Answer", max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 def _https_by_default(field: models.Field, **kwargs: Any) -> forms.Field | None:

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import permission_required
@@ -14,17 +15,22 @@ from accounts.models import Role, User
 from collateral.models import Asset
 from enablement_portal.csv import Cell, csv_response
 from training import selectors, services
-from training.forms import CallReviewForm, EnrolForm
+from training.forms import CallReviewForm, EnrolForm, ReplyForm, ReviewCommentForm
 from training.models import (
     CallReview,
     Criterion,
     CriterionScore,
     Module,
     ModuleProgress,
-    Question,
     Quiz,
+    QuizAttempt,
+    RecordingHost,
+    Refresher,
+    ReviewComment,
     Scorecard,
     Update,
+    format_timestamp,
+    playable_recording_url,
 )
 
 
@@ -55,66 +61,148 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "next_module": selectors.next_up(programs),
         "unread": selectors.unread_update_count(request.user),
         "reviews": reviews,
+        "certifications": [
+            row for row in selectors.certification_statuses(viewer=request.user) if row.user == request.user
+        ],
     }
     return render(request, "training/home.html", context)
 
 
-def _quiz_questions(module: Module) -> tuple[Quiz | None, list[Question]]:
-    quiz = Quiz.objects.filter(module=module).first()
-    questions = list(quiz.questions.prefetch_related("choices")) if quiz else []
-    return quiz, questions
+def _quiz_context(
+    request: AuthenticatedHttpRequest, module: Module, quiz: Quiz | None, result: QuizAttempt | None = None
+) -> dict[str, Any]:
+    """The quiz panel: the attempt just submitted, the open attempt's form, or what the rep may do next."""
+    if quiz is None:
+        return {"quiz": None}
+    state = selectors.quiz_state(user=request.user, quiz=quiz)
+    context: dict[str, Any] = {"quiz": quiz, "state": state, "result": result}
+    shown_attempt = result or state.open_attempt
+    if shown_attempt:
+        context["shown"] = selectors.attempt_questions(shown_attempt)
+    if state.passed and (result is None or result.passed):
+        context["next"] = selectors.next_step(request.user, module)
+    return context
+
+
+def _module_page(request: AuthenticatedHttpRequest, module: Module, context: dict[str, Any]) -> HttpResponse:
+    video_url = module.embeddable_video_url()
+    context.update(
+        module=module,
+        video_url=video_url,
+        progress=ModuleProgress.objects.filter(user=request.user, module=module).first(),
+        tags=module.tags.all(),
+        # Through collateral's own queryset, so drafts and archived assets stay hidden from reps.
+        related_assets=Asset.objects.for_user(request.user).filter(modules=module).select_related("current_version"),
+    )
+    response = render(request, "training/module.html", context, status=context.pop("status", 200))
+    # Frames are allowed from this module's allowlisted video host, on this page only.
+    return _allow_source(response, "frame-src", video_url) if video_url else response
+
+
+def _quiz_panel(
+    request: AuthenticatedHttpRequest, module: Module, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    context["module"] = module
+    if request.htmx:
+        context["progress"] = ModuleProgress.objects.filter(user=request.user, module=module).first()
+        return render(request, "training/partials/quiz.html", context, status=status)
+    # Without htmx the whole module page is the answer.
+    return _module_page(request, module, {**context, "status": status})
 
 
 @permission_required("training.view_modules")
 def module_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
     # Opening a module is what "started" means: the first visit records it (idempotent).
-    progress = services.module_start(user=request.user, module=module)
-    quiz, questions = _quiz_questions(module)
-    video_url = module.embeddable_video_url()
-    context = {
-        "module": module,
-        "video_url": video_url,
-        "progress": progress,
-        "quiz": quiz,
-        "questions": questions,
-        "tags": module.tags.all(),
-        # Through collateral's own queryset, so drafts and archived assets stay hidden from reps.
-        "related_assets": Asset.objects.for_user(request.user).filter(modules=module).select_related("current_version"),
-    }
-    response = render(request, "training/module.html", context)
-    # Frames are allowed from this module's allowlisted video host, on this page only.
-    return _allow_source(response, "frame-src", video_url) if video_url else response
+    services.module_start(user=request.user, module=module)
+    quiz = Quiz.objects.filter(module=module).first()
+    context = _quiz_context(request, module, quiz)
+    if quiz is None:
+        context["next"] = selectors.next_step(request.user, module)
+    return _module_page(request, module, context)
 
 
 @permission_required("training.view_modules")
 def quiz(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """GET: a fresh quiz form (for a retry); POST: score an attempt and show the explanations."""
+    """GET: the quiz panel as it stands; POST: submit the open attempt's answers."""
     module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
-    quiz, questions = _quiz_questions(module)
-    if quiz is None:
-        raise PermissionDenied("This module has no quiz.")
-    context = {"module": module, "quiz": quiz, "questions": questions}
-    if request.method == "POST":
-        answers = {q.pk: _chosen(request, q) for q in questions}
-        try:
-            context["result"] = services.quiz_submit(user=request.user, quiz=quiz, answers=answers)
-        except ValidationError:
+    quiz = get_object_or_404(Quiz, module=module)
+    if request.method != "POST":
+        return _quiz_panel(request, module, _quiz_context(request, module, quiz))
+    attempt_id = request.POST.get("attempt", "")
+    attempt = (
+        QuizAttempt.objects.filter(user=request.user, quiz=quiz, pk=int(attempt_id)).first()
+        # Within a database id's range: SQLite raises OverflowError on a larger number.
+        if attempt_id.isdigit() and len(attempt_id) < 19
+        else None
+    )
+    if attempt is None:
+        context = _quiz_context(request, module, quiz)
+        context["error"] = "This attempt is not yours or no longer exists: start the quiz again."
+        return _quiz_panel(request, module, context, status=400)
+    shown = selectors.attempt_questions(attempt)
+    answers = {item.question.pk: _chosen(request, item) for item in shown}
+    try:
+        submitted = services.quiz_attempt_submit(attempt=attempt, answers=answers)
+    except ValidationError as error:
+        context = _quiz_context(request, module, quiz)
+        # Unanswered questions come keyed by question; anything else is one message for the panel.
+        if hasattr(error, "error_dict"):
             context["missing"] = {pk for pk, chosen in answers.items() if not chosen}
             context["chosen_ids"] = set().union(*answers.values())
-    context["progress"] = ModuleProgress.objects.filter(user=request.user, module=module).first()
+        else:
+            context["error"] = " ".join(error.messages)
+        return _quiz_panel(request, module, context, status=400)
+    return _quiz_panel(request, module, _quiz_context(request, module, quiz, result=submitted))
+
+
+@require_POST
+@permission_required("training.view_modules")
+def quiz_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Draw a new attempt (or show the open one); refused during the cool-down or with no attempts left."""
+    module = get_object_or_404(Module.objects.for_user(request.user), pk=pk)
+    quiz = get_object_or_404(Quiz, module=module)
+    try:
+        services.quiz_attempt_start(user=request.user, quiz=quiz)
+    except ValidationError as error:
+        context = _quiz_context(request, module, quiz)
+        context["error"] = " ".join(error.messages)
+        return _quiz_panel(request, module, context, status=409)
     if request.htmx:
-        return render(request, "training/partials/quiz.html", context)
-    # Without htmx the whole module page is the answer.
-    context.update(tags=module.tags.all(), video_url=module.embeddable_video_url())
-    response = render(request, "training/module.html", context)
-    return _allow_source(response, "frame-src", context["video_url"]) if context["video_url"] else response
+        return _quiz_panel(request, module, _quiz_context(request, module, quiz))
+    return redirect(f"{module.get_absolute_url()}#quiz")
 
 
-def _chosen(request: AuthenticatedHttpRequest, question: Question) -> set[int]:
-    # Only the question's own choices count: a forged id from another question is ignored.
-    own = {c.pk for c in question.choices.all()}
-    return {int(v) for v in request.POST.getlist(f"question-{question.pk}") if v.isdigit() and int(v) in own}
+def _chosen(request: AuthenticatedHttpRequest, item: selectors.ShownQuestion) -> set[int]:
+    # Only the choices shown for the question count: a forged id from another question is ignored.
+    own = {c.pk for c in item.choices}
+    return {int(v) for v in request.POST.getlist(f"question-{item.question.pk}") if v.isdigit() and int(v) in own}
+
+
+@permission_required("training.view_learning")
+def refresher(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A refresher's questions (GET), then its result with the answers and the module's retention (POST)."""
+    item = get_object_or_404(Refresher.objects.for_user(request.user).select_related("module"), pk=pk)
+    questions = list(item.questions.prefetch_related("choices"))
+    context: dict[str, Any] = {"refresher": item, "questions": questions}
+    status = 200
+    if request.method == "POST":
+        answers = {q.pk: {int(v) for v in request.POST.getlist(f"question-{q.pk}") if v.isdigit()} for q in questions}
+        try:
+            services.refresher_answer(refresher=item, answers=answers)
+        except ValidationError as error:
+            status = 400
+            if hasattr(error, "error_dict"):
+                context["missing"] = {pk for pk, chosen in answers.items() if not chosen}
+            else:
+                context["error"] = " ".join(error.messages)
+            context["chosen_ids"] = set().union(*answers.values())
+        else:
+            item.refresh_from_db()
+            context["answers"] = answers
+            context["progress"] = ModuleProgress.objects.filter(user=request.user, module=item.module).first()
+    context["due"] = item.answered_at is None and item.due_on <= timezone.localdate()
+    return render(request, "training/refresher.html", context, status=status)
 
 
 @require_POST
@@ -141,7 +229,12 @@ def updates(request: AuthenticatedHttpRequest) -> HttpResponse:
         .published()
         .prefetch_related(Prefetch("acknowledgements", queryset=request.user.acknowledgements.all(), to_attr="mine"))
     )
-    return render(request, "training/updates.html", {"updates": feed})
+    # A manager also reads what went to the team's reps; only updates addressed to them ask them to act.
+    addressed = set(Update.objects.addressed_to(request.user).values_list("pk", flat=True))
+    updates = list(feed)
+    for update in updates:
+        update.for_me = update.pk in addressed
+    return render(request, "training/updates.html", {"updates": updates})
 
 
 @require_POST
@@ -172,18 +265,115 @@ def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "training/reviews.html", {"reviews": items})
 
 
-@permission_required("training.view_reviews")
-def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    review = get_object_or_404(
+def _review_for(request: AuthenticatedHttpRequest, pk: int) -> CallReview:
+    return get_object_or_404(
         CallReview.objects.for_user(request.user)
         .select_related("rep", "reviewer", "scorecard")
-        .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion")), "comments"),
+        .prefetch_related(
+            Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion")),
+            Prefetch(
+                "comments",
+                queryset=ReviewComment.objects.filter(parent=None)
+                .select_related("author")
+                .prefetch_related(Prefetch("replies", queryset=ReviewComment.objects.select_related("author"))),
+                to_attr="threads",
+            ),
+        ),
         pk=pk,
     )
-    response = render(request, "training/review.html", {"review": review})
-    if review.recording_url:
-        _allow_source(response, "media-src", review.recording_url)
-    return response
+
+
+def _review_page(
+    request: AuthenticatedHttpRequest,
+    review: CallReview,
+    comment_form: ReviewCommentForm | None = None,
+    reply_forms: dict[int, ReplyForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    recording = playable_recording_url(review.recording_url)
+    context = {
+        "review": review,
+        "recording": recording,
+        "can_comment": request.user.has_perm("training.comment_on_review", review),
+        "can_reply": request.user.has_perm("training.reply_on_review", review),
+        "comment_form": comment_form or ReviewCommentForm(),
+        "reply_forms": reply_forms or {},
+    }
+    response = render(request, "training/review.html", context, status=status)
+    # The recording plays inline only from an allowlisted host, and only on this page.
+    return _allow_source(response, "media-src", recording) if recording else response
+
+
+@permission_required("training.view_reviews")
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _review_page(request, _review_for(request, pk))
+
+
+@require_POST
+@permission_required("training.view_reviews")
+def review_comment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    review = _review_for(request, pk)
+    if not request.user.has_perm("training.comment_on_review", review):
+        raise PermissionDenied("Only a coach of this rep comments on the call.")
+    form = ReviewCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_comment_add(
+                review=review, author=request.user, at_seconds=form.cleaned_data["at"], text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Comment added at {format_timestamp(form.cleaned_data['at'])}.")
+            return redirect(review)
+    return _review_page(request, review, comment_form=form, status=400)
+
+
+@require_POST
+@permission_required("training.view_reviews")
+def review_comment_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(_comments_for(request), pk=pk, parent=None)
+    review = _review_for(request, comment.review_id)
+    if not request.user.has_perm("training.reply_on_review", review):
+        raise PermissionDenied("Only the reviewed rep and their coaches answer comments.")
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_comment_reply(parent=comment, author=request.user, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Answer added.")
+            return redirect(f"{review.get_absolute_url()}#comment-{comment.pk}")
+    return _review_page(request, review, reply_forms={comment.pk: form}, status=400)
+
+
+@permission_required("training.view_reviews")
+def review_comment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Its author changes a comment's text and (unless it is an answer) its moment."""
+    comment = get_object_or_404(_comments_for(request).select_related("review"), pk=pk)
+    if not request.user.has_perm("training.change_review_comment", comment):
+        raise PermissionDenied("Only its author edits a comment.")
+    form_class = ReplyForm if comment.parent_id else ReviewCommentForm
+    initial = {"text": comment.text, "at": comment.at_seconds}
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_comment_edit(
+                comment=comment, by=request.user, text=form.cleaned_data["text"], at_seconds=form.cleaned_data.get("at")
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Comment changed.")
+            return redirect(f"{comment.review.get_absolute_url()}#comment-{comment.parent_id or comment.pk}")
+    context = {"form": form, "comment": comment, "review": comment.review}
+    return render(request, "training/comment_edit.html", context, status=400 if form.errors else 200)
+
+
+def _comments_for(request: AuthenticatedHttpRequest) -> Any:
+    # A comment is visible with its review: another team's is a 404.
+    return ReviewComment.objects.filter(review__in=CallReview.objects.for_user(request.user))
 
 
 @require_POST
@@ -226,8 +416,13 @@ def review_create(request: AuthenticatedHttpRequest, user_id: int) -> HttpRespon
         else:
             messages.success(request, f"Review of {rep}'s call saved.")
             return redirect(review)
-    context = {"form": form, "rep": rep, "scorecard": scorecard, "scorecards": scorecards}
-    return render(request, "training/review_form.html", context, status=400 if form.errors else 200)
+    hosts = sorted(RecordingHost.objects.values_list("host", flat=True))
+    context = {"form": form, "rep": rep, "scorecard": scorecard, "scorecards": scorecards, "recording_hosts": hosts}
+    response = render(request, "training/review_form.html", context, status=400 if form.errors else 200)
+    if hosts:
+        # The recording typed in the form plays there: media from the allowlisted hosts, on this page only.
+        response._csp_update = {"media-src": [f"https://{host}" for host in hosts]}  # type: ignore[attr-defined]
+    return response
 
 
 # ---------------------------------------------------------------------------
@@ -263,7 +458,16 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
         for key, label in SORT_LABELS
     ]
-    context = {"rows": rows, "columns": columns, "sort": sort, "descending": descending}
+    retention_modules, retention_rows = selectors.team_retention(viewer=request.user)
+    context = {
+        "rows": rows,
+        "columns": columns,
+        "sort": sort,
+        "descending": descending,
+        "retention_modules": retention_modules,
+        "retention_rows": retention_rows,
+        "certifications": selectors.certification_statuses(viewer=request.user),
+    }
     return render(request, "training/team.html", context)
 
 
@@ -305,7 +509,8 @@ def person(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User.objects.for_user(request.user), pk=user_id)
     programs = selectors.programs_of(person)
     reviews = CallReview.objects.for_user(request.user).filter(rep=person).select_related("reviewer")
-    context = {"person": person, "programs": programs, "reviews": reviews}
+    certifications = [row for row in selectors.certification_statuses(viewer=request.user) if row.user == person]
+    context = {"person": person, "programs": programs, "reviews": reviews, "certifications": certifications}
     return render(request, "training/person.html", context)
 
 

@@ -3,7 +3,10 @@ from typing import TYPE_CHECKING, Any
 from django import template
 from django.http import QueryDict
 from django.template import Context
+from django.utils.safestring import SafeString
 
+from collateral.search import Understood
+from collateral.search.highlight import highlight as highlight_words
 from collateral.selectors import assets_shared_on_deal
 
 if TYPE_CHECKING:
@@ -35,3 +38,9 @@ def page_url(context: Context, number: int) -> str:
 def deal_collateral(deal: "Deal") -> dict[str, Any]:
     """`{% load collateral %}{% deal_collateral deal %}`: the assets shared on a deal page."""
     return {"deal": deal, "shared_assets": assets_shared_on_deal(deal=deal)}
+
+
+@register.filter
+def highlight(text: str, understood: Understood | None) -> SafeString:
+    """`{{ asset.title|highlight:understood }}`: the words the search matched in <mark>."""
+    return highlight_words(text, understood)

@@ -30,7 +30,8 @@ from pipeline.imports.rows import (
     read_rows,
     require_columns,
 )
-from pipeline.models import CLOSED_STAGES, OPEN_STAGES, Account, Deal, DealStageChange, Event, Stage
+from pipeline.models import CLOSED_STAGES, OPEN_STAGES, Account, Deal, DealStageChange, Event, Product, Stage
+from pipeline.selectors import unknown_product_message
 
 # The crm-sample export's columns and stages; every one can be overridden on the command line.
 DEFAULT_COLUMNS = {
@@ -51,7 +52,7 @@ DEFAULT_STAGE_MAP: dict[str, str] = {
     **{stage.value: stage for stage in Stage},
 }
 NO_ACCOUNT = "(No account in the export)"
-DEAL_FIELDS = ["name", "account_id", "owner_id", "team_id", "amount", "product", "expected_close_date", "closed_at"]
+DEAL_FIELDS = ["name", "account_id", "owner_id", "team_id", "amount", "product_id", "expected_close_date", "closed_at"]
 
 
 @dataclass
@@ -60,7 +61,7 @@ class ParsedRow:
     external_id: str
     owner: User
     account_name: str
-    product: str
+    product: Product | None
     stage: str
     created: date | None
     close: date | None
@@ -78,6 +79,44 @@ def parse_stage_map(pairs: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+def parse_product_map(pairs: Iterable[str]) -> dict[str, str]:
+    """["GTXPro=GTX Pro", ...] -> {"GTXPro": "GTX Pro"}: a CRM's product name read as one of the list."""
+    mapping = {}
+    for pair in pairs:
+        source, separator, target = pair.partition("=")
+        if not separator or not source.strip() or not target.strip():
+            raise ImportFileError(f"--product {pair!r}: write it as CRM name=Product of the list")
+        mapping[" ".join(source.split()).casefold()] = target.strip()
+    return mapping
+
+
+class ProductList:
+    """The managed products by name (any case), with the export's names mapped onto them.
+
+    An unknown name is never created: each row naming one is refused with the nearest names.
+    """
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self.products = {p.name.casefold(): p for p in Product.objects.all()}
+        self.mapping = mapping
+        self._messages: dict[str, str] = {}
+        for source, target in mapping.items():
+            if target.casefold() not in self.products:
+                raise ImportFileError(f"--product {source}={target}: {unknown_product_message(target)}")
+
+    def find(self, name: str) -> Product | None:
+        key = " ".join(name.split()).casefold()
+        return self.products.get(self.mapping.get(key, key).casefold())
+
+    def problem(self, name: str) -> str:
+        if name not in self._messages:
+            self._messages[name] = (
+                f"unknown product: {unknown_product_message(name)} "
+                f"(map it with --product '{name}=<product>', or add the product in admin)"
+            )
+        return self._messages[name]
+
+
 def _parse(
     row: dict[str, str],
     line: int,
@@ -85,6 +124,7 @@ def _parse(
     columns: dict[str, str],
     stages: dict[str, str],
     owners: OwnerDirectory,
+    products: ProductList,
     date_format: str,
     report: ImportReport,
 ) -> ParsedRow | None:
@@ -119,8 +159,11 @@ def _parse(
         problems.append(f"missing {columns['created']}: a deal past {Stage.LEAD_IN.label} needs it")
     if stage == Stage.CLOSED_WON and amount is None and not cell("amount"):
         problems.append("missing amount: a won deal needs one")
-    if len(cell("account")) > 200 or len(cell("product")) > 100:
-        problems.append("account or product name too long")
+    if len(cell("account")) > 200:
+        problems.append("account name too long")
+    product = products.find(cell("product")) if cell("product") else None
+    if cell("product") and product is None:
+        problems.append(products.problem(cell("product")))
     owner = owners.find(cell("owner"))
     if owner is None:
         report.unknown_owners[cell("owner") or "(empty)"] += 1
@@ -134,7 +177,7 @@ def _parse(
         external_id=external_id,
         owner=owner,
         account_name=" ".join(cell("account").split()),
-        product=cell("product"),
+        product=product,
         stage=stage,
         created=created,
         close=close,
@@ -150,12 +193,12 @@ def _aware(day: date | None) -> datetime | None:
 def _deal_values(row: ParsedRow, account_id: int, now: datetime) -> dict[str, Any]:
     closed = row.stage in CLOSED_STAGES
     return {
-        "name": f"{row.account_name or 'Unknown account'} · {row.product or 'deal'}"[:200],
+        "name": f"{row.account_name or 'Unknown account'} · {row.product.name if row.product else 'deal'}"[:200],
         "account_id": account_id,
         "owner_id": row.owner.pk,
         "team_id": row.owner.team_id,
         "amount": row.amount,
-        "product": row.product,
+        "product_id": row.product.pk if row.product else None,
         "expected_close_date": None if closed else row.close,
         "closed_at": _aware(row.close) if closed else None,
     }
@@ -302,6 +345,7 @@ def deals_import(
     by: User | None = None,
     columns: dict[str, str] | None = None,
     stage_map: dict[str, str] | None = None,
+    product_map: dict[str, str] | None = None,
     create_owners: bool = False,
     team_file: Path | None = None,
     date_format: str = "%Y-%m-%d",
@@ -309,8 +353,10 @@ def deals_import(
 ) -> ImportReport:
     """Import the CSV at `path`; bad rows are reported (by line) and skipped, the rest written at once.
 
-    With `dry_run` everything is checked and counted, then rolled back.
-    Raises ImportFileError when a mapped column is not in the file's header.
+    With `dry_run` everything is checked and counted, then rolled back. A product is one of the
+    managed list (by name, any case, or through `product_map`); a row naming another is refused.
+    Raises ImportFileError when a mapped column is not in the file's header, or a product_map
+    target is not on the list.
     """
     columns = {**DEFAULT_COLUMNS, **(columns or {})}
     header, rows = read_rows(path)
@@ -318,6 +364,7 @@ def deals_import(
     report = ImportReport(dry_run=dry_run)
     with import_transaction(dry_run=dry_run):
         owners = OwnerDirectory(create=create_owners, teams=read_team_file(team_file) if team_file else None)
+        products = ProductList(product_map or {})
         parsed = []
         for line, row in rows:
             report.rows += 1
@@ -327,6 +374,7 @@ def deals_import(
                 columns=columns,
                 stages=stage_map or DEFAULT_STAGE_MAP,
                 owners=owners,
+                products=products,
                 date_format=date_format,
                 report=report,
             )

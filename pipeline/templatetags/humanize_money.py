@@ -2,12 +2,12 @@ from decimal import Decimal
 
 from django import template
 
+from enablement_portal.money import DEFAULT_CURRENCY, format_money
+
 register = template.Library()
 
 
 @register.filter
-def money(value: Decimal | None, currency: str = "USD") -> str:
-    """12345.5 -> '$12,346' (whole units: the board compares sizes, not cents)."""
-    amount = round(value or Decimal("0"))
-    symbol = "$" if currency == "USD" else f"{currency} "
-    return f"{symbol}{amount:,}"
+def money(value: Decimal | None, currency: str = DEFAULT_CURRENCY) -> str:
+    """{{ deal.amount|money:deal.currency }} -> '$12,346' (whole units: people compare sizes, not cents)."""
+    return format_money(value, currency)

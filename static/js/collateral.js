@@ -13,3 +13,13 @@ document.addEventListener("click", async (event) => {
     status.textContent = "Press Ctrl+C to copy the selected permalink.";
   }
 });
+
+// The library's filters are a disclosure: open on a wide screen, closed on a phone (results first).
+function openFiltersWhenWide() {
+  const wide = window.matchMedia("(min-width: 769px)").matches;
+  document.querySelectorAll("details[data-open-when-wide]").forEach((details) => {
+    details.open = wide;
+  });
+}
+document.addEventListener("DOMContentLoaded", openFiltersWhenWide);
+document.addEventListener("htmx:afterSwap", openFiltersWhenWide);

@@ -29,21 +29,26 @@
   document.addEventListener("DOMContentLoaded", () => {
     const board = document.getElementById("board");
     if (board) initBoard(board);
-    document.querySelectorAll("[data-opens]").forEach((button) => {
-      const dialog = document.getElementById(button.dataset.opens);
-      button.addEventListener("click", () => dialog.showModal());
-    });
-    document.querySelectorAll("[data-closes]").forEach((button) => {
-      const dialog = document.getElementById(button.dataset.closes);
-      button.addEventListener("click", () => dialog.close());
-    });
     document.querySelectorAll("dialog[data-open-on-load]").forEach((dialog) => {
       dialog.close();
       dialog.showModal();
     });
   });
 
+  // Delegated, so the dialogs of a part htmx swapped in (the deal page's gate) open and close too.
+  document.addEventListener("click", (evt) => {
+    const opener = evt.target.closest("[data-opens]");
+    if (opener) document.getElementById(opener.dataset.opens).showModal();
+    const closer = evt.target.closest("[data-closes]");
+    if (closer) document.getElementById(closer.dataset.closes).close();
+  });
+
   document.addEventListener("htmx:afterSwap", (evt) => {
+    const refusal = document.querySelector("#deal-gate #refusal");
+    if (refusal && evt.detail.target.id === "deal-gate") {
+      refusal.setAttribute("tabindex", "-1");
+      refusal.focus();
+    }
     if (evt.detail.target.id === "board" || evt.detail.elt.id === "board") {
       const board = document.getElementById("board");
       if (board) {

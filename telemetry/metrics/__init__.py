@@ -11,17 +11,24 @@ from collections.abc import Callable
 from telemetry.metrics.base import Row, Span
 from telemetry.metrics.content import content_usage
 from telemetry.metrics.deals import sales_cycle, stage_funnel, win_rate, win_rate_groups
+from telemetry.metrics.gates import gate_compliance
 from telemetry.metrics.leads import lead_funnel
 from telemetry.metrics.people import quota_attainment, ramp_threshold, time_to_ramp
+from telemetry.metrics.reps import readiness, rep_funnel
+from telemetry.metrics.segments import content_lift
 
 __all__ = [
     "METRICS",
     "Row",
     "Span",
+    "content_lift",
     "content_usage",
+    "gate_compliance",
     "lead_funnel",
     "quota_attainment",
     "ramp_threshold",
+    "readiness",
+    "rep_funnel",
     "sales_cycle",
     "stage_funnel",
     "time_to_ramp",
@@ -38,4 +45,8 @@ METRICS: dict[str, Callable[[Span], list[Row]]] = {
     "quota_attainment": quota_attainment,
     "content_usage": content_usage,
     "lead_funnel": lead_funnel,
+    "content_lift": content_lift,
+    "rep_funnel": rep_funnel,
+    "readiness": readiness,
+    "gate_compliance": gate_compliance,
 }

@@ -28,6 +28,7 @@ class Row:
     details: dict = field(default_factory=dict)
     team_id: int | None = None
     position: int = 0
+    segment: str = ""
 
 
 @dataclass(frozen=True)

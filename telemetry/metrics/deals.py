@@ -5,10 +5,10 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, RowRange, Sum, Window
-from django.db.models.functions import LastValue, Lead, RowNumber
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Max, Q, RowRange, Sum, When, Window
+from django.db.models.functions import LastValue, RowNumber
 
-from pipeline.models import CLOSED_STAGES, NEXT_STAGE, Deal, DealStageChange, Stage
+from pipeline.models import CLOSED_STAGES, NEXT_STAGE, Deal, DealStageChange, Event, Stage
 from telemetry.metrics.base import NO_PRODUCT, NO_TEAM_KEY, ZERO, Row, Span, full_name, money, ratio
 from telemetry.models import Dimension, Metric, Period
 
@@ -19,7 +19,9 @@ WIN_RATE_GROUPS: dict[str, list[str]] = {
     Dimension.ALL: [],
     Dimension.REP: ["owner_id", "owner__first_name", "owner__last_name", "owner__username", "owner__team_id"],
     Dimension.TEAM: ["team_id", "team__name"],
-    Dimension.PRODUCT: ["product"],
+    Dimension.PRODUCT: ["product__name"],
+    # The product table of a manager's own team (the product rows above are the organisation's).
+    Dimension.TEAM_PRODUCT: ["team_id", "team__name", "product__name"],
 }
 
 
@@ -33,7 +35,10 @@ def _win_rate_key(dimension: str, group: dict) -> tuple[str, str, int | None]:
             return NO_TEAM_KEY, "No team", None
         return str(group["team_id"]), group["team__name"], group["team_id"]
     if dimension == Dimension.PRODUCT:
-        return group["product"] or NO_PRODUCT, group["product"] or NO_PRODUCT, None
+        return group["product__name"] or NO_PRODUCT, group["product__name"] or NO_PRODUCT, None
+    if dimension == Dimension.TEAM_PRODUCT:
+        product = group["product__name"] or NO_PRODUCT
+        return f"{group['team_id'] or NO_TEAM_KEY}:{product}", product, group["team_id"]
     return "all", "All deals", None
 
 
@@ -107,32 +112,44 @@ FUNNEL_STAGES = [*NEXT_STAGE, Stage.CLOSED_WON, Stage.CLOSED_LOST]
 def stage_funnel(window: Span) -> list[Row]:
     """Per stage: deals that reached it in the period, moved on from it, were lost there, and were won.
 
-    A deal "reached" a stage when a history row put it there: a move in the portal, or the
-    import row of a deal imported in that stage (imported deals count where they came in).
-    What happened next is read from the same deal's next history row and its last one before
-    the window's end (LEAD and LAST_VALUE over one window per deal: one sort, no per-row
-    subquery). Moves are forward-only, so a deal reaches a stage once. The row's value is the
-    share of the deals reaching the stage that were finally won. One query.
+    A deal "reached" a stage when a history row first put it there: a move in the portal, or the
+    import row of a deal imported in that stage (imported deals count where they came in). A deal
+    reaches a stage once however often it re-enters it (moved back and forward again, reopened):
+    only its first row into each stage counts, dated when it first got there. The rest is read
+    from the same deal's rows before the window's end, one window per deal (one sort, no per-row
+    subquery): it "moved on" from a stage when a row ever took it forward out of it (not a loss,
+    not a step back); it was "lost there" when its last row is a loss out of that stage; "won"
+    when its last row is the win. The row's value is the share of the deals reaching the stage
+    that were finally won. One query.
     """
     per_deal: dict[str, Any] = {"partition_by": [F("deal_id")], "order_by": [F("at").asc(), F("pk").asc()]}
+    whole_history = RowRange(start=None, end=None)
+    forward = ~Q(to_stage=Stage.CLOSED_LOST) & ~Q(event=Event.MOVED_BACK)
+    forward_out = {
+        stage: Window(Max(Case(When(Q(from_stage=stage) & forward, then=1), default=0)), partition_by=[F("deal_id")])
+        for stage in NEXT_STAGE
+    }
     changes = (
         DealStageChange.objects.filter(at__lt=window.end)
         .order_by()
         .annotate(
-            next_stage=Window(Lead("to_stage"), **per_deal),
-            last_stage=Window(LastValue("to_stage"), frame=RowRange(start=None, end=None), **per_deal),
+            entry=Window(RowNumber(), partition_by=[F("deal_id"), F("to_stage")], order_by=per_deal["order_by"]),
+            last_stage=Window(LastValue("to_stage"), frame=whole_history, **per_deal),
+            last_from=Window(LastValue("from_stage"), frame=whole_history, **per_deal),
+            **{f"out_of_{stage}": expression for stage, expression in forward_out.items()},
         )
     )
     aggregates: dict[str, Count] = {}
     for stage in FUNNEL_STAGES:
         for period in Period.values:
-            reached = Q(to_stage=stage) & window.during(period, "at")
+            reached = Q(to_stage=stage, entry=1) & window.during(period, "at")
+            if stage in NEXT_STAGE:
+                aggregates[f"{stage}_moved_{period}"] = Count("pk", filter=reached & Q(**{f"out_of_{stage}": 1}))
             aggregates |= {
                 f"{stage}_reached_{period}": Count("pk", filter=reached),
-                f"{stage}_moved_{period}": Count(
-                    "pk", filter=reached & Q(next_stage__isnull=False) & ~Q(next_stage=Stage.CLOSED_LOST)
+                f"{stage}_lost_{period}": Count(
+                    "pk", filter=reached & Q(last_stage=Stage.CLOSED_LOST, last_from=stage)
                 ),
-                f"{stage}_lost_{period}": Count("pk", filter=reached & Q(next_stage=Stage.CLOSED_LOST)),
                 f"{stage}_won_{period}": Count("pk", filter=reached & Q(last_stage=Stage.CLOSED_WON)),
             }
     totals = changes.aggregate(**aggregates)
@@ -142,7 +159,7 @@ def stage_funnel(window: Span) -> list[Row]:
             reached = totals[f"{stage}_reached_{period}"]
             if not reached:
                 continue
-            moved, lost = totals[f"{stage}_moved_{period}"], totals[f"{stage}_lost_{period}"]
+            moved, lost = totals.get(f"{stage}_moved_{period}", 0), totals[f"{stage}_lost_{period}"]
             won_count = totals[f"{stage}_won_{period}"]
             details = {"reached": reached, "moved_on": moved, "lost": lost, "won": won_count,
                        "conversion": str(ratio(moved, reached)) if stage in NEXT_STAGE else None}  # fmt: skip
@@ -176,13 +193,18 @@ def _days(duration: timedelta | float | int | None) -> Decimal:
 
 
 def sales_cycle(window: Span) -> list[Row]:
-    """Per outcome (won, lost): count, average and median cycle in days. One query per period.
+    """Per outcome (won, lost): count, average and median cycle in days, for the organisation
+    (dimension outcome) and per team (team_outcome). One query per period and grouping.
 
     The median comes from window functions: each deal's rank within its outcome and the
     outcome's size; the one or two middle deals are the only rows that leave the database.
     """
+    return _sales_cycle(window, by_team=False) + _sales_cycle(window, by_team=True)
+
+
+def _sales_cycle(window: Span, *, by_team: bool) -> list[Row]:
     cycle = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-    by_outcome: dict[str, Any] = {"partition_by": [F("stage")]}
+    by_outcome: dict[str, Any] = {"partition_by": [F("stage"), F("team_id")] if by_team else [F("stage")]}
     rows = []
     for period in Period.values:
         ranked = (
@@ -196,27 +218,27 @@ def sales_cycle(window: Span) -> list[Row]:
             )
         )
         middle = ranked.filter(Q(rank=(F("size") + 1) / 2) | Q(rank=(F("size") + 2) / 2))
-        outcomes: dict[str, list] = defaultdict(list)
-        for deal in middle.values("stage", "cycle", "size", "total"):
-            outcomes[deal["stage"]].append(deal)
-        for position, stage in enumerate(CLOSED_STAGES):
-            middles = outcomes.get(stage)
-            if not middles:
-                continue
+        outcomes: dict[tuple[str, int | None], list] = defaultdict(list)
+        for deal in middle.values("stage", "team_id", "team__name", "cycle", "size", "total"):
+            outcomes[(deal["stage"], deal["team_id"] if by_team else None)].append(deal)
+        for (stage, team_id), middles in sorted(outcomes.items(), key=lambda item: (str(item[0][1]), item[0][0])):
+            position = CLOSED_STAGES.index(Stage(stage))
             size, total_days = middles[0]["size"], _days(middles[0]["total"])
             median = sum((_days(m["cycle"]) for m in middles), ZERO) / len(middles)
+            outcome = "won" if stage == Stage.CLOSED_WON else "lost"
             rows.append(
                 Row(
                     Metric.SALES_CYCLE,
                     period,
-                    Dimension.OUTCOME,
-                    "won" if stage == Stage.CLOSED_WON else "lost",
-                    Stage(stage).label,
+                    Dimension.TEAM_OUTCOME if by_team else Dimension.OUTCOME,
+                    f"{team_id or NO_TEAM_KEY}:{outcome}" if by_team else outcome,
+                    f"{middles[0]['team__name'] or 'No team'}: {Stage(stage).label}" if by_team else Stage(stage).label,
                     numerator=total_days,
                     denominator=Decimal(size),
                     value=ratio(total_days, size),
                     details={"median_days": str(median.quantize(Decimal("0.01")))},
                     position=position,
+                    team_id=team_id,
                 )
             )
     return rows

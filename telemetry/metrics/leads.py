@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from leads.models import Integration, Lead, LeadEvent, LeadRejection
+from leads.models import Integration, Lead, LeadEvent, LeadRejection, primary_reason, rejection_reason_label
 from telemetry.metrics.base import Row, Span, ratio
 from telemetry.models import Dimension, Metric, Period
 
@@ -17,8 +17,9 @@ STEPS = [LeadEvent.Kind.ACCEPTED, LeadEvent.Kind.RETURNED, LeadEvent.Kind.CONVER
 def lead_funnel(window: Span) -> list[Row]:
     """Per integration and period: MQLs received (stored plus rejected), rejected, accepted,
     returned and converted (leads with that event in the period); the value is the share of
-    received MQLs converted. Rejections also by reason (a rejection with two reasons counts
-    for both). Four queries: integrations, stored leads, lead events, rejections per reason set.
+    received MQLs converted. Rejections also by reason: each rejection counts once, under its
+    primary reason (`leads.models.primary_reason`), so the shares add up to 100 %.
+    Four queries: integrations, stored leads, lead events, rejections per reason set.
     """
     names = dict(Integration.objects.values_list("pk", "name"))
     stored: dict[int, Mapping[str, Any]] = {
@@ -51,8 +52,7 @@ def lead_funnel(window: Span) -> list[Row]:
     for group in rejection_sets:
         for period in Period.values:
             rejected[(group["integration_id"], period)] += group[f"n_{period}"]
-            for reason in group["reasons"] or ["unknown"]:
-                reasons[(group["integration_id"], period, reason)] += group[f"n_{period}"]
+            reasons[(group["integration_id"], period, primary_reason(group["reasons"]))] += group[f"n_{period}"]
 
     rows: list[Row] = []
     for position, (integration_id, name) in enumerate(sorted(names.items(), key=lambda item: item[1])):
@@ -86,7 +86,7 @@ def lead_funnel(window: Span) -> list[Row]:
                     period,
                     Dimension.REASON,
                     f"{integration_id}:{reason}",
-                    f"{names.get(integration_id, integration_id)}: {reason}",
+                    f"{names.get(integration_id, integration_id)}: {rejection_reason_label(reason)}",
                     numerator=Decimal(count),
                     denominator=Decimal(total),
                     value=ratio(count, total),

@@ -25,6 +25,7 @@ OPERATIONS = [
     (Scope.DEALS_READ, "get", "/api/v1/deals/{deal}", None),
     (Scope.DEALS_WRITE, "post", "/api/v1/deals/{deal}/transitions", {"event": "QUALIFY"}),
     (Scope.TELEMETRY_READ, "get", "/api/v1/telemetry/win_rate", None),
+    (Scope.TRAINING_READ, "get", "/api/v1/training/certifications", None),
     (Scope.COLLATERAL_READ, "get", "/api/v1/collateral", None),
     (Scope.COLLATERAL_READ, "get", "/api/v1/collateral/nope", None),
     (Scope.COLLATERAL_WRITE, "put", "/api/v1/collateral/nope", {}),

@@ -13,6 +13,12 @@ def demo(transactional_db):
     call_command("load_demo")
 
 
+def violet():
+    from accounts.models import User
+
+    return User.objects.get(username="violet.mclelland")
+
+
 def status_of(page):
     return page.locator("#lead-panel .lead-status")
 
@@ -20,7 +26,8 @@ def status_of(page):
 def test_a_rep_accepts_returns_and_converts_and_marketing_sees_the_return(page, demo):
     log_in(page, "violet.mclelland", DEMO_PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
-    expect(page.get_by_role("heading", name="My leads")).to_be_visible()
+    expect(page.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    expect(page.locator("#lead-count")).to_have_text(str(Lead.objects.open().for_user(violet()).count()))
 
     # Accept, with the keyboard: focus lands on the outcome.
     mql = Lead.objects.get(owner__username="violet.mclelland", status=LeadStatus.MQL)
@@ -33,8 +40,8 @@ def test_a_rep_accepts_returns_and_converts_and_marketing_sees_the_return(page, 
 
     # Return one from the unassigned queue, with a reason.
     page.goto("/leads/")
-    queue = page.get_by_role("region", name="Unassigned queue")
-    queue.get_by_role("link").first.click()
+    page.get_by_role("navigation", name="Lead views").get_by_role("link", name="Unassigned queue").click()
+    page.locator("#lead-rows th a").first.click()
     returned_url = page.url
     page.get_by_label("Reason").select_option("not_a_fit")
     page.get_by_label("Note").fill("Ten-person shop, no budget this year.")

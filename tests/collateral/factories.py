@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from collateral.models import Asset, AssetType, AssetVersion, VersionStatus
+from collateral.search.lexicon import library_changed
 from collateral.services import asset_create, asset_publish_version
 from tests.accounts.factories import UserFactory
 from tests.pipeline.factories import AccountFactory, DealFactory  # noqa: F401 (re-exported for collateral tests)
@@ -128,4 +129,6 @@ def bulk_library(count: int, *, admin, prefix: str = "TS") -> list[Asset]:
     Asset.audiences.through.objects.bulk_create(
         Asset.audiences.through(asset=asset, audience=audience) for asset in assets
     )
+    # Written around the services: say that the library changed, as they would.
+    library_changed()
     return assets

@@ -115,9 +115,10 @@ def test_new_tags_get_a_kind_and_existing_tags_keep_theirs(admin):
 
 
 def test_updating_tags_updates_what_search_reads(admin):
-    asset = asset_create(by=admin, type="CaseStudy", title="A", tags=["fintech"])
+    asset = asset_create(by=admin, type="CaseStudy", title="A", tags=["fintech"], audiences=["CFO"])
     asset_update(asset=asset, by=admin, tags=["retail", "api_performance"])
-    assert Asset.objects.get().search_text == "api performance retail"
+    # Tags, then the type as reps name it, then the audiences.
+    assert Asset.objects.get().search_text == "api performance retail Case study case study customer story CFO"
 
 
 def test_sharing_records_one_usage_with_the_deal(admin, rep):

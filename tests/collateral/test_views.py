@@ -66,7 +66,8 @@ def test_live_search_answers_htmx_with_the_results_only(rep, library):
     response = logged_in(rep).get("/collateral/", {"q": "fint"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "<html" not in html
-    assert "Fintech latency story" in html and "Retail one-pager" not in html
+    # The typed prefix is highlighted in the title.
+    assert "<mark>Fintech</mark> latency story" in html and "Retail one-pager" not in html
     assert "HX-Request" in response["Vary"]
 
 
@@ -75,7 +76,7 @@ def test_htmx_restoring_a_pushed_url_gets_the_whole_page(rep, library):
     headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
     response = logged_in(rep).get("/collateral/", {"q": "fint"}, headers=headers)
     html = response.content.decode()
-    assert "<html" in html and "Fintech latency story" in html
+    assert "<html" in html and "<mark>Fintech</mark> latency story" in html
     assert "HX-History-Restore-Request" in response["Vary"]
 
 
@@ -95,10 +96,21 @@ def test_a_facet_filters_the_results_and_shows_its_counts(rep, library):
     assert client.get("/collateral/", {"type": "OnePager"}).context["page"].paginator.count == 1
 
 
-def test_an_empty_search_helps_the_rep_on(rep, library):
-    html = logged_in(rep).get("/collateral/", {"q": "zebra", "industry": "retail"}).content.decode()
-    assert "No assets match “zebra” with these filters" in html
-    assert "Search again without the filters" in html
+def test_an_empty_search_offers_the_nearest_results_without_the_most_restrictive_filter(rep, library):
+    response = logged_in(rep).get("/collateral/", {"q": "latency", "industry": "retail"})
+    html = response.content.decode()
+    assert response.context["page"].paginator.count == 0
+    assert "No assets match “latency” with these filters" in html
+    # Dropping the industry finds the fintech story: offered, with the filter it dropped named.
+    assert "Nearest matches without <strong>Industry: retail</strong>" in html
+    assert [a.asset_id for a in response.context["relaxed_assets"]] == ["CS-0001"]
+
+
+def test_words_that_match_nothing_offer_the_nearest_words_of_the_library(rep, library):
+    response = logged_in(rep).get("/collateral/", {"q": "latensy storeys", "literal": "1"})
+    assert response.context["page"].paginator.count == 0
+    assert response.context["relaxed"].nearest == "latency story"
+    assert [a.asset_id for a in response.context["relaxed_assets"]] == ["CS-0001"]
 
 
 def test_sort_by_newest_and_most_used(rep, library, admin):

@@ -69,12 +69,21 @@ class LeadFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        return super()._create(model_class, *args, **cls._as_sent(kwargs))
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        """Unsaved, for bulk_create: pass a saved `integration`."""
+        return super()._build(model_class, *args, **cls._as_sent(kwargs))
+
+    @staticmethod
+    def _as_sent(kwargs: dict[str, Any]) -> dict[str, Any]:
         payload = lead_payload(0, leadId=kwargs["lead_id"])
         for name, value in lead_fields(LeadIn.model_validate(payload)).items():
             kwargs.setdefault(name, value)
         kwargs.setdefault("raw_payload", payload)
         kwargs.setdefault("payload_digest", payload_digest(payload))
-        return super()._create(model_class, *args, **kwargs)
+        return kwargs
 
 
 class RoutingRuleFactory(factory.django.DjangoModelFactory):

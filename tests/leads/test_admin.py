@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import hash_api_key
-from leads.models import Integration, LeadRejection, QualificationCriterion
+from leads.models import Integration, Lead, LeadEvent, LeadRejection, QualificationCriterion
 from tests.leads.factories import PLAYBOOK_LEAD, IntegrationFactory, LeadFactory
 from tests.leads.helpers import send
 
@@ -122,6 +122,52 @@ def test_marketing_edits_the_criteria_registry(client, marketing):
 def test_the_admin_pages_open(client, admin, model):
     client.force_login(admin)
     assert client.get(reverse(f"admin:leads_{model}_changelist")).status_code == 200
+
+
+def test_an_admin_changes_a_leads_owner_only_with_a_reason_through_the_service(client, admin, rep, other_rep):
+    lead = LeadFactory(owner=rep, team=rep.team)
+    client.force_login(admin)
+    url = reverse("admin:leads_lead_change", args=[lead.pk])
+    form = {"owner": other_rep.pk, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0}
+    refused = client.post(url, form)
+    assert refused.status_code == 200
+    assert "Say why the owner changes." in refused.content.decode()
+    assert Lead.objects.get(pk=lead.pk).owner == rep
+    response = client.post(url, {**form, "reassign_reason": "Moved to the West team"})
+    assert response.status_code == 302, response.content
+    lead = Lead.objects.get(pk=lead.pk)
+    assert (lead.owner, lead.team) == (other_rep, other_rep.team)
+    event = LeadEvent.objects.get(lead=lead, kind=LeadEvent.Kind.REASSIGNED)
+    assert (event.by, event.note.endswith("Moved to the West team")) == (admin, True)
+
+
+def test_marketing_cannot_change_a_leads_owner_in_admin(client, marketing, rep):
+    lead = LeadFactory(owner=rep, team=rep.team)
+    client.force_login(marketing)
+    page = client.get(reverse("admin:leads_lead_change", args=[lead.pk]))
+    assert page.status_code == 200, "marketing ops reads leads in admin"
+    assert 'name="owner"' not in page.content.decode()
+
+
+def test_the_admin_reassign_action_hands_selected_leads_over(client, admin, rep, teammate):
+    leads = [LeadFactory(owner=rep, team=rep.team) for _ in range(2)]
+    client.force_login(admin)
+    ids = [x.pk for x in leads]
+    changelist = reverse("admin:leads_lead_changelist")
+    assert (
+        "New owner"
+        in client.post(changelist, {"action": "reassign_selected", "_selected_action": ids}).content.decode()
+    )
+    data = {
+        "action": "reassign_selected",
+        "_selected_action": ids,
+        "apply": "1",
+        "new_owner": teammate.pk,
+        "reason": "Left",
+    }
+    response = client.post(changelist, data, follow=True)
+    assert "2 leads now belong to" in response.content.decode()
+    assert set(Lead.objects.filter(owner=teammate)) == set(leads)
 
 
 def test_the_key_page_of_a_signing_integration_gives_the_signed_example(client, marketing):

@@ -29,7 +29,9 @@ def test_the_demo_has_leads_in_every_state_and_a_working_key(client, capsys):
     call_command("load_demo")
     assert DEMO_API_KEY in capsys.readouterr().out
     statuses = set(Lead.objects.values_list("status", flat=True))
-    assert {LeadStatus.MQL, LeadStatus.ACCEPTED, LeadStatus.RETURNED} <= statuses
+    assert {LeadStatus.MQL, LeadStatus.ACCEPTED, LeadStatus.RETURNED, LeadStatus.RESUBMITTED} <= statuses
+    resubmitted = LeadEvent.objects.get(kind=LeadEvent.Kind.RESUBMITTED)
+    assert [change["field"] for change in resubmitted.changes] == ["firmographics.employeeCount"]
     assert Lead.objects.filter(owner__username="violet.mclelland").exists()
     assert Lead.objects.filter(owner__isnull=True).exists()
     assert LeadRejection.objects.exists()

@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leads.models import Lead, LeadEvent, LeadRejection, LeadStatus
-from pipeline.models import Deal
+from pipeline.models import Deal, Product
 from tests.leads.factories import IntegrationFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,15 +153,25 @@ def test_return_records_the_reason(client, rep, my_lead):
     assert my_lead.returned_at is not None
 
 
-def test_convert_creates_a_deal_in_lead_in(client, rep, my_lead):
+def convert_data(**extra):
+    """A conversion as the form posts it: a product of the list (by id) and a close date."""
+    return {
+        "name": "",
+        "amount": "12000.50",
+        "product": Product.objects.get(name="GTX Pro").pk,
+        "expected_close_date": "2027-03-31",
+        **extra,
+    }
+
+
+def test_convert_creates_a_deal_in_lead_in_and_links_it(client, rep, my_lead):
     client.force_login(rep)
-    data = {"name": "", "amount": "12000.50", "product": "GTX Pro"}
-    response = client.post(reverse("leads:convert", args=[my_lead.pk]), data, **HX)
+    response = client.post(reverse("leads:convert", args=[my_lead.pk]), convert_data(), **HX)
     assert response.status_code == 200
     my_lead.refresh_from_db()
     deal = Deal.objects.get()
     assert my_lead.status == LeadStatus.CONVERTED and my_lead.deal == deal
-    assert (deal.name, deal.stage, deal.owner, deal.team, deal.amount, deal.product) == (
+    assert (deal.name, deal.stage, deal.owner, deal.team, deal.amount, deal.product.name) == (
         "Acme Corp — Jane Doe",
         "LeadIn",
         rep,
@@ -169,15 +179,43 @@ def test_convert_creates_a_deal_in_lead_in(client, rep, my_lead):
         Decimal("12000.50"),
         "GTX Pro",
     )
+    assert deal.expected_close_date == date(2027, 3, 31)
     assert deal.account.name == "Acme Corp" and deal.source_lead == my_lead
     # Made through the pipeline's deal_create: a deal from a lead starts its history there.
     assert deal.source == "lead"
     assert list(deal.stage_changes.values_list("to_stage", "by")) == [("LeadIn", rep.pk)]
+    # The converted lead links its deal's page, which its owner can open.
+    page = client.get(my_lead.get_absolute_url()).content.decode()
+    assert f'href="/pipeline/deals/{deal.pk}/"' in page
+    assert client.get(f"/pipeline/deals/{deal.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"product": "GTX Pr0"}, "product", "Select a valid choice"),
+        ({"product": ""}, "product", "This field is required"),
+        ({"expected_close_date": ""}, "expected_close_date", "This field is required"),
+    ],
+)
+def test_convert_needs_a_product_of_the_list_and_a_close_date(client, rep, my_lead, change, field, message):
+    client.force_login(rep)
+    response = client.post(reverse("leads:convert", args=[my_lead.pk]), convert_data(**change), **HX)
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Deal.objects.exists() and Product.objects.filter(name__iexact="GTX Pr0").count() == 0
+
+
+def test_convert_offers_only_active_products(client, rep, my_lead):
+    Product.objects.filter(name="GTX Pro").update(is_active=False)
+    client.force_login(rep)
+    response = client.post(reverse("leads:convert", args=[my_lead.pk]), convert_data(), **HX)
+    assert response.status_code == 422 and not Deal.objects.exists()
 
 
 def test_convert_refuses_a_negative_amount(client, rep, my_lead):
     client.force_login(rep)
-    response = client.post(reverse("leads:convert", args=[my_lead.pk]), {"amount": "-1"}, **HX)
+    response = client.post(reverse("leads:convert", args=[my_lead.pk]), convert_data(amount="-1"), **HX)
     assert response.status_code == 422
     assert not Deal.objects.exists()
     assert Lead.objects.get(pk=my_lead.pk).status == LeadStatus.MQL
@@ -186,7 +224,7 @@ def test_convert_refuses_a_negative_amount(client, rep, my_lead):
 def test_a_returned_lead_cannot_be_converted(client, rep, my_lead):
     client.force_login(rep)
     client.post(reverse("leads:return", args=[my_lead.pk]), {"reason": "no_interest"}, **HX)
-    response = client.post(reverse("leads:convert", args=[my_lead.pk]), {"amount": "10"}, **HX)
+    response = client.post(reverse("leads:convert", args=[my_lead.pk]), convert_data(amount="10"), **HX)
     assert response.status_code == 409
     assert not Deal.objects.exists()
 
@@ -221,7 +259,8 @@ def test_the_quality_report_counts_per_integration_and_day(client, marketing, qu
         ("HubSpot", 4, 2, 2, 1)
     ]
     assert dict(report.failing_fields) == {"contactInfo.email": 1, "qualificationCriteriaMet[]": 1}
-    assert "old" not in dict(report.failing_reasons)
+    # Human labels, each rejection once (sharing 100 %); the 40-day-old one is outside the window.
+    assert report.reason_shares == [("Invalid e-mail address", 1, 50), ("X", 1, 50)]
     assert report.return_reasons == [("Contact data wrong or unreachable", 1)]
     assert "Contact data wrong or unreachable" in response.content.decode()
 

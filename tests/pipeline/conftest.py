@@ -25,3 +25,14 @@ def eager_tasks():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def logged_in(client):
+    """The test client signed in as `user` (one client: signing in again switches the person)."""
+
+    def log_in(user):
+        client.force_login(user)
+        return client
+
+    return log_in

@@ -4,7 +4,17 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from pipeline.models import Account, CriterionCheck, Deal, DealStageChange, Event, LostReason, Stage, StageCriterion
+from pipeline.models import (
+    Account,
+    CriterionCheck,
+    Deal,
+    DealStageChange,
+    Event,
+    LostReason,
+    Product,
+    Stage,
+    StageCriterion,
+)
 from tests.accounts.factories import UserFactory
 
 
@@ -16,6 +26,19 @@ class AccountFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Account {n}")
     industry = "software"
     employee_count = 250
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+
+
+def product_named(name: str) -> Product:
+    """The product of the list called `name` (any case), added to the list if missing."""
+    return Product.objects.named(name) or Product.objects.create(name=name)
 
 
 class DealFactory(factory.django.DjangoModelFactory):
@@ -30,9 +53,16 @@ class DealFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     team = factory.LazyAttribute(lambda d: d.owner.team)
     amount = Decimal("12000.00")
-    product = "GTX Pro"
+    product = factory.LazyFunction(lambda: product_named("GTX Pro"))
     stage = Stage.LEAD_IN
     stage_entered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        # Tests name products by their name: DealFactory(product="MG Special").
+        if isinstance(kwargs.get("product"), str):
+            kwargs["product"] = product_named(kwargs["product"])
+        return kwargs
 
     @factory.post_generation
     def history(deal: Deal, create: bool, extracted, **kwargs) -> None:

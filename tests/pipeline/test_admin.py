@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.models import Deal, DealStageChange, Event, Stage, StageSetting
+from pipeline.models import Deal, DealActivity, DealStageChange, Event, Stage, StageSetting
 from tests.pipeline.factories import check_all
 
 
@@ -24,31 +24,82 @@ def test_the_rotting_threshold_is_editable_in_admin(admin, client):
     assert (setting.probability, setting.rotting_after_days) == (55, 9)
 
 
+def _change_form(deal, **values) -> dict:
+    return {
+        "name": "Renamed in admin",
+        "account": deal.account_id,
+        "amount": "10.00",
+        "currency": "USD",
+        "product": "",
+        "expected_close_date": "",
+        "stage": Stage.CLOSED_WON,
+        "team": "",
+        "checks-TOTAL_FORMS": 0,
+        "checks-INITIAL_FORMS": 0,
+        "stage_changes-TOTAL_FORMS": 1,
+        "stage_changes-INITIAL_FORMS": 1,
+        **values,
+    }
+
+
 @pytest.mark.django_db
-def test_admin_cannot_set_stage_owner_or_team_by_the_form(admin, rep, teammate, client, make_deal):
+def test_admin_cannot_set_stage_or_team_by_the_form_nor_the_owner_without_a_reason(
+    admin, rep, teammate, client, make_deal
+):
     deal = make_deal(rep, stage=Stage.DISCOVERY)
     client.force_login(admin)
-    response = client.post(
-        f"/admin/pipeline/deal/{deal.pk}/change/",
-        {
-            "name": "Renamed in admin",
-            "account": deal.account_id,
-            "amount": "10.00",
-            "currency": "USD",
-            "product": "",
-            "expected_close_date": "",
-            "stage": Stage.CLOSED_WON,
-            "owner": teammate.pk,
-            "team": "",
-            "checks-TOTAL_FORMS": 0,
-            "checks-INITIAL_FORMS": 0,
-            "stage_changes-TOTAL_FORMS": 1,
-            "stage_changes-INITIAL_FORMS": 1,
-        },
-    )
+    response = client.post(f"/admin/pipeline/deal/{deal.pk}/change/", _change_form(deal, owner=teammate.pk))
+    assert response.status_code == 200
+    assert "Say why the owner changes." in response.content.decode()
+    deal = Deal.objects.get(pk=deal.pk)
+    assert (deal.name, deal.stage, deal.owner, deal.team) == (deal.name, Stage.DISCOVERY, rep, rep.team)
+    response = client.post(f"/admin/pipeline/deal/{deal.pk}/change/", _change_form(deal, owner=rep.pk))
     assert response.status_code == 302, response.content
     deal = Deal.objects.get(pk=deal.pk)
     assert (deal.name, deal.stage, deal.owner, deal.team) == ("Renamed in admin", Stage.DISCOVERY, rep, rep.team)
+
+
+@pytest.mark.django_db
+def test_admin_changes_the_owner_through_the_service_with_its_history(admin, rep, other_rep, client, make_deal):
+    deal = make_deal(rep, stage=Stage.DISCOVERY)
+    client.force_login(admin)
+    form = _change_form(deal, owner=other_rep.pk, reassign_reason="Territory moved to West")
+    response = client.post(f"/admin/pipeline/deal/{deal.pk}/change/", form)
+    assert response.status_code == 302, response.content
+    deal = Deal.objects.get(pk=deal.pk)
+    assert (deal.stage, deal.owner, deal.team) == (Stage.DISCOVERY, other_rep, other_rep.team)
+    activity = DealActivity.objects.get(deal=deal)
+    assert (activity.from_owner, activity.to_owner, activity.by, activity.note) == (
+        rep,
+        other_rep,
+        admin,
+        "Territory moved to West",
+    )
+
+
+@pytest.mark.django_db
+def test_the_admin_reassign_action_asks_for_the_owner_and_a_reason(admin, rep, teammate, client, make_deal):
+    deals = [make_deal(rep), make_deal(rep)]
+    client.force_login(admin)
+    ids = [d.pk for d in deals]
+    page = client.post("/admin/pipeline/deal/", {"action": "reassign_selected", "_selected_action": ids})
+    assert page.status_code == 200
+    assert "New owner" in page.content.decode()
+    assert Deal.objects.filter(owner=rep).count() == 2
+    response = client.post(
+        "/admin/pipeline/deal/",
+        {
+            "action": "reassign_selected",
+            "_selected_action": ids,
+            "apply": "1",
+            "new_owner": teammate.pk,
+            "reason": "Alice left",
+        },
+        follow=True,
+    )
+    assert "2 deals now belong to" in response.content.decode()
+    assert Deal.objects.filter(owner=teammate).count() == 2
+    assert DealActivity.objects.filter(deal__in=deals, kind="reassigned", note="Alice left").count() == 2
 
 
 @pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from pipeline.imports.deals import deals_import
-from pipeline.models import Account, Deal, DealStageChange, Event, Stage
+from pipeline.imports.deals import deals_import, parse_product_map
+from pipeline.models import Account, Deal, DealStageChange, Event, Product, Stage
 from pipeline.services import deal_transition
 from tests.conftest import crm_sample
 from tests.pipeline.factories import check_all
@@ -186,13 +186,52 @@ def test_the_command_refuses_a_file_without_the_mapped_columns(tmp_path):
 @pytest.mark.django_db
 def test_the_crm_sample_imports_cleanly(tmp_path):
     source = crm_sample("sales_pipeline.csv")
-    report = deals_import(path=source, create_owners=True, team_file=crm_sample("sales_teams.csv"))
+    # The export spells GTX Pro "GTXPro" in 1,480 rows: mapped onto the list, never a new product.
+    report = deals_import(
+        path=source,
+        create_owners=True,
+        team_file=crm_sample("sales_teams.csv"),
+        product_map=parse_product_map(["GTXPro=GTX Pro"]),
+    )
     assert (report.rows, report.created, report.problems) == (8800, 8800, [])
+    assert Product.objects.count() == 7
+    assert Deal.objects.filter(product__name="GTX Pro").count() == 1480
     assert len(report.created_owners) == 30
     assert Deal.objects.filter(stage=Stage.CLOSED_WON).count() == 4238
     assert Deal.objects.filter(stage=Stage.CLOSED_LOST).count() == 2473
     assert Deal.objects.filter(stage=Stage.DISCOVERY).count() == 1589
     assert Deal.objects.filter(stage=Stage.LEAD_IN).count() == 500
     assert DealStageChange.objects.filter(imported=True).count() == 8800
-    again = deals_import(path=source)
+    again = deals_import(path=source, product_map={"gtxpro": "GTX Pro"})
     assert (again.created, again.unchanged, Deal.objects.count()) == (0, 8800, 8800)
+
+
+TYPOS = """opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value
+T1,Alice Rep,GTXPro,Acme Corporation,Won,2017-01-02,2017-03-01,4514
+T2,Alice Rep,gtx basic,Acme Corporation,Won,2017-01-02,2017-03-01,550
+T3,Alice Rep,Hoverboard,Acme Corporation,Won,2017-01-02,2017-03-01,10
+"""
+
+
+@pytest.mark.django_db
+def test_a_typod_product_refuses_its_row_naming_the_nearest_product(alice, tmp_path):
+    path = tmp_path / "typos.csv"
+    path.write_text(TYPOS)
+    report = deals_import(path=path)
+    assert report.created == 1 and Deal.objects.get().product.name == "GTX Basic"
+    problems = {p.external_id: p.message for p in report.problems}
+    assert "'GTXPro' is not a product of the list; did you mean 'GTX Pro'" in problems["T1"]
+    assert "--product 'GTXPro=<product>'" in problems["T1"]
+    assert "GTK 500" in problems["T3"]  # nothing near: the message lists the products
+    assert Product.objects.count() == 7
+
+
+@pytest.mark.django_db
+def test_a_product_mapping_reads_the_crm_name_as_one_of_the_list(alice, tmp_path, capsys):
+    path = tmp_path / "typos.csv"
+    path.write_text(TYPOS)
+    call_command("import_deals", path, "--product", "GTXPro=GTX Pro")
+    assert "2 created" in capsys.readouterr().out
+    assert Deal.objects.get(external_id="T1").product.name == "GTX Pro"
+    with pytest.raises(CommandError, match="'Hover board' is not a product of the list"):
+        call_command("import_deals", path, "--product", "Hoverboard=Hover board")

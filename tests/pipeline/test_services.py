@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from pipeline.models import (
     NEXT_STAGE,
     OPEN_STAGES,
+    PREVIOUS_STAGE,
     TRANSITION_EVENTS,
     TRANSITION_METHODS,
     Account,
@@ -37,6 +38,8 @@ ALLOWED = {
     (Stage.PROPOSAL, Event.VERBAL_YES): Stage.CLOSING,
     (Stage.CLOSING, Event.CONTRACT_SIGNED): Stage.CLOSED_WON,
     **{(stage, Event.DEAL_LOST): Stage.CLOSED_LOST for stage in OPEN_STAGES},
+    **{(stage, Event.MOVED_BACK): target for stage, target in PREVIOUS_STAGE.items()},
+    # REOPENED goes back to the stage a deal was lost at: a deal placed in ClosedLost was lost at none.
 }
 ALL_PAIRS = [(stage, event) for stage in Stage for event in TRANSITION_EVENTS]
 
@@ -57,7 +60,7 @@ def test_every_stage_and_event_pair_either_moves_and_records_or_changes_nothing(
     reason = lost_reason() if event == Event.DEAL_LOST else None
 
     if (stage, event) in ALLOWED:
-        change = deal_transition(deal=deal, event=event, by=rep, lost_reason=reason)
+        change = deal_transition(deal=deal, event=event, by=rep, lost_reason=reason, note="Why")
         deal = Deal.objects.get(pk=deal.pk)
         assert deal.stage == ALLOWED[stage, event]
         assert (change.from_stage, change.to_stage, change.event, change.by) == (stage, deal.stage, event, rep)
@@ -65,15 +68,28 @@ def test_every_stage_and_event_pair_either_moves_and_records_or_changes_nothing(
         assert DealStageChange.objects.filter(deal=deal).count() == 2
     else:
         with pytest.raises(TransitionRefused):
-            deal_transition(deal=deal, event=event, by=rep, lost_reason=reason)
+            deal_transition(deal=deal, event=event, by=rep, lost_reason=reason, note="Why")
         assert snapshot(deal) == before
 
 
 @pytest.mark.django_db
 def test_the_state_machine_has_exactly_the_playbook_transitions(rep, make_deal):
     deal = make_deal(rep)
-    pairs = {(t.source, t.name, t.target) for t in Deal._meta.get_field("stage").get_all_transitions(Deal) if t.target}
-    assert pairs == {(source, TRANSITION_METHODS[event], target) for (source, event), target in ALLOWED.items()}
+    transitions = list(Deal._meta.get_field("stage").get_all_transitions(Deal))
+    # Moving back and reopening name their target on the way (RETURN_VALUE): the states they may reach.
+    pairs = {
+        (t.source, t.name, target)
+        for t in transitions
+        for target in (getattr(t.target, "allowed_states", None) or [t.target])
+        if t.name not in {"move_back", "reopen"} or target == PREVIOUS_STAGE.get(t.source, target)
+    }
+    reopen = {
+        (t.source, t.name, target) for t in transitions if t.name == "reopen" for target in t.target.allowed_states
+    }
+    assert pairs - reopen == {
+        (source, TRANSITION_METHODS[event], target) for (source, event), target in ALLOWED.items()
+    }
+    assert reopen == {(Stage.CLOSED_LOST, "reopen", stage) for stage in OPEN_STAGES}
     assert deal.next_stage == Stage.DISCOVERY
 
 

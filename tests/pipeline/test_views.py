@@ -1,6 +1,8 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from pipeline.models import (
@@ -113,10 +115,10 @@ def test_cards_show_criteria_progress(rep, logged_in, make_deal):
 @pytest.mark.django_db
 def test_the_board_filters_by_owner_product_and_close_month(manager, rep, teammate, logged_in, make_deal):
     make_deal(rep, name="Rep GTX", product="GTX Pro", expected_close_date=timezone.localdate().replace(day=15))
-    make_deal(teammate, name="Mate MG", product="MG Special")
+    mate = make_deal(teammate, name="Mate MG", product="MG Special")
     client = logged_in(manager)
     assert "Mate MG" not in client.get(f"/pipeline/board/?owner={rep.pk}").content.decode()
-    assert "Rep GTX" not in client.get("/pipeline/board/?product=MG+Special").content.decode()
+    assert "Rep GTX" not in client.get(f"/pipeline/board/?product={mate.product_id}").content.decode()
     month = timezone.localdate().strftime("%Y-%m")
     content = client.get(f"/pipeline/board/?close_month={month}").content.decode()
     assert "Rep GTX" in content and "Mate MG" not in content
@@ -255,7 +257,7 @@ def test_the_edit_form_cannot_set_stage_owner_or_team(rep, teammate, other_team,
             "account": deal.account_id,
             "amount": "123.00",
             "currency": "EUR",
-            "product": "GTX Pro",
+            "product": deal.product_id,
             "stage": Stage.CLOSED_WON,
             "owner": teammate.pk,
             "team": other_team.pk,
@@ -294,8 +296,9 @@ def test_another_teams_manager_cannot_edit(other_manager, rep, logged_in, make_d
     ("persona", "shown"), [("rep", True), ("manager", True), ("admin", True), ("marketing", False)]
 )
 def test_the_deals_link_is_in_the_navigation_of_those_with_a_board(persona, shown, request, logged_in):
+    # "Deals" opens the deal list; the board is one click away on it.
     content = logged_in(request.getfixturevalue(persona)).get("/").content.decode()
-    assert ('href="/pipeline/board/"' in content) == shown
+    assert ('href="/pipeline/deals/"' in content) == shown
 
 
 @pytest.mark.django_db
@@ -314,3 +317,18 @@ def test_pipeline_pages_keep_the_csp(page, rep, logged_in, make_deal):
     nonce = NONCE.search(response["Content-Security-Policy"]).group(1)
     if page != "edit":
         assert f'src="/static/js/pipeline.js" nonce="{nonce}"' in html
+
+
+# ---------------------------------------------------------------------------
+# Numbers that reconcile
+# ---------------------------------------------------------------------------
+def test_the_deal_page_shows_the_amount_with_its_currency(logged_in, rep, make_deal):
+    deal = make_deal(rep, name="Y-corporation", amount=Decimal("214144.00"))
+    page = logged_in(rep).get(deal.get_absolute_url()).content.decode()
+    assert "$214,144" in page and "214144.00" not in page
+
+
+def test_a_deal_entered_a_moment_ahead_of_now_is_zero_days_in_stage(logged_in, rep, make_deal):
+    make_deal(rep, name="Clock skew", stage_entered_at=timezone.now() + timedelta(minutes=5))
+    page = logged_in(rep).get(reverse("pipeline:board")).content.decode()
+    assert "0 days in stage" in page and "-1 day" not in page

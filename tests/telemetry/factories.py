@@ -6,7 +6,7 @@ from itertools import pairwise
 
 from django.utils import timezone
 
-from pipeline.models import CLOSED_STAGES, Account, Deal, DealStageChange, Event, Quota, Stage
+from pipeline.models import CLOSED_STAGES, Account, Deal, DealStageChange, Event, Product, Quota, Stage
 
 
 def at(day: date) -> datetime:
@@ -29,7 +29,7 @@ def deal_with_history(
         owner=owner,
         team=owner.team,
         amount=Decimal(amount),
-        product=product,
+        product=Product.objects.get_or_create(name=product)[0],
         stage=stage,
         stage_entered_at=at(day),
         lost_at_stage=lost_at,

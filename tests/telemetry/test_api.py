@@ -125,5 +125,5 @@ def test_content_usage_and_the_lead_funnel_by_their_dimensions(content_example, 
     ]  # fmt: skip
     reasons = get("/lead_funnel", by="reason", period="month").json()["rows"]
     assert {r["label"]: r["numerator"] for r in reasons} == {
-        "HubSpot: invalid_email": "2.00", "HubSpot: not_qualified": "1.00",
+        "HubSpot: Invalid e-mail address": "2.00",
     }  # fmt: skip

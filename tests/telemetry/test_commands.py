@@ -13,7 +13,10 @@ def test_recompute_telemetry_shows_progress_and_stores_the_date(worked_example):
     out = StringIO()
     call_command("recompute_telemetry", "--as-of", AS_OF.isoformat(), stdout=out)
     output = out.getvalue()
-    for step in ("[0/7] win_rate", "[1/7] stage_funnel", "[5/7] content_usage", "[6/7] lead_funnel", "[7/7] write"):
+    steps = ("[0/11] win_rate", "[1/11] stage_funnel", "[5/11] content_usage", "[6/11] lead_funnel",
+             "[7/11] content_lift", "[8/11] rep_funnel", "[9/11] readiness", "[10/11] gate_compliance",
+             "[11/11] write")  # fmt: skip
+    for step in steps:
         assert step in output
     run = TelemetryRun.objects.get()
     assert (run.as_of, run.trigger, run.status) == (AS_OF, "command", RunStatus.SUCCEEDED)

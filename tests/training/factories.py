@@ -32,6 +32,8 @@ class QuizFactory(factory.django.DjangoModelFactory):
 
     module = factory.SubFactory(ModuleFactory)
     pass_mark = 100
+    # Tests that retry at once say so; the cool-down has its own tests.
+    cooldown_minutes = 0
 
 
 def add_question(quiz: Quiz, text: str, choices: list[tuple[str, bool]], explanation: str = "") -> Question:

@@ -1,4 +1,7 @@
+from training.models.attempts import AttemptAnswer, QuizAttempt, Refresher
+from training.models.certifications import Certification, CertificationGrant, CertificationStatus
 from training.models.content import (
+    MAX_COOLDOWN_MINUTES,
     MAX_MODULE_MINUTES,
     Choice,
     Module,
@@ -8,7 +11,7 @@ from training.models.content import (
     Quiz,
     VideoHost,
 )
-from training.models.progress import Enrollment, ModuleProgress, visible_people
+from training.models.progress import Enrollment, ModuleDueDate, ModuleProgress, visible_people
 from training.models.reviews import (
     MAX_REVIEW_COMMENTS,
     SCORE_MAX,
@@ -16,34 +19,46 @@ from training.models.reviews import (
     CallReview,
     Criterion,
     CriterionScore,
+    RecordingHost,
     ReviewComment,
     Scorecard,
     format_timestamp,
+    playable_recording_url,
 )
 from training.models.updates import Acknowledgement, Update, UpdateKind
 
 __all__ = [
+    "MAX_COOLDOWN_MINUTES",
     "MAX_MODULE_MINUTES",
     "MAX_REVIEW_COMMENTS",
     "SCORE_MAX",
     "SCORE_MIN",
     "Acknowledgement",
+    "AttemptAnswer",
     "CallReview",
+    "Certification",
+    "CertificationGrant",
+    "CertificationStatus",
     "Choice",
     "Criterion",
     "CriterionScore",
     "Enrollment",
     "Module",
+    "ModuleDueDate",
     "ModuleProgress",
     "Program",
     "ProgramModule",
     "Question",
     "Quiz",
+    "QuizAttempt",
+    "RecordingHost",
+    "Refresher",
     "ReviewComment",
     "Scorecard",
     "Update",
     "UpdateKind",
     "VideoHost",
     "format_timestamp",
+    "playable_recording_url",
     "visible_people",
 ]

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from taggit.managers import TaggableManager
 
 from accounts.models import Role, User
+from pipeline.models import OPEN_STAGES, Stage
 from training.markdown import render_markdown
 
 MAX_MODULE_MINUTES = 10
@@ -67,6 +68,9 @@ class Module(models.Model):
         related_name="modules",
         help_text="Collateral to use with this module; reps see the ones currently published.",
     )
+    # The open stages of the deal process whose skills the module teaches (values of pipeline's
+    # Stage): coaching suggests the module to a rep whose conversion out of the stage is low.
+    stages = models.JSONField(default=list, blank=True, help_text="Deal stages whose skills this module teaches.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,6 +86,9 @@ class Module(models.Model):
         return reverse("training:module", args=[self.pk])
 
     def clean(self) -> None:
+        open_stages = {str(stage) for stage in OPEN_STAGES}
+        if not isinstance(self.stages, list) or not set(self.stages) <= open_stages:
+            raise ValidationError({"stages": f"Choose among the open stages: {', '.join(sorted(open_stages))}."})
         if self.video_url:
             parts = urlsplit(self.video_url)
             if parts.scheme != "https":
@@ -91,6 +98,10 @@ class Module(models.Model):
                 raise ValidationError(
                     {"video_url": f"{host} is not on the video host allowlist (ask an admin to add it)."}
                 )
+
+    @property
+    def stage_labels(self) -> list[str]:
+        return [Stage(stage).label for stage in self.stages if stage in Stage.values]
 
     def body_html(self) -> SafeString:
         return render_markdown(self.body)
@@ -103,10 +114,48 @@ class Module(models.Model):
         return self.video_url if VideoHost.objects.filter(host=parts.hostname.lower()).exists() else ""
 
 
+# A week: a longer wait is a lock-out, which max_attempts says more honestly.
+MAX_COOLDOWN_MINUTES = 7 * 24 * 60
+DAYS_LIST = RegexValidator(r"^\s*(\d{1,3}\s*(,\s*\d{1,3}\s*)*)?$", "Whole days separated by commas, e.g. 2, 7, 30.")
+
+
 class Quiz(models.Model):
     module = models.OneToOneField(Module, on_delete=models.CASCADE, related_name="quiz")
     pass_mark = models.PositiveSmallIntegerField(
         default=80, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="Percent of questions right."
+    )
+    draw_count = models.PositiveSmallIntegerField(
+        "questions per attempt",
+        default=0,
+        help_text="Each attempt draws this many questions from the pool (those not asked last time first); "
+        "0 asks every question.",
+    )
+    shuffle_choices = models.BooleanField(default=True, help_text="Show each question's choices in a new order.")
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: no limit."
+    )
+    cooldown_minutes = models.PositiveIntegerField(
+        default=10,
+        validators=[MaxValueValidator(MAX_COOLDOWN_MINUTES)],
+        help_text="Wait after a failed attempt before the next one may start.",
+    )
+    reveal_after_pass = models.BooleanField(
+        default=True, help_text="Show the correct answers and explanations once the quiz is passed."
+    )
+    reveal_after_last_attempt = models.BooleanField(
+        default=True,
+        help_text="Show them after the last allowed attempt (with a limit). Otherwise a failed attempt shows "
+        "only which questions were wrong.",
+    )
+    refresher_days = models.CharField(
+        max_length=60,
+        blank=True,
+        default="2, 7, 30",
+        validators=[DAYS_LIST],
+        help_text="Days after completing the module when refresher questions arrive on the rep's home; empty: none.",
+    )
+    refresher_size = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="Questions per refresher."
     )
 
     class Meta:
@@ -114,6 +163,11 @@ class Quiz(models.Model):
 
     def __str__(self) -> str:
         return f"Quiz: {self.module}"
+
+    @property
+    def refresher_intervals(self) -> list[int]:
+        """The refresher days, ascending and without repeats (0 is dropped: a refresher is not the quiz)."""
+        return sorted({int(day) for day in self.refresher_days.split(",") if day.strip() and int(day)})
 
 
 class Question(models.Model):

@@ -4,12 +4,13 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import DateField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.rules import is_enablement_admin, is_manager
-from training.models.content import Module, Program
+from training.models.content import Module, Program, ProgramModule
 
 
 def visible_people(user: User, field: str = "user") -> Q:
@@ -30,7 +31,25 @@ class EnrollmentQuerySet(models.QuerySet):
         return self.filter(completed_at__isnull=True)
 
     def overdue(self, today: date | None = None) -> "EnrollmentQuerySet":
-        return self.open().filter(due_date__lt=today or timezone.localdate())
+        """Open enrolments with a module not completed by its due date.
+
+        A module is due on the enrolment's due date, or on its own later date when it was added to
+        the program after the enrolment (ModuleDueDate): adding a module makes nobody overdue at once.
+        """
+        today = today or timezone.localdate()
+        own_due = ModuleDueDate.objects.filter(enrollment=OuterRef(OuterRef("pk")), module=OuterRef("module"))
+        done = ModuleProgress.objects.filter(
+            user=OuterRef(OuterRef("user")), module=OuterRef("module"), completed_at__isnull=False
+        )
+        late = (
+            ProgramModule.objects.filter(program=OuterRef("program"))
+            .annotate(
+                due=Coalesce(Subquery(own_due.values("due_date")[:1]), OuterRef("due_date"), output_field=DateField())
+            )
+            .filter(due__lt=today)
+            .exclude(Exists(done))
+        )
+        return self.open().filter(Exists(late))
 
 
 class Enrollment(models.Model):
@@ -53,7 +72,22 @@ class Enrollment(models.Model):
         return f"{self.user} in {self.program}"
 
     def is_overdue(self, today: date | None = None) -> bool:
-        return self.completed_at is None and self.due_date < (today or timezone.localdate())
+        """Whether a module is past its due date uncompleted (one query; lists use `overdue()`)."""
+        return self.completed_at is None and Enrollment.objects.overdue(today).filter(pk=self.pk).exists()
+
+
+class ModuleDueDate(models.Model):
+    """The due date of a module added to a program after this enrolment: counted from the day it was added."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="module_due_dates")
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="+")
+    due_date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrollment", "module"], name="module_due_once")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} · {self.module} due {self.due_date}"
 
 
 class ModuleProgressQuerySet(models.QuerySet):
@@ -72,6 +106,11 @@ class ModuleProgress(models.Model):
     best_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Best quiz score, percent.")
     last_score = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    retention = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Refresher answers since completion, percent right, each refresher weighted by its interval.",
+    )
 
     objects = ModuleProgressQuerySet.as_manager()
 

@@ -1,5 +1,7 @@
 """Call reviews as code review: a scorecard per call and comments pinned to moments of it."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
@@ -13,6 +15,36 @@ from training.models.progress import visible_people
 SCORE_MIN, SCORE_MAX = 1, 5
 # A review is read by a person: a few dozen comments. The cap keeps one review to bounded work.
 MAX_REVIEW_COMMENTS = 200
+
+
+class RecordingHost(models.Model):
+    """A host whose call recordings play inline on call reviews (admin-edited allowlist)."""
+
+    host = models.CharField(max_length=253, unique=True, help_text="Exact host name, e.g. recordings.example.com.")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["host"]
+
+    def __str__(self) -> str:
+        return self.host
+
+    def clean(self) -> None:
+        self.host = self.host.strip().lower()
+        if not self.host or "/" in self.host or ":" in self.host or " " in self.host:
+            raise ValidationError(
+                {"host": "Enter a bare host name such as recordings.example.com (no scheme or path)."}
+            )
+
+
+def playable_recording_url(url: str, hosts: set[str] | None = None) -> str:
+    """`url` if it is https on an allowlisted recording host (`hosts`, else one query), else ""."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return ""
+    if hosts is None:
+        hosts = set(RecordingHost.objects.values_list("host", flat=True))
+    return url if parts.hostname.lower() in hosts else ""
 
 
 class ScorecardQuerySet(models.QuerySet):
@@ -108,11 +140,17 @@ class CriterionScore(models.Model):
 
 
 class ReviewComment(models.Model):
+    """A comment pinned to a moment of the call, or (with `parent`) an answer to one."""
+
     review = models.ForeignKey(CallReview, on_delete=models.CASCADE, related_name="comments")
-    at_seconds = models.PositiveIntegerField(help_text="Where in the call, in seconds.")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies", help_text="Answers this."
+    )
+    at_seconds = models.PositiveIntegerField(help_text="Where in the call, in seconds (an answer: its comment's).")
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["at_seconds", "pk"]

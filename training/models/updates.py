@@ -43,6 +43,12 @@ class UpdateQuerySet(models.QuerySet):
             )
         return mine
 
+    def addressed_to(self, user: User) -> "UpdateQuerySet":
+        """Published updates whose audience includes `user` (role and team): the ones `user` is asked
+        to read. A manager also reads what went to the team's reps (`for_user`), without being counted
+        as one of its readers."""
+        return self.published().for_audience(role=user.role, team_id=user.team_id)
+
     def unacknowledged_by(self, user: User) -> "UpdateQuerySet":
         return self.exclude(acknowledgements__user=user)
 

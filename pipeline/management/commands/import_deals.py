@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from pipeline.imports.deals import DEFAULT_COLUMNS, deals_import, parse_stage_map
+from pipeline.imports.deals import DEFAULT_COLUMNS, deals_import, parse_product_map, parse_stage_map
 from pipeline.imports.rows import ImportFileError, ImportReport
 
 
@@ -25,6 +25,14 @@ class Command(BaseCommand):
             metavar="CRM=Stage",
             help="map a CRM stage to ours, e.g. --stage Prospecting=LeadIn --stage Won=ClosedWon "
             "(defaults: Prospecting=LeadIn Engaging=Discovery Won=ClosedWon Lost=ClosedLost)",
+        )
+        parser.add_argument(
+            "--product",
+            action="append",
+            default=[],
+            metavar="CRM=Product",
+            help="read a CRM product name as a product of the list, e.g. --product 'GTXPro=GTX Pro' "
+            "(names of the list match in any case; any other product refuses its row)",
         )
         parser.add_argument("--create-owners", action="store_true", help="create reps for unknown owners")
         parser.add_argument("--team-file", type=Path, help="sales_agent,manager,regional_office CSV for new owners")
@@ -49,6 +57,7 @@ class Command(BaseCommand):
                 by=by,
                 columns={key: options[f"{key}_column"] for key in DEFAULT_COLUMNS},
                 stage_map=parse_stage_map(options["stage"]),
+                product_map=parse_product_map(options["product"]),
                 create_owners=options["create_owners"],
                 team_file=options["team_file"],
                 date_format=options["date_format"],
