@@ -38,6 +38,7 @@ def page(questions: list[tuple[str, list[tuple[str, bool]]]], pass_mark: str = "
         "tags": "",
         **management("program_modules", 0),
         **management("quiz", 1),
+        **defaults(Quiz, "quiz-0"),
         "quiz-0-pass_mark": pass_mark,
         **management("quiz-0-questions", len(questions)),
     }
@@ -53,6 +54,20 @@ def page(questions: list[tuple[str, list[tuple[str, bool]]]], pass_mark: str = "
             if correct:
                 data[f"{prefix}-choices-{c}-is_correct"] = "on"
     return data | module
+
+
+def defaults(model, prefix: str) -> dict:
+    """The form values of `model`'s fields left at their defaults (whatever fields the quiz model has)."""
+    data = {}
+    for field in model._meta.concrete_fields:
+        if field.editable and field.has_default() and not field.primary_key:
+            value = field.get_default()
+            if isinstance(value, bool):
+                if value:
+                    data[f"{prefix}-{field.name}"] = "on"
+            elif not isinstance(value, (list, dict)):
+                data[f"{prefix}-{field.name}"] = str(value)
+    return data
 
 
 def counts() -> tuple[int, int, int, int]:
@@ -139,6 +154,7 @@ def test_an_existing_quiz_gets_a_new_question_and_loses_a_choice(admin_client):
         **management("quiz", 1, 1),
         "quiz-0-id": str(quiz.pk),
         "quiz-0-module": str(module.pk),
+        **defaults(Quiz, "quiz-0"),
         "quiz-0-pass_mark": "60",
         **management("quiz-0-questions", 2, 1),
         "quiz-0-questions-0-id": str(question.pk),
