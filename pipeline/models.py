@@ -388,10 +388,13 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         self.closed_at = self.stage_entered_at
 
     # Back one stage, without criteria (they gate forward moves only); the checks already made stay.
-    @transition(stage, list(PREVIOUS_STAGE), RETURN_VALUE(*PREVIOUS_STAGE.values()), permission=may_move)
-    def move_back(self) -> str:
+    # One decorator per stage (as PREVIOUS_STAGE), so that the graph of the machine shows each step.
+    @transition(stage, Stage.DISCOVERY, Stage.LEAD_IN, permission=may_move)
+    @transition(stage, Stage.TECHNICAL_DEMO, Stage.DISCOVERY, permission=may_move)
+    @transition(stage, Stage.PROPOSAL, Stage.TECHNICAL_DEMO, permission=may_move)
+    @transition(stage, Stage.CLOSING, Stage.PROPOSAL, permission=may_move)
+    def move_back(self) -> None:
         self._enter_stage()
-        return PREVIOUS_STAGE[self.stage]
 
     # A lost deal comes back to the stage it was lost at; it is open again, so the loss is cleared.
     @transition(stage, Stage.CLOSED_LOST, RETURN_VALUE(*OPEN_STAGES), conditions=[was_lost_open], permission=may_move)

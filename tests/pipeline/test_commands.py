@@ -13,9 +13,14 @@ def test_graph_transitions_draws_the_deal_state_machine(capsys):
         '"pipeline.deal.stage.LeadIn" -> "pipeline.deal.stage.Discovery" [label=qualify]',
         '"pipeline.deal.stage.Closing" -> "pipeline.deal.stage.ClosedWon" [label=contract_signed]',
         '"pipeline.deal.stage.Proposal" -> "pipeline.deal.stage.ClosedLost" [label=deal_lost]',
+        '"pipeline.deal.stage.Proposal" -> "pipeline.deal.stage.TechnicalDemo" [label=move_back]',
+        '"pipeline.deal.stage.ClosedLost" -> "pipeline.deal.stage.Proposal" [label=reopen]',
     ]:
         assert edge in dot
-    assert 'ClosedWon" -> ' not in dot and 'ClosedLost" -> ' not in dot
+    # A won deal stays won; moving back is one step only; a lost one only reopens.
+    assert 'ClosedWon" -> ' not in dot
+    assert dot.count("[label=move_back]") == 4
+    assert {line.split("[label=")[1] for line in dot.splitlines() if 'ClosedLost" -> ' in line} == {"reopen]"}
 
 
 @pytest.mark.django_db
