@@ -56,9 +56,12 @@ class KeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         return self.scoped_key(token)
 
+    # One-to-one relations of the key its callers read (IntegrationAuth: the integration).
+    related: tuple[str, ...] = ()
+
     def scoped_key(self, token: str) -> ApiKey:
         try:
-            api_key = api_key_authenticate(token=token)
+            api_key = api_key_authenticate(token=token, related=self.related)
         except ApiKeyRevoked as exc:
             raise AuthorizationError(message=str(exc)) from None
         except ApiKeyRejected as exc:
@@ -121,6 +124,8 @@ IntegrationGuard = Callable[[HttpRequest, Any], Problem | None]
 
 class IntegrationAuth(KeyAuth):
     """A key with the scope that belongs to a lead integration; the integration's guard runs here."""
+
+    related = ("integration",)
 
     def __init__(self, scope: Scope, guard: IntegrationGuard) -> None:
         super().__init__(scope)

@@ -216,7 +216,7 @@ def intake(request: IntegrationApiRequest, *, answer: Answer) -> HttpResponse:
         raise Problem(status=400, detail=f"The body is not valid JSON: {exc}.") from None
     except RecursionError:
         raise Problem(status=400, detail="The body's JSON is nested too deep.") from None
-    rules = IntakeRules.load()
+    rules = IntakeRules.cached()
     if key is None:
         return answer(integration, payload, rules)
     digest = request_digest(method=request.method or "", path=request.path, body=request.body)

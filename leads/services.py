@@ -40,7 +40,7 @@ def lead_ingest(
     would cost a fifth of a batch's time (see bench/leads_intake.py). Pass `rules` read before
     an enclosing transaction, so the transaction (and SQLite's write lock) stays short.
     """
-    rules = rules or IntakeRules.load()
+    rules = rules or IntakeRules.cached()
     results = [lead_check(index=i, payload=payload, rules=rules) for i, payload in enumerate(payloads)]
     first_index: dict[str, int] = {}
     for result in results:

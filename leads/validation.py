@@ -3,10 +3,13 @@ the qualification rules, without writing anything. `leads.services.lead_ingest` 
 
 import hashlib
 import json
+import threading
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from pydantic import ValidationError as PydanticValidationError
 
 from enablement_portal.text import unstorable
@@ -83,6 +86,49 @@ class IntakeRules:
             qualification=[(rule, [c.code for c in rule.required_criteria.all()]) for rule in rules],
             routing=list(RoutingRule.objects.filter(active=True)),
         )
+
+    @classmethod
+    def cached(cls) -> "IntakeRules":
+        """The rules, read from the database once per process while they stay the same.
+
+        A version stamp in the shared cache says which rules are current: every change to a
+        criterion or a rule (leads.signals) sets a new one, once at the change (so the
+        changing transaction sees its own change) and again when it commits (so a process that
+        read the old rules meanwhile reads them again). A missing stamp (the cache was cleared,
+        or evicted) is a new version. Costs one cache read per request instead of four queries.
+        """
+        stamp = cache.get(RULES_STAMP_KEY)
+        if stamp is None:
+            stamp = rules_stamp_bump()
+        with _cached_lock:
+            held = _cached.get("rules")
+            if held is not None and held[0] == stamp:
+                return held[1]
+        rules = cls.load()
+        # Rules changed by a transaction not yet committed (or rolled back) are not kept: the
+        # stamp they were read under may outlive them.
+        if stamp != _cached.get("uncommitted"):
+            with _cached_lock:
+                _cached["rules"] = (stamp, rules)
+        return rules
+
+
+RULES_STAMP_KEY = "leads:intake-rules:stamp"
+_cached: dict[str, Any] = {}
+_cached_lock = threading.Lock()
+
+
+def rules_stamp_bump(*, uncommitted: bool = False) -> str:
+    """Mark the intake rules changed: every process reads them again on its next request."""
+    stamp = uuid.uuid4().hex
+    cache.set(RULES_STAMP_KEY, stamp, timeout=None)
+    with _cached_lock:
+        _cached.pop("rules", None)
+        if uncommitted:
+            _cached["uncommitted"] = stamp
+        else:
+            _cached.pop("uncommitted", None)
+    return stamp
 
 
 @dataclass

@@ -1,0 +1,100 @@
+"""Intake at bulk speed: a batch of 100 costs a fixed, small number of queries whatever it holds,
+and the intake rules are read once per process until they change."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from leads.models import Lead, LeadEvent, LeadRejection, QualificationCriterion
+from tests.leads.factories import RoutingRuleFactory, baseline_rule, lead_payload
+from tests.leads.helpers import BATCH, LEADS, assert_problem, send
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_of(api, body, path=BATCH) -> tuple[list[str], object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = send(api, body, path)
+    return [q["sql"] for q in captured.captured_queries], response
+
+
+def writes(sql: list[str]) -> list[str]:
+    return [q for q in sql if not q.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+# Key and integration (one query), the leads of the batch (locked), the round-robin cursor of
+# the routed team and its reps (read, locked, saved), the new leads (one INSERT on PostgreSQL;
+# SQLite's 999-parameter limit splits 100 rows in three), the changed leads (one UPDATE), their
+# events (one INSERT), the rejections (one INSERT).
+EXPECTED = {"postgresql": 9, "sqlite": 11}
+
+
+def test_a_mixed_batch_of_100_costs_a_fixed_number_of_queries(
+    api, team, rep, teammate, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        RoutingRuleFactory(order=1, industry="SaaS", team=team)
+    send(api, {"leads": [lead_payload(n) for n in range(10)]}, BATCH)  # 10 stored; the rules are read
+    leads = [lead_payload(n) for n in range(100)]
+    for n in range(5):
+        leads[n]["engagementScore"] = 99  # 5 updated
+    leads[50]["contactInfo"]["email"] = "not-an-email"  # rejected
+    sql, response = queries_of(api, {"leads": leads})
+    assert response.status_code == 207
+    body = response.json()
+    assert (body["accepted"], body["rejected"]) == (99, 1)
+    assert [r["outcome"] for r in body["results"][:11]] == ["updated"] * 5 + ["unchanged"] * 5 + ["created"]
+    assert Lead.objects.count() == 99 and LeadEvent.objects.count() == 5 and LeadRejection.objects.count() == 1
+    read_again = [
+        q[:150] for q in sql if q.startswith("SELECT") and ("leads_qualification" in q or "leads_routingrule" in q)
+    ]
+    assert not read_again, read_again
+    assert len(writes(sql)) == EXPECTED[connection.vendor], "\n".join(q[:120] for q in sql)
+
+
+def test_a_batch_of_100_new_leads_is_one_insert_on_postgresql(api):
+    send(api, lead_payload(1000))
+    sql, response = queries_of(api, {"leads": [lead_payload(n) for n in range(100)]})
+    assert response.status_code == 207 and Lead.objects.count() == 101
+    inserts = [q for q in sql if q.startswith('INSERT INTO "leads_lead"')]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 3)
+    # Key with its integration, the batch's stored leads, the inserts.
+    assert len(writes(sql)) == 2 + len(inserts)
+
+
+def test_a_single_post_reads_key_and_integration_in_one_query(api):
+    send(api, lead_payload(1000))
+    sql, response = queries_of(api, lead_payload(1), LEADS)
+    assert response.status_code == 201
+    assert len(writes(sql)) == 3  # key + integration, the stored lead (locked), the insert
+
+
+def test_a_rule_changed_applies_to_the_next_request(api, django_capture_on_commit_callbacks):
+    assert send(api, lead_payload(1)).status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        rule = baseline_rule()
+        rule.min_engagement_score = 99
+        rule.save()
+    assert_problem(send(api, lead_payload(2, engagementScore=98)), 422)
+
+
+def test_a_criterion_retired_or_required_applies_to_the_next_request(api):
+    assert send(api, lead_payload(1)).status_code == 201
+    criterion = QualificationCriterion.objects.get(code="visited_pricing_page")
+    criterion.active = False
+    criterion.save()
+    body = assert_problem(send(api, lead_payload(2, qualificationCriteriaMet=["visited_pricing_page"])), 422)
+    assert body["reasons"] == ["unknown_criterion"]
+    criterion.active = True
+    criterion.save()
+    baseline_rule().required_criteria.add(criterion)
+    body = assert_problem(send(api, lead_payload(3, qualificationCriteriaMet=["downloaded_technical_whitepaper"])), 422)
+    assert body["reasons"] == ["not_qualified"]
+
+
+def test_a_routing_rule_deleted_routes_no_more(api, team, rep):
+    rule = RoutingRuleFactory(order=1, industry="SaaS", team=team)
+    send(api, lead_payload(1))
+    rule.delete()
+    send(api, lead_payload(2))
+    assert dict(Lead.objects.values_list("lead_id", "team")) == {"lead-1": team.pk, "lead-2": None}
