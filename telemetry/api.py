@@ -118,7 +118,7 @@ class RecommendationsOut(Schema):
     summary="Collateral recommended for an open deal, from the nightly content lift",
 )
 def deal_recommendations(request: PersonApiRequest, deal_id: int) -> dict[str, Any]:
-    deal = get_object_or_404(Deal.objects.for_user(request.auth).select_related("account"), pk=deal_id)
+    deal = get_object_or_404(Deal.objects.for_user(request.auth).select_related("account", "product"), pk=deal_id)
     recs = recommendations_for(deal)
     items = [
         {

@@ -13,6 +13,7 @@ from accounts.rules import is_enablement_admin
 from enablement_portal.csv import Cell
 from enablement_portal.money import format_money
 from telemetry.metrics.base import Span
+from telemetry.metrics.segments import LIFT_PERIODS
 from telemetry.models import (
     PERIODLESS_METRICS,
     Dimension,
@@ -241,7 +242,7 @@ def dashboard_tables() -> list[Table]:
             empty="No quotas for this period.", scope="team",
         ),
         Table(
-            "content-lift", "Content lift by industry (deals closed with the asset shared vs without)",
+            "content-lift", "Content lift by industry (deals closed with the asset shared vs without; at least a year)",
             Metric.CONTENT_LIFT, Dimension.INDUSTRY,
             [Column("Asset", "label", "text"), Column("Industry", "segment", "text"),
              Column("Won with", "numerator"), Column("Closed with", "denominator"),
@@ -249,7 +250,7 @@ def dashboard_tables() -> list[Table]:
              Column("Closed without", "details.closed_without"),
              Column("Win rate without", "details.win_rate_without", "percent"),
              Column("Lift (points)", "details.lift_points")],
-            empty="No asset shared on deals closed in this period (year and all time only).",
+            empty="No asset shared on deals closed in this period (a month or a quarter shows the year).",
         ),
         Table(
             "content-lift-product", "Content lift by product", Metric.CONTENT_LIFT, Dimension.PRODUCT,
@@ -258,7 +259,7 @@ def dashboard_tables() -> list[Table]:
              Column("Win rate with", "value", "percent"),
              Column("Win rate without", "details.win_rate_without", "percent"),
              Column("Lift (points)", "details.lift_points")],
-            empty="No asset shared on deals closed in this period (year and all time only).",
+            empty="No asset shared on deals closed in this period (a month or a quarter shows the year).",
         ),
         Table(
             "content-lift-stage", "Content lift by furthest stage reached", Metric.CONTENT_LIFT, Dimension.STAGE,
@@ -267,7 +268,7 @@ def dashboard_tables() -> list[Table]:
              Column("Win rate with", "value", "percent"),
              Column("Win rate without", "details.win_rate_without", "percent"),
              Column("Lift (points)", "details.lift_points")],
-            empty="No asset shared on deals closed in this period (year and all time only).",
+            empty="No asset shared on deals closed in this period (a month or a quarter shows the year).",
         ),
         Table(
             "content", "Content: usage and win rate with vs without", Metric.CONTENT_USAGE, Dimension.ASSET,
@@ -335,7 +336,14 @@ def last_run() -> TelemetryRun | None:
 def snapshot_rows(user: User, *, as_of: date, period: str) -> MetricSnapshotQuerySet:
     """The rows `user` may see of one date and period (plus the period-less metrics)."""
     rows = MetricSnapshot.objects.for_user(user).filter(as_of=as_of)
-    return rows.filter(period=period) | rows.filter(metric__in=PERIODLESS_METRICS, period=Period.ALL)
+    # Content lift is kept for the year and all time only (a month's closed deals are too few to
+    # rank on): a month's or a quarter's dashboard shows the year's.
+    lift_period = period if period in LIFT_PERIODS else Period.YEAR
+    return (
+        rows.filter(period=period)
+        | rows.filter(metric__in=PERIODLESS_METRICS, period=Period.ALL)
+        | rows.filter(metric=Metric.CONTENT_LIFT, period=lift_period)
+    )
 
 
 def dashboard_for(user: User, *, as_of: date | None, period: str, dates: list[date]) -> Dashboard:

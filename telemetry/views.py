@@ -119,7 +119,7 @@ def recompute_status(request: HttpRequest) -> selectors.RecomputeRequest | None:
 
 
 def _visible_open_deal(request: AuthenticatedHttpRequest, pk: int) -> Deal:
-    return get_object_or_404(Deal.objects.for_user(request.user).select_related("account"), pk=pk)
+    return get_object_or_404(Deal.objects.for_user(request.user).select_related("account", "product"), pk=pk)
 
 
 @permission_required("telemetry.view_recommendations")
@@ -134,7 +134,7 @@ def deal_recommendations(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 @permission_required("telemetry.view_recommendations")
 def deal_recommendation_share(request: AuthenticatedHttpRequest, pk: int, asset_id: str) -> HttpResponse:
     """Share a recommended asset on the deal; answers the refreshed list (htmx) or the deal page."""
-    deal = get_object_or_404(Deal.objects.for_user(request.user).open().select_related("account"), pk=pk)
+    deal = get_object_or_404(Deal.objects.for_user(request.user).open().select_related("account", "product"), pk=pk)
     asset = get_object_or_404(Asset.objects.visible(), asset_id=asset_id)
     error = ""
     try:

@@ -87,6 +87,7 @@ def test_the_per_rep_funnel_of_the_crm_sample_matches_a_count_over_the_csv(sampl
 
     call_command(
         "import_deals", sample / "sales_pipeline.csv", "--create-owners", "--team-file", sample / "sales_teams.csv",
+        "--product", "GTXPro=GTX Pro",
         stdout=StringIO(),
     )  # fmt: skip
     # As of today: an imported open deal's history row is dated when it entered its stage.

@@ -29,6 +29,7 @@ from pipeline.models import Account, Deal, Stage
 from telemetry.recommendations import recommendations_for
 from telemetry.services import telemetry_recompute
 from tests.collateral.factories import AssetFactory, AssetVersionFactory, published_asset
+from tests.pipeline.factories import product_named
 
 AS_OF = date(2026, 6, 30)
 
@@ -40,7 +41,7 @@ def at(day: date) -> datetime:
 def closed_deal(owner, account, n: int, *, won: bool) -> Deal:
     day = date(2026, 3, 1 + n % 28)
     return Deal.objects.create(
-        name=f"Closed {n}", account=account, owner=owner, team=owner.team, product="GTX Pro",
+        name=f"Closed {n}", account=account, owner=owner, team=owner.team, product=product_named("GTX Pro"),
         stage=Stage.CLOSED_WON if won else Stage.CLOSED_LOST, lost_at_stage="" if won else Stage.PROPOSAL,
         closed_at=at(day), stage_entered_at=at(day), created_at=at(date(2026, 1, 5)),
     )  # fmt: skip
@@ -73,15 +74,17 @@ def lift_example(rep, admin):
     d.archived_at = timezone.now()
     d.save(update_fields=["archived_at"])
     telemetry_recompute(as_of=AS_OF)
-    open_deal = Deal.objects.create(name="New ward", account=hospital, owner=rep, team=rep.team, product="GTX Pro",
-                                    stage=Stage.LEAD_IN)  # fmt: skip
+    open_deal = Deal.objects.create(
+        name="New ward", account=hospital, owner=rep, team=rep.team, product=product_named("GTX Pro"),
+        stage=Stage.LEAD_IN,
+    )  # fmt: skip
     return {"deal": open_deal, "a": a, "b": b, "d": d, "e": e}
 
 
 def test_a_high_lift_over_30_deals_ranks_above_two_wins_of_two(lift_example, settings):
     # Trust every sample, so that only the shrinkage decides between A and B.
     settings.TELEMETRY_RECOMMENDATION_MIN_DEALS = 1
-    recs = recommendations_for(Deal.objects.select_related("account").get(pk=lift_example["deal"].pk))
+    recs = recommendations_for(Deal.objects.select_related("account", "product").get(pk=lift_example["deal"].pk))
     assert [r.asset_id for r in recs.items] == ["CS-0101", "CS-0102"]
     a, b = recs.items
     assert a.score == Decimal("0.3375")
@@ -90,7 +93,7 @@ def test_a_high_lift_over_30_deals_ranks_above_two_wins_of_two(lift_example, set
 
 
 def test_the_explanation_states_the_fixtures_counts(lift_example):
-    recs = recommendations_for(Deal.objects.select_related("account").get(pk=lift_example["deal"].pk))
+    recs = recommendations_for(Deal.objects.select_related("account", "product").get(pk=lift_example["deal"].pk))
     first = recs.items[0]
     assert first.explanation == "Shared on 30 closed healthcare deals, 24 won — 80 % vs 37 % without"
     assert first.badge == "30 deals"
@@ -105,7 +108,7 @@ def test_the_explanation_states_the_fixtures_counts(lift_example):
 
 def test_archived_and_unpublished_assets_never_appear(lift_example, settings):
     settings.TELEMETRY_RECOMMENDATION_MIN_DEALS = 1
-    recs = recommendations_for(Deal.objects.select_related("account").get(pk=lift_example["deal"].pk))
+    recs = recommendations_for(Deal.objects.select_related("account", "product").get(pk=lift_example["deal"].pk))
     # D (10 of 10) and E (10 of 10) would score highest of all; one is archived, one a draft.
     assert {"CS-0103", "CS-0104"}.isdisjoint(r.asset_id for r in recs.items)
 
@@ -126,7 +129,7 @@ def test_without_history_it_ranks_by_tags(rep, admin):
     hidden.archived_at = timezone.now()
     hidden.save(update_fields=["archived_at"])
     telemetry_recompute(as_of=AS_OF)
-    recs = recommendations_for(Deal.objects.select_related("account").get(pk=deal.pk))
+    recs = recommendations_for(Deal.objects.select_related("account", "product").get(pk=deal.pk))
     # Two tags (4 points) before one tag and a case-study type that fits Discovery (3 points).
     assert [r.asset_id for r in recs.items] == [both.asset_id, industry.asset_id]
     assert all(r.basis == "tags" and r.badge == "tags only" for r in recs.items)
@@ -138,13 +141,13 @@ def test_it_says_why_there_is_nothing(rep):
     deal = Deal.objects.create(name="Lonely", account=plain, owner=rep, team=rep.team)
     assert "No telemetry snapshot yet" in recommendations_for(deal).why_nothing
     telemetry_recompute(as_of=AS_OF)
-    recs = recommendations_for(Deal.objects.select_related("account").get(pk=deal.pk))
+    recs = recommendations_for(Deal.objects.select_related("account", "product").get(pk=deal.pk))
     assert recs.items == []
     assert "No asset has been shared on closed deals like this one" in recs.why_nothing
 
 
 def test_it_reads_a_fixed_number_of_queries(lift_example, django_assert_max_num_queries):
-    deal = Deal.objects.select_related("account").get(pk=lift_example["deal"].pk)
+    deal = Deal.objects.select_related("account", "product").get(pk=lift_example["deal"].pk)
     with django_assert_max_num_queries(5):
         recommendations_for(deal)
 
