@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.cache import cache
 from pydantic import ValidationError as PydanticValidationError
+from redis.exceptions import RedisError
 
 from enablement_portal.text import unstorable
 from leads.models import Lead, LeadRejection, QualificationCriterion, QualificationRule, RoutingRule
@@ -97,9 +98,14 @@ class IntakeRules:
         read the old rules meanwhile reads them again). A missing stamp (the cache was cleared,
         or evicted) is a new version. Costs one cache read per request instead of four queries.
         """
-        stamp = cache.get(RULES_STAMP_KEY)
-        if stamp is None:
-            stamp = rules_stamp_bump()
+        try:
+            stamp = cache.get(RULES_STAMP_KEY)
+            if stamp is None:
+                stamp = rules_stamp_bump()
+        except RedisError:
+            # Without the shared cache no stamp says the copy is current: read the rules (fail open,
+            # as the rate limits do), so intake keeps taking leads while Redis is down.
+            return cls.load()
         with _cached_lock:
             held = _cached.get("rules")
             if held is not None and held[0] == stamp:
@@ -121,6 +127,9 @@ _cached_lock = threading.Lock()
 def rules_stamp_bump(*, uncommitted: bool = False) -> str:
     """Mark the intake rules changed: every process reads them again on its next request."""
     stamp = uuid.uuid4().hex
+    with _cached_lock:
+        # Forget our own copy first: if the cache fails below, this process still reads afresh.
+        _cached.pop("rules", None)
     cache.set(RULES_STAMP_KEY, stamp, timeout=None)
     with _cached_lock:
         _cached.pop("rules", None)

@@ -161,9 +161,9 @@ PAGES: dict[str, Page] = {
     "telemetry:table_csv": Page("telemetry:dashboard", target="table"),
     # Recommendations and coaching reach whoever sees the board (on the deals they see); the gate
     # report is read like the dashboard; assigning coaching is a manager's (their reps) or an admin's.
-    "telemetry:deal_recommendations": Page("pipeline:board", target="deal"),
-    "telemetry:deal_recommendation_share": Page("pipeline:board", target="deal_asset", post=True),
-    "telemetry:coaching": Page("pipeline:board"),
+    "telemetry:deal_recommendations": Page("pipeline:deal_list", target="deal"),
+    "telemetry:deal_recommendation_share": Page("pipeline:deal_list", target="deal_asset", post=True),
+    "telemetry:coaching": Page("pipeline:deal_list"),
     "telemetry:coaching_assign": Page("telemetry:dashboard", target="person", post=True),
     "telemetry:gates": Page("telemetry:dashboard"),
     "telemetry:gates_csv": Page("telemetry:dashboard", target="snapshot"),

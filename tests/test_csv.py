@@ -218,6 +218,7 @@ def deals_payloads(db) -> None:
         )
 
 
+@pytest.fixture
 def asset_payloads(admin) -> None:
     """Per payload: an asset titled with it, carrying a tag and an audience named with it."""
     for n, payload in enumerate(PAYLOADS):

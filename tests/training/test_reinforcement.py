@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.training.factories import QuizFactory, add_question
-from training.home import home_cards
+from training.home import refresher_card
 from training.models import ModuleProgress, Refresher
 from training.services import quiz_submit, refresher_answer, retention_score
 
@@ -37,7 +38,7 @@ def answers_for(refresher: Refresher, right: int) -> dict[int, set[int]]:
 
 
 def card_labels(user) -> list[str]:
-    [card] = home_cards(user)
+    card = refresher_card(user, timezone.localdate())
     return [item.label for item in card.items]
 
 
