@@ -54,6 +54,8 @@ def test_a_rep_accepts_returns_and_converts_and_marketing_sees_the_return(page, 
     # Convert the accepted one to a deal.
     page.goto(f"/leads/{mql.pk}/")
     page.get_by_label("Amount").fill("25000")
+    page.get_by_label("Product").select_option(label="GTX Pro")
+    page.get_by_label("Expected close date").fill("2027-03-31")
     page.get_by_role("button", name="Convert to deal").click()
     expect(status_of(page)).to_have_text("Converted to a deal")
     expect(page.locator("#lead-panel")).to_contain_text("Lead in")

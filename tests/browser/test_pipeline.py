@@ -39,7 +39,9 @@ def column(page, stage: str):
 
 def test_a_manager_drags_a_ready_card_forward(page, deals, manager):
     log_in(page, manager.username, PASSWORD)
+    # "Deals" opens the deal list; the board is one click away on it.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Deals").click()
+    page.get_by_role("main").get_by_role("link", name="Board", exact=True).click()
     expect(card(page, "Ready deal")).to_be_visible()
     drag(page, card(page, "Ready deal"), column(page, Stage.CLOSING))
     expect(page.locator(".board-success")).to_contain_text("Ready deal moved to Closing")
