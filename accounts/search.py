@@ -7,13 +7,10 @@ the person could not open, and makes a fixed number of queries: a count and the 
 SEARCH_HITS of each group, with a link to the full list.
 """
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.apps import apps
-
+from accounts.home import app_functions
 from accounts.models import User
 
 SEARCH_HITS = 5
@@ -46,13 +43,7 @@ SearchProvider = Callable[[User, str], list[SearchGroup]]
 
 
 def search_providers() -> list[SearchProvider]:
-    providers = []
-    for app_config in apps.get_app_configs():
-        module_name = f"{app_config.name}.finder"
-        if app_config.name == "accounts" or not importlib.util.find_spec(module_name):
-            continue
-        providers.append(importlib.import_module(module_name).find)
-    return providers
+    return app_functions("finder", "find")
 
 
 def search_for(user: User, query: str) -> list[SearchGroup]:
