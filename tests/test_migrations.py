@@ -19,6 +19,8 @@ def test_deal_products_in_text_become_products_of_the_list():
     User = apps.get_model("accounts", "User")
     Account = apps.get_model("pipeline", "Account")
     Deal = apps.get_model("pipeline", "Deal")
+    # 0004 seeds "GTX Pro", but a transactional test run before this one may have flushed it.
+    apps.get_model("pipeline", "Product").objects.get_or_create(name="GTX Pro")
     owner = User.objects.create(username="migrated.rep")
     account = Account.objects.create(name="Migrated Co")
     for text in ["gtx pro", "Hover  board", "Hover board", ""]:
