@@ -1,4 +1,4 @@
-"""Everyday deal work in a real browser: a blocked deal passed on the deal page, a leaving rep's book handed over."""
+"""Everyday deal work in a real browser: a blocked deal found at home and passed on its page, a leaving rep's book handed over."""
 
 import pytest
 from playwright.sync_api import expect
@@ -17,10 +17,14 @@ def blocked(transactional_db, rep):
     return DealFactory(owner=rep, account=account, name="Blocked deal", stage=Stage.TECHNICAL_DEMO)
 
 
-def test_a_rep_ticks_the_missing_criteria_on_the_deal_page_and_moves_the_deal_on(page, blocked, rep):
+def test_a_rep_starts_at_home_opens_the_blocked_deal_ticks_the_missing_criteria_and_moves_it_on(page, blocked, rep):
     log_in(page, rep.username, PASSWORD)
-    page.goto("/pipeline/board/")
-    page.locator(".deal-card", has_text="Blocked deal").get_by_role("link", name="Blocked deal").click()
+    page.goto("/")
+    card = page.locator('[data-card="deals-attention"]')
+    item = card.get_by_role("listitem").filter(has_text="Blocked deal")
+    expect(item).to_contain_text("blocked: 2 criteria missing")
+    item.get_by_role("link", name="Blocked deal").click()
+    expect(page).to_have_url(blocked.get_absolute_url())
     page.get_by_role("button", name="Proposal requested → Proposal").click()
     refusal = page.locator("#refusal")
     expect(refusal).to_contain_text("Blocked deal was not moved.")
@@ -41,6 +45,9 @@ def test_a_rep_ticks_the_missing_criteria_on_the_deal_page_and_moves_the_deal_on
     assert deal.stage == Stage.PROPOSAL
     assert CriterionCheck.objects.filter(deal=deal, checked_by=rep).count() == 2
     assert DealStageChange.objects.filter(deal=deal, event=Event.PROPOSAL_REQUESTED, by=rep).exists()
+    # Done work leaves the queue: the Demo gate's item is gone from home.
+    page.goto("/")
+    expect(page.locator('[data-card="deals-attention"]')).not_to_contain_text("to move on to Proposal")
 
 
 def test_a_manager_hands_a_leaving_reps_deals_and_leads_to_a_teammate(page, transactional_db, manager, rep, teammate):
