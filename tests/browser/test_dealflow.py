@@ -1,4 +1,4 @@
-"""Everyday deal work in a real browser: a blocked deal found at home and passed on its page, a leaving rep's book handed over."""
+"""Everyday deal work in a browser: a blocked deal found at home and moved on, a leaving rep's book handed over."""
 
 import pytest
 from playwright.sync_api import expect
