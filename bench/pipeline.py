@@ -100,7 +100,7 @@ def bench_board(account: Account) -> list[Result]:
             "ms",
             median_ms(base),
             median_ms(big) / median_ms(base),
-            "p95 < 300 ms",
+            "p95 < 100 ms",
         ),
         Result(
             f"board: {BOARD_DEALS} open deals p95",
@@ -108,7 +108,7 @@ def bench_board(account: Account) -> list[Result]:
             "ms",
             p95_ms(base),
             p95_ms(big) / p95_ms(base),
-            "< 300 ms",
+            "< 100 ms",
         ),
         Result(
             f"board: {BOARD_DEALS} open deals queries",
@@ -116,7 +116,7 @@ def bench_board(account: Account) -> list[Result]:
             "queries",
             base_queries,
             big_queries / base_queries,
-            "<= 12",
+            "<= 8",
         ),
     ]
 
@@ -156,9 +156,9 @@ def bench_transition(account: Account) -> list[Result]:
             "ms",
             median_ms(base),
             median_ms(moved) / median_ms(base),
-            "p95 < 30 ms",
+            "p95 < 20 ms",
         ),
-        Result("transition API p95", p95_ms(moved), "ms", p95_ms(base), p95_ms(moved) / p95_ms(base), "< 30 ms"),
+        Result("transition API p95", p95_ms(moved), "ms", p95_ms(base), p95_ms(moved) / p95_ms(base), "< 20 ms"),
     ]
 
 

@@ -18,11 +18,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import OrderBy
 
 from enablement_portal.periods import month_of, start_of_day
-from pipeline.models import OPEN_STAGES, Account, DealQuerySet, DealStageChange, StageSetting
+from pipeline.models import OPEN_STAGES, Account, DealQuerySet, DealStageChange
 
 PAGE_SIZE = 50
-# The board's default when a stage has no setting.
-DEFAULT_ROTTING_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -44,13 +42,6 @@ SORTS: dict[str, Sort] = {
     "stage_age": Sort("Longest in stage", "stage_entered_at", False),
 }
 DEFAULT_SORT = "-created"
-
-
-def rotting_after() -> dict[str, int]:
-    """Days after which a deal rots, per open stage (one query)."""
-    days: dict[str, int] = dict.fromkeys(OPEN_STAGES, DEFAULT_ROTTING_DAYS)
-    days.update((stage, after) for stage, after in StageSetting.objects.values_list("stage", "rotting_after_days"))
-    return days
 
 
 def rotting_q(rotting: dict[str, int], now: datetime) -> Q:
@@ -161,4 +152,4 @@ def annotate_ages(rows: list, *, rotting: dict[str, int], now: datetime) -> None
     """Give each row `days` (in its stage, never negative) and `is_rotting`, as the board shows them."""
     for deal in rows:
         deal.days = max((now - deal.stage_entered_at).days, 0)
-        deal.is_rotting = deal.is_open and deal.days > rotting.get(deal.stage, DEFAULT_ROTTING_DAYS)
+        deal.is_rotting = deal.is_open and deal.days > rotting[deal.stage]

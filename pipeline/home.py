@@ -20,9 +20,10 @@ from accounts.models import User
 from accounts.rules import is_manager, is_rep
 from enablement_portal.money import DEFAULT_CURRENCY, format_money
 from enablement_portal.periods import month_of, quarter_of, start_of_day
-from pipeline.deal_list import rotting_after, rotting_q
+from pipeline.deal_list import rotting_q
 from pipeline.models import Deal, DealQuerySet, Quota, Stage
-from pipeline.selectors import gate_sizes, with_criteria_progress
+from pipeline.selectors import with_criteria_progress
+from pipeline.stage_rules import stage_rules
 
 
 def deal_list_url(**params: object) -> str:
@@ -48,8 +49,9 @@ class Attention:
 
 def attention(now: datetime, today: date) -> Attention:
     # The board's and the deal list's rule: rotting when the whole days in stage exceed the limit.
-    rotting = rotting_q(rotting_after(), now)
-    sizes = gate_sizes()
+    rules = stage_rules()
+    rotting = rotting_q(rules.rotting_after, now)
+    sizes = rules.gate_sizes
     blocked = Q(pk__in=[])
     for source, size in sizes.items():
         if size:

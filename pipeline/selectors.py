@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.rules import is_rep
 from enablement_portal.periods import month_of, start_of_day
-from pipeline.deal_list import DEFAULT_ROTTING_DAYS, decode_cursor, encode_cursor, rotting_q
+from pipeline.deal_list import decode_cursor, encode_cursor, rotting_q
 from pipeline.models import (
     NEXT_STAGE,
     OPEN_STAGES,
@@ -29,8 +29,8 @@ from pipeline.models import (
     Product,
     Stage,
     StageCriterion,
-    StageSetting,
 )
+from pipeline.stage_rules import StageRules, stage_rules
 
 # A column shows this many cards (the longest in the stage first), and "load more" as many again;
 # counts and totals cover all.
@@ -113,24 +113,13 @@ def with_criteria_progress(deals: DealQuerySet) -> DealQuerySet:
     return deals.annotate(gate_stage=_next_stage_expression()).annotate(checked=Coalesce(Subquery(checked), 0))
 
 
-def gate_sizes() -> dict[str, int]:
-    """How many active criteria each open stage's forward move needs."""
-    sizes: dict[str, int] = dict.fromkeys(OPEN_STAGES, 0)
-    for stage, kind in StageCriterion.objects.active().values_list("stage", "kind"):
-        for source, target in NEXT_STAGE.items():
-            if (kind == CriterionKind.EXIT and stage == source) or (kind == CriterionKind.ENTRY and stage == target):
-                sizes[source] += 1
-    return sizes
-
-
-def _columns() -> dict[str, Column]:
-    settings = {s.stage: s for s in StageSetting.objects.all()}
+def _columns(rules: StageRules) -> dict[str, Column]:
     return {
         stage: Column(
             stage=stage,
             label=Stage(stage).label,
-            probability=settings[stage].probability if stage in settings else 0,
-            rotting_after_days=settings[stage].rotting_after_days if stage in settings else DEFAULT_ROTTING_DAYS,
+            probability=rules.probability[stage],
+            rotting_after_days=rules.rotting_after[stage],
         )
         for stage in OPEN_STAGES
     }
@@ -152,7 +141,8 @@ def board_for(
     column's count, totals and its first CARDS_PER_COLUMN cards, longest in the stage first."""
     now = timezone.now()
     start, end = period
-    columns = _columns()
+    rules = stage_rules()
+    columns = _columns(rules)
     open_deals = board_open_deals(deals, columns, close_month=close_month, rotting_only=rotting_only, now=now)
     closed_in_period = deals.closed().filter(closed_at__gte=start_of_day(start), closed_at__lt=start_of_day(end))
 
@@ -178,7 +168,7 @@ def board_for(
         rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("stage_entered_at").asc(), F("pk").asc()])
     )
     cards = ranked.filter(rank__lte=CARDS_PER_COLUMN).select_related("account", "owner").order_by(*CARD_ORDER)
-    _card_details(cards, columns, gate_sizes(), now)
+    _card_details(cards, columns, rules.gate_sizes, now)
     return Board(columns=list(columns.values()), outcome=outcome, period_start=start, period_end=end)
 
 
@@ -208,7 +198,8 @@ def board_column(
     Raises ValidationError for a cursor that is not ours.
     """
     now = timezone.now()
-    columns = _columns()
+    rules = stage_rules()
+    columns = _columns(rules)
     column = columns[stage]
     open_deals = board_open_deals(deals, columns, close_month=close_month, rotting_only=rotting_only, now=now)
     open_deals = open_deals.filter(stage=stage)
@@ -217,7 +208,7 @@ def board_column(
         open_deals = open_deals.filter(Q(stage_entered_at__gt=value) | Q(stage_entered_at=value, pk__gt=pk))
     page = with_criteria_progress(open_deals).select_related("account", "owner")
     cards = list(page.order_by(*CARD_ORDER)[: CARDS_PER_COLUMN + 1])
-    _card_details(cards[:CARDS_PER_COLUMN], columns, gate_sizes(), now)
+    _card_details(cards[:CARDS_PER_COLUMN], columns, rules.gate_sizes, now)
     # One more than a page was asked for: whether anything is left after this page.
     column.more = len(cards) > CARDS_PER_COLUMN
     return column

@@ -49,6 +49,7 @@ from pipeline.services import (
     deal_transition,
     deal_update,
 )
+from pipeline.stage_rules import stage_rules
 
 # What a refused request answers: a move the current state does not allow is a conflict.
 REFUSED_STATUS = 409
@@ -331,7 +332,7 @@ def _deal_list_form(request: AuthenticatedHttpRequest) -> DealListForm:
 
 def _listed_deals(request: AuthenticatedHttpRequest, form: DealListForm) -> tuple[DealQuerySet, dict[str, int]]:
     """The deals the user may see, narrowed by the valid filters (an invalid form narrows to nothing)."""
-    rotting = deal_list.rotting_after()
+    rotting = stage_rules().rotting_after
     deals = Deal.objects.for_user(request.user)
     if not form.is_valid():
         return deals.none(), rotting

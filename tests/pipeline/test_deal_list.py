@@ -326,7 +326,7 @@ def test_the_board_and_load_more_keep_their_query_counts(
 ):
     client = logged_in(manager)
     client.get("/pipeline/board/")
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(8):
         board = client.get("/pipeline/board/").content.decode()
     url = MORE.findall(board)[0][0].replace("&amp;", "&")
     with django_assert_max_num_queries(7):

@@ -151,7 +151,7 @@ def test_the_board_query_count_does_not_grow_with_deals(count, manager, rep, log
         for i in range(count)
     )
     client = logged_in(manager)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(8):
         response = client.get("/pipeline/board/")
     assert sum(c.count for c in response.context["board"].columns) == count - count // 6
 
