@@ -32,10 +32,10 @@ def stage_rules() -> StageRules:
     settings = StageSetting.objects.order_by().values_list("stage", "rotting_after_days", "probability", no_kind)
     zero = Value(0, output_field=IntegerField())
     criteria = StageCriterion.objects.active().order_by().values_list("stage", zero, zero, "kind")
-    rotting_after = dict.fromkeys(OPEN_STAGES, DEFAULT_ROTTING_DAYS)
-    probability = dict.fromkeys(OPEN_STAGES, DEFAULT_PROBABILITY)
-    gate_sizes = dict.fromkeys(OPEN_STAGES, 0)
-    entering = {target: source for source, target in NEXT_STAGE.items()}
+    rotting_after: dict[str, int] = dict.fromkeys(OPEN_STAGES, DEFAULT_ROTTING_DAYS)
+    probability: dict[str, int] = dict.fromkeys(OPEN_STAGES, DEFAULT_PROBABILITY)
+    gate_sizes: dict[str, int] = dict.fromkeys(OPEN_STAGES, 0)
+    entering: dict[str, str] = {target: source for source, target in NEXT_STAGE.items()}
     for stage, days, chance, kind in settings.union(criteria, all=True):
         if not kind:
             rotting_after[stage], probability[stage] = days, chance
