@@ -219,18 +219,18 @@ def _deal_transition(*, deal: Deal, event: str, by: User, lost_reason: LostReaso
             raise TransitionRefused(f"{Event(event).label} is not possible for this deal now.", deal_id=deal.pk)
         method()
     else:
+        # django-fsm's condition on the method (which admin and shell callers meet too) checks the
+        # criteria again; checked here first so that the refusal can say what is missing. Its
+        # permission is `is_editable_by`, checked above.
         missing = deal.missing_criteria()
         if missing:
             texts = "; ".join(c.text for c in missing)
             raise CriteriaMissing(f"Not yet confirmed: {texts}", deal_id=deal.pk, missing=missing)
-        # The same rules as django-fsm's condition and permission on the method, which admin and
-        # shell callers meet too; checked here first so that the refusal can say what is missing.
-        if not has_transition_perm(method, by):
-            raise TransitionRefused("The deal changed meanwhile; reload it and try again.", deal_id=deal.pk)
         method()
 
-    # The stage is the state machine's to validate; full_clean would try to assign it.
-    deal.full_clean(exclude=["stage"])
+    # The stage is the state machine's to validate (full_clean would try to assign it); the
+    # relations no move changes are not looked up again (a query each).
+    deal.full_clean(exclude=["stage", "account", "owner", "team", "product"])
     try:
         deal.save()
     except ConcurrentTransition:

@@ -190,3 +190,16 @@ def test_a_move_with_a_nul_in_its_note_is_400_and_moves_nothing(rep, api, make_d
     response = api(rep).post(f"/deals/{deal.pk}/transitions", {"event": "DEAL_LOST", "note": "a\x00b"})
     assert response.status_code == 400 and response["Content-Type"] == PROBLEM
     assert Deal.objects.get(pk=deal.pk).stage == Stage.DISCOVERY
+
+
+@pytest.mark.django_db
+def test_a_transition_makes_a_fixed_small_number_of_queries(rep, api, make_deal, django_assert_max_num_queries):
+    """Key, person, deal, their permissions, the gate once for the refusal and once for django-fsm's
+    condition, the guarded update and the history row (the FKs no move changes are not re-checked)."""
+    caller = api(rep)
+    deals = [make_deal(rep, stage=Stage.PROPOSAL) for _ in range(2)]
+    for deal in deals:
+        check_all(deal)
+    assert caller.post(f"/deals/{deals[0].pk}/transitions", {"event": "VERBAL_YES"}).status_code == 200
+    with django_assert_max_num_queries(11):
+        assert caller.post(f"/deals/{deals[1].pk}/transitions", {"event": "VERBAL_YES"}).status_code == 200
