@@ -7,11 +7,12 @@ from datetime import date, datetime
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES, ApiKey, Team, User, hash_api_key
 from accounts.roles import role_group_name
+from enablement_portal.db import found_or_saved
 
 API_KEY_PREFIX = "ep_"
 
@@ -49,18 +50,7 @@ def team_get_or_create(*, name: str, region: str = "") -> Team:
 
     Raises ValidationError on bad values for a new team.
     """
-    team = Team.objects.filter(name=name).first()
-    if team is not None:
-        return team
-    team = Team(name=name, region=region)
-    # The name was just looked up; a parallel insert of it shows as an IntegrityError in the savepoint.
-    team.full_clean(validate_unique=False)
-    try:
-        with transaction.atomic():
-            team.save()
-    except IntegrityError:
-        return Team.objects.get(name=name)
-    return team
+    return found_or_saved(Team.objects.filter(name=name), Team(name=name, region=region))
 
 
 @transaction.atomic

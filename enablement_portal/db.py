@@ -5,15 +5,18 @@
   only PostgreSQL has.
 - `rows_insert`: bulk INSERT of prepared rows (COPY on PostgreSQL, executemany elsewhere),
   for the pipeline's CRM imports.
+- `found_or_saved`: get-or-create of a named row that a parallel request may insert too.
 """
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState, StateApps
-from django.db.models import Field, Model
+from django.db.models import Field, Model, QuerySet
+
+M = TypeVar("M", bound=Model)
 
 SQLITE_FTS_SQL = [
     # External-content FTS5 table over collateral_asset: the text stays in the asset table.
@@ -172,3 +175,21 @@ def _copy(db: Any, model: type[Model], fields: list[Field], names: list[str], ro
     ):
         for row in rows:
             copy.write_row([row[name] for name in names])
+
+
+def found_or_saved(found: QuerySet[M], new: M) -> M:
+    """The row `found` selects; else `new`, validated and saved — or, when a parallel insert of the
+    same row won meanwhile (an IntegrityError, kept inside a savepoint), that row.
+
+    Raises ValidationError on bad values of `new` (its uniqueness is the database's to check).
+    """
+    existing = found.first()
+    if existing is not None:
+        return existing
+    new.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            new.save()
+    except IntegrityError:
+        return found.get()
+    return new

@@ -10,13 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from accounts.models import Role, User
 from accounts.outbox import enqueue_on_commit
+from enablement_portal.db import found_or_saved
 from pipeline.models import (
     CLOSED_STAGES,
     REASON_EVENTS,
@@ -64,18 +65,8 @@ def account_get_or_create(*, name: str, industry: str = "", employee_count: int 
     """
     name = " ".join(name.split())
     # "acme corp" is the account "Acme Corp": a difference of case never makes a second account.
-    account = Account.objects.filter(name__iexact=name).first()
-    if account is not None:
-        return account
-    account = Account(name=name, industry=industry, employee_count=employee_count)
-    # The name was just looked up; a parallel insert of it shows as an IntegrityError in the savepoint.
-    account.full_clean(validate_unique=False)
-    try:
-        with transaction.atomic():
-            account.save()
-    except IntegrityError:
-        return Account.objects.get(name=name)
-    return account
+    new = Account(name=name, industry=industry, employee_count=employee_count)
+    return found_or_saved(Account.objects.filter(name__iexact=name), new)
 
 
 @transaction.atomic
