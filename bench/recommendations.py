@@ -104,6 +104,6 @@ def _team_rows_seconds() -> float:
 
 
 def _recommendation_samples() -> list[float]:
-    deals = list(Deal.objects.open().select_related("account").order_by("pk")[: max(REPEAT, 20)])
+    deals = list(Deal.objects.open().select_related("account", "product").order_by("pk")[: max(REPEAT, 20)])
     cycle = iter(deals * (REPEAT // len(deals) + 2))
     return per_call_seconds(lambda: recommendations_for(next(cycle)), repeat=REPEAT, warmup=10)

@@ -9,7 +9,6 @@ Proposal is compared with when recommendations read these rows).
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -36,12 +35,15 @@ def shrunk_lift(with_: tuple[int, int], without: tuple[int, int], base: Decimal)
     return (with_[0] + k * base) / (with_[1] + k) - (without[0] + k * base) / (without[1] + k)
 
 
+_OPEN_STAGES = [str(s) for s in OPEN_STAGES]
+
+
 def reached_stages(stage: str, lost_at_stage: str) -> list[str]:
     """The open stages a closed deal reached: all for a won deal, up to where a lost one was lost."""
     if stage == Stage.CLOSED_WON:
-        return [str(s) for s in OPEN_STAGES]
-    last = OPEN_STAGES.index(Stage(lost_at_stage)) if lost_at_stage in Stage.values else 0
-    return [str(s) for s in OPEN_STAGES[: last + 1]]
+        return _OPEN_STAGES
+    last = _OPEN_STAGES.index(lost_at_stage) if lost_at_stage in _OPEN_STAGES else 0
+    return _OPEN_STAGES[: last + 1]
 
 
 def deal_segments(industry: str, product: str, stage: str, lost_at_stage: str) -> list[tuple[str, str]]:
@@ -140,49 +142,49 @@ def content_lift(window: Span) -> list[Row]:
                     numerator=Decimal(won), denominator=Decimal(closed), value=ratio(won, closed),
                     details={"segment": segment, "total": True}, segment=segment)
             )  # fmt: skip
-    lift_rows: list[Row] = []
+    # Each segment's asset rows numbered 1, 2, ... by shrunk lift (the totals row is 0), so that a
+    # recommendation reads a segment's best few rows through the index instead of all of them.
+    # Scored and sorted as plain tuples, each Row built once with its position.
+    bases = {period: Decimal(won) / closed for period, (closed, won) in overall.items() if closed}
+    scored = []
     for (asset_id, title), counts in per_asset.items():
-        for key, (closed_with, won_with) in counts.items():
+        for (dimension, segment, period), (closed_with, won_with) in counts.items():
             if closed_with:
-                lift_rows.append(
-                    _lift_row(asset_id, title, *key, (closed_with, won_with), (totals[key][0], totals[key][1]))
+                closed_all, won_all = totals[(dimension, segment, period)]
+                with_, without = (won_with, closed_with), (won_all - won_with, closed_all - closed_with)
+                score = shrunk_lift(with_, without, bases[period])
+                scored.append(
+                    ((period, dimension, segment), -score, f"{segment}|{asset_id}", asset_id, title, with_, without)
                 )
-    return rows + _ranked(lift_rows, overall)
-
-
-def _ranked(rows: list[Row], overall: dict[str, list[int]]) -> list[Row]:
-    """Number each segment's asset rows 1, 2, ... by shrunk lift (the totals row is 0), so that a
-    recommendation reads a segment's best few rows through the index instead of all of them."""
-
-    def score(row: Row) -> Decimal:
-        closed, won = overall[row.period]
-        d = row.details
-        return shrunk_lift(
-            (d["won_with"], d["closed_with"]), (d["won_without"], d["closed_without"]), Decimal(won) / closed
-        )
-
-    ordered = sorted(rows, key=lambda r: (r.period, r.dimension, r.segment, -score(r), r.key))
-    ranked, previous, position = [], None, 0
-    for row in ordered:
-        group = (row.period, row.dimension, row.segment)
+    scored.sort(key=lambda item: item[:3])
+    previous, position = None, 0
+    for group, _score, key, asset_id, title, with_, without in scored:
         position = position + 1 if group == previous else 1
         previous = group
-        ranked.append(replace(row, position=position))
-    return ranked
+        rows.append(_lift_row(asset_id, title, key, *group, with_, without, position))
+    return rows
 
 
 def _lift_row(
-    asset_id: int, title: str, dimension: str, segment: str, period: str, with_: tuple[int, int], all_: tuple[int, int]
+    asset_id: int,
+    title: str,
+    key: str,
+    period: str,
+    dimension: str,
+    segment: str,
+    with_: tuple[int, int],
+    without: tuple[int, int],
+    position: int,
 ) -> Row:
-    (closed_with, won_with), (closed_all, won_all) = with_, all_
-    closed_without, won_without = closed_all - closed_with, won_all - won_with
+    """One asset's row in one segment: (won, closed) with it shared and without."""
+    (won_with, closed_with), (won_without, closed_without) = with_, without
     rate_with, rate_without = ratio(won_with, closed_with), ratio(won_without, closed_without)
     lift = None if rate_with is None or rate_without is None else (rate_with - rate_without) * 100
     return Row(
         Metric.CONTENT_LIFT,
         period,
         dimension,
-        f"{segment}|{asset_id}",
+        key,
         title,
         numerator=Decimal(won_with),
         denominator=Decimal(closed_with),
@@ -198,4 +200,5 @@ def _lift_row(
             "lift_points": None if lift is None else str(lift.quantize(Decimal("0.01"))),
         },
         segment=segment,
+        position=position,
     )
