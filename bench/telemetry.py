@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from accounts.models import Role, Team, User
 from bench import _telemetry_sql as hand_sql
@@ -33,7 +34,8 @@ from bench.common import Result
 from collateral.models import Asset, AssetUsage, AssetVersion
 from pipeline.models import CLOSED_STAGES, Account, Deal, DealStageChange, Product, Quota, Stage
 from telemetry import metrics
-from telemetry.models import Dimension
+from telemetry.metrics.deals import _sales_cycle
+from telemetry.models import Dimension, Metric, MetricSnapshot
 from telemetry.services import telemetry_recompute
 
 SIZES = [int(s) for s in os.environ.get("TELEMETRY_BENCH_SIZES", "10000,30000").split(",") if s.strip()]
@@ -53,10 +55,22 @@ def run() -> list[Result]:
     sizes = SIZES + ([TEN_MILLION] if os.environ.get("TELEMETRY_BENCH_10M") == "1" else [])
     for size in sizes:
         load_seconds = _load(size, reps, assets)
-        seconds = _recompute()
+        seconds, steps = _recompute()
         first_seconds, first_size = first_seconds or seconds, first_size or size
         load = "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
         print(f"telemetry: {size} deals loaded in {load_seconds:.1f} s, recomputed in {seconds:.2f} s ({load})")
+        new, new_rows, all_rows = new_metrics_seconds(steps)
+        print(f"  new metrics (issue 13): {new:.2f} s of {seconds:.2f} s ({new_rows} of {all_rows} rows)")
+        results.append(
+            Result(
+                f"telemetry: new metrics' share {_size(size)} ({connection.vendor})",
+                new / seconds * 100,
+                "% of run",
+                25.0,
+                new / seconds * 100 / 25.0,
+                "< 25 % of the full recompute at 1M on PG",
+            )
+        )
         results.append(
             Result(
                 f"telemetry: recompute {_size(size)} deals ({connection.vendor})",
@@ -294,23 +308,42 @@ def _flush(deals: list, changes: list, usages: list) -> None:
         batch.clear()
 
 
-def _recompute() -> float:
-    started = time.perf_counter()
-    steps: list[str] = []
-    last = [started]
+def _recompute() -> tuple[float, dict[str, float]]:
+    """The full recompute, timed per step (each metric, then the write): (seconds, step -> seconds)."""
+    marks: list[tuple[str, float]] = []
 
     def progress(step: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if done:
-            steps[-1] += f" {now - last[0]:.2f}s"
-        steps.append(step)
-        last[0] = now
+        marks.append((step, time.perf_counter()))
 
+    started = time.perf_counter()
     run = telemetry_recompute(as_of=AS_OF, trigger="bench", progress=progress)
+    finished = time.perf_counter()
     assert run.status == "succeeded", run.error
-    steps[-1] += f" {time.perf_counter() - last[0]:.2f}s"
-    print(f"  steps: {', '.join(steps)}; {run.rows} snapshot rows")
-    return time.perf_counter() - started
+    steps = {step: after - at for (step, at), (_, after) in zip(marks, [*marks[1:], ("end", finished)], strict=True)}
+    print(f"  steps: {', '.join(f'{s} {t:.2f}s' for s, t in steps.items())}; {run.rows} snapshot rows")
+    return finished - started, steps
+
+
+# What issue 13 added to the nightly run: four metrics, the team rows of two others, and their rows' write.
+NEW_METRICS = ["content_lift", "rep_funnel", "readiness", "gate_compliance"]
+NEW_ROWS = {Metric.CONTENT_LIFT, Metric.REP_FUNNEL, Metric.READINESS, Metric.GATE_COMPLIANCE}
+NEW_DIMENSIONS = {Dimension.TEAM_PRODUCT, Dimension.TEAM_OUTCOME}
+
+
+def new_metrics_seconds(steps: dict[str, float]) -> tuple[float, int, int]:
+    """(seconds of the new metrics in the run, their snapshot rows, all rows): their own steps, the
+    team rows added to two existing metrics (timed alone: they run inside them), and their share
+    of the snapshot write by rows."""
+    rows = MetricSnapshot.objects.filter(as_of=AS_OF)
+    all_rows = rows.count()
+    new_rows = rows.filter(Q(metric__in=NEW_ROWS) | Q(dimension__in=NEW_DIMENSIONS)).count()
+    window = metrics.Span.ending(AS_OF)
+    started = time.perf_counter()
+    metrics.win_rate_groups(window, Dimension.TEAM_PRODUCT)
+    _sales_cycle(window, by_team=True)
+    team_rows = time.perf_counter() - started
+    new = sum(steps[name] for name in NEW_METRICS) + team_rows + steps["write"] * new_rows / max(all_rows, 1)
+    return new, new_rows, all_rows
 
 
 def _check_win_rate() -> None:

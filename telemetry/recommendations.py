@@ -26,12 +26,10 @@ from django.db.models import Case, Q, Value, When
 from collateral.models import Asset, AssetType, AssetUsage, CollateralTag, TagKind, UsageKind
 from pipeline.models import Deal, Stage
 from telemetry.metrics.base import NO_PRODUCT
-from telemetry.metrics.segments import NO_INDUSTRY, shrunk_lift
+from telemetry.metrics.segments import NO_INDUSTRY, TOP_PER_SEGMENT, shrunk_lift
 from telemetry.models import Dimension, Metric, MetricSnapshot, Period, RunStatus, TelemetryRun
 
 LIMIT = 5
-# Each segment's best rows by shrunk lift (numbered by the nightly run): the only ones read.
-TOP_PER_SEGMENT = 100
 # How many of the best-scored assets are looked up (visibility, titles): enough to fill LIMIT
 # after archived or unpublished ones drop out, in one query whatever the library's size.
 CANDIDATES = 50

@@ -15,7 +15,6 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from enablement_portal.db import rows_insert
-
 from telemetry import metrics
 from telemetry.models import MetricSnapshot, RunStatus, TelemetryRun
 
