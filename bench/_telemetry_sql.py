@@ -171,7 +171,9 @@ def content_usage(span: Span) -> list[tuple]:
     )
     used, used_params = _per_period(span, "u.created_at", "COUNT(DISTINCT CASE WHEN {during} THEN u.deal_id END)")
     before_close = f"d.stage IN {CLOSED} AND u.created_at <= d.closed_at AND d.closed_at < %s"
-    closed, closed_params, won, won_params = [], [], [], []
+    closed, won = [], []
+    closed_params: list[Any] = []
+    won_params: list[Any] = []
     for period in Period.values:
         start = span.starts[period]
         during = f"{before_close} AND d.closed_at >= %s" if start else before_close

@@ -26,12 +26,13 @@ def _usage_per_version(window: Span) -> list[dict[str, Any]]:
         during = window.during(period, "created_at")
         aggregates |= {f"{kind}_{period}": Count("pk", filter=during & Q(kind=kind)) for kind in KINDS}
         aggregates[f"deals_{period}"] = Count("deal", distinct=True, filter=during)
-    groups = list(
-        AssetUsage.objects.filter(created_at__lt=window.end)
+    groups: list[dict[str, Any]] = [
+        dict(group)
+        for group in AssetUsage.objects.filter(created_at__lt=window.end)
         .order_by()
         .values("asset_id", "version_id")
         .annotate(**aggregates)
-    )
+    ]
     assets = {
         pk: (asset_id, title)
         for pk, asset_id, title in Asset.objects.filter(pk__in={g["asset_id"] for g in groups}).values_list(

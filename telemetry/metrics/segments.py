@@ -151,23 +151,23 @@ def content_lift(window: Span) -> list[Row]:
     # recommendation reads a segment's best rows through the index; only TOP_PER_SEGMENT are kept.
     # Scored and sorted as plain tuples, each Row built once with its position.
     bases = {period: Decimal(won) / closed for period, (closed, won) in overall.items() if closed}
-    scored = []
+    scored: list[tuple[tuple[str, str, str], Decimal, str, int, str, tuple[int, int], tuple[int, int]]] = []
     for (asset_id, title), counts in per_asset.items():
-        for (dimension, segment, period), (closed_with, won_with) in counts.items():
+        for (dimension, segment, lift_period), (closed_with, won_with) in counts.items():
             if closed_with:
-                closed_all, won_all = totals[(dimension, segment, period)]
+                closed_all, won_all = totals[(dimension, segment, lift_period)]
                 with_, without = (won_with, closed_with), (won_all - won_with, closed_all - closed_with)
-                score = shrunk_lift(with_, without, bases[period])
-                scored.append(
-                    ((period, dimension, segment), -score, f"{segment}|{asset_id}", asset_id, title, with_, without)
-                )
+                score = shrunk_lift(with_, without, bases[lift_period])
+                where = (str(lift_period), dimension, segment)
+                scored.append((where, -score, f"{segment}|{asset_id}", asset_id, title, with_, without))
     scored.sort(key=lambda item: item[:3])
-    previous, position = None, 0
-    for group, _score, key, asset_id, title, with_, without in scored:
-        position = position + 1 if group == previous else 1
-        previous = group
+    previous: tuple[str, str, str] | None = None
+    position = 0
+    for where, _score, key, asset_id, title, with_, without in scored:
+        position = position + 1 if where == previous else 1
+        previous = where
         if position <= TOP_PER_SEGMENT:
-            rows.append(_lift_row(asset_id, title, key, *group, with_, without, position))
+            rows.append(_lift_row(asset_id, title, key, *where, with_, without, position))
     return rows
 
 
