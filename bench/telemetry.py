@@ -99,7 +99,9 @@ def run() -> list[Result]:
 
 
 def _size(size: int) -> str:
-    return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
+    if size >= 1_000_000:
+        return f"{size // 1_000_000}M"
+    return f"{size // 1000}k" if size >= 1000 else str(size)
 
 
 def _people() -> list[tuple[int, int]]:
