@@ -99,11 +99,15 @@ Counts = dict[tuple[str, str, str], list[int]]  # (dimension, segment, period) -
 
 
 def _add(counts: Counts, segments: Iterable[tuple[str, str]], group: dict[str, Any]) -> None:
+    # Run once per aggregated group (over 100,000 at 1M deals): the period columns are read once,
+    # and a period without closed deals adds nothing (no row is made of a zero count).
+    pairs = [(period, group[f"closed_{period}"], group[f"won_{period}"]) for period in LIFT_PERIODS]
+    pairs = [pair for pair in pairs if pair[1]]
     for dimension, segment in segments:
-        for period in LIFT_PERIODS:
+        for period, closed, won in pairs:
             pair = counts.setdefault((dimension, segment, period), [0, 0])
-            pair[0] += group[f"closed_{period}"]
-            pair[1] += group[f"won_{period}"]
+            pair[0] += closed
+            pair[1] += won
 
 
 def content_lift(window: Span) -> list[Row]:
