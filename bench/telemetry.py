@@ -1,15 +1,19 @@
-"""Telemetry's nightly recomputation on synthetic data, and its win-rate step against hand-written SQL.
+"""Telemetry's nightly recomputation on synthetic data, each step against hand-written SQL.
 
 Sizes come from TELEMETRY_BENCH_SIZES (comma-separated deal counts). The issue's full sizes are
 100000,300000,1000000 on PostgreSQL (100000,300000 on SQLite); the default is small
 (10000,30000) so that `make bench` finishes in a few minutes on a shared 2-core machine.
+TELEMETRY_BENCH_10M=1 adds the opt-in 10,000,000-deal size (PostgreSQL only: loading it alone
+takes tens of minutes), to show the growth.
 Data: 500 reps on 50 teams with 24 monthly quotas each, about 5 stage changes per closed-won
 deal (4 on average over all deals), 2 collateral usage events per deal on average over 2,000
 assets, loaded with COPY on PostgreSQL and bulk_create on SQLite. Each size replaces the previous.
 
 Results per size: the full recompute (baseline: the smallest size's, so the ratio is the
-growth), and the win-rate-by-rep query (baseline: one hand-written SQL query computing the
-same numbers, checked equal, in the same run).
+growth), and every step (metric) of it against hand-written SQL computing the same numbers
+(bench/_telemetry_sql.py), timed in the same run one after the other; the win-rate step's
+numbers are checked equal to its SQL's. The machine's load average is printed with each size:
+other work on a shared machine slows both sides of a ratio, not one.
 """
 
 import os
@@ -22,16 +26,20 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from accounts.models import Role, Team, User
+from bench import _telemetry_sql as hand_sql
 from bench.common import Result
 from collateral.models import Asset, AssetUsage, AssetVersion
 from pipeline.models import CLOSED_STAGES, Account, Deal, DealStageChange, Product, Quota, Stage
 from telemetry import metrics
-from telemetry.models import Dimension, Period
+from telemetry.metrics.deals import _sales_cycle
+from telemetry.models import Dimension, Metric, MetricSnapshot
 from telemetry.services import telemetry_recompute
 
 SIZES = [int(s) for s in os.environ.get("TELEMETRY_BENCH_SIZES", "10000,30000").split(",") if s.strip()]
+TEN_MILLION = 10_000_000
 REPS, TEAMS, PRODUCTS, ASSETS = 500, 50, 12, 2000
 USAGE_KINDS = ["view", "download", "share"]
 AS_OF = date(2026, 6, 30)
@@ -44,33 +52,56 @@ def run() -> list[Result]:
     reps = _people()
     assets = _assets()
     results, first_seconds, first_size = [], None, None
-    for size in SIZES:
+    sizes = SIZES + ([TEN_MILLION] if os.environ.get("TELEMETRY_BENCH_10M") == "1" else [])
+    for size in sizes:
         load_seconds = _load(size, reps, assets)
-        seconds = _recompute()
+        seconds, steps = _recompute()
         first_seconds, first_size = first_seconds or seconds, first_size or size
-        print(f"telemetry: {size} deals loaded in {load_seconds:.1f} s, recomputed in {seconds:.2f} s")
+        load = "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+        print(f"telemetry: {size} deals loaded in {load_seconds:.1f} s, recomputed in {seconds:.2f} s ({load})")
+        new, new_rows, all_rows = new_metrics_seconds(steps)
+        print(f"  new metrics (issue 13): {new:.2f} s of {seconds:.2f} s ({new_rows} of {all_rows} rows)")
         results.append(
             Result(
-                f"telemetry: recompute {size // 1000}k deals ({connection.vendor})",
+                f"telemetry: new metrics' share {_size(size)} ({connection.vendor})",
+                new / seconds * 100,
+                "% of run",
+                25.0,
+                new / seconds * 100 / 25.0,
+                "< 25 % of the full recompute at 1M on PG",
+            )
+        )
+        results.append(
+            Result(
+                f"telemetry: recompute {_size(size)} deals ({connection.vendor})",
                 seconds,
                 "s",
                 first_seconds,
                 seconds / first_seconds,
-                f"1M < 60 s on PG; growth <= 1.2 x size ratio ({size / first_size:.0f}x rows)",
+                f"1M < 15 s, 10M < 3 min on PG ({size / first_size:.0f}x rows)",
+                detail=load,
             )
         )
-        ours, hand = _win_rate_step()
-        results.append(
-            Result(
-                f"telemetry: win rate by rep {size // 1000}k ({connection.vendor})",
-                ours * 1000,
-                "ms",
-                hand * 1000,
-                ours / hand,
-                "<= 1.5 x hand-written SQL",
+        _check_win_rate()
+        for step, ours, hand in _steps_against_hand_sql(repeat=REPEAT if size <= 100_000 else 1):
+            print(f"  {step}: {ours * 1000:.0f} ms, hand-written SQL {hand * 1000:.0f} ms, ratio {ours / hand:.2f}")
+            results.append(
+                Result(
+                    f"telemetry: {step} {_size(size)} ({connection.vendor})",
+                    ours * 1000,
+                    "ms",
+                    hand * 1000,
+                    ours / hand,
+                    "<= 1.5 x hand-written SQL",
+                )
             )
-        )
     return results
+
+
+def _size(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size // 1_000_000}M"
+    return f"{size // 1000}k" if size >= 1000 else str(size)
 
 
 def _people() -> list[tuple[int, int]]:
@@ -279,77 +310,80 @@ def _flush(deals: list, changes: list, usages: list) -> None:
         batch.clear()
 
 
-def _recompute() -> float:
-    started = time.perf_counter()
-    steps: list[str] = []
-    last = [started]
+def _recompute() -> tuple[float, dict[str, float]]:
+    """The full recompute, timed per step (each metric, then the write): (seconds, step -> seconds)."""
+    marks: list[tuple[str, float]] = []
 
     def progress(step: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if done:
-            steps[-1] += f" {now - last[0]:.2f}s"
-        steps.append(step)
-        last[0] = now
+        marks.append((step, time.perf_counter()))
 
+    started = time.perf_counter()
     run = telemetry_recompute(as_of=AS_OF, trigger="bench", progress=progress)
+    finished = time.perf_counter()
     assert run.status == "succeeded", run.error
-    steps[-1] += f" {time.perf_counter() - last[0]:.2f}s"
-    print(f"  steps: {', '.join(steps)}; {run.rows} snapshot rows")
-    return time.perf_counter() - started
+    steps = {step: after - at for (step, at), (_, after) in zip(marks, [*marks[1:], ("end", finished)], strict=True)}
+    print(f"  steps: {', '.join(f'{s} {t:.2f}s' for s, t in steps.items())}; {run.rows} snapshot rows")
+    return finished - started, steps
 
 
-HAND_WRITTEN = """
-SELECT d.owner_id, u.first_name, u.last_name, u.username, u.team_id, {columns}
-FROM pipeline_deal d JOIN accounts_user u ON u.id = d.owner_id
-WHERE d.stage IN ('ClosedWon', 'ClosedLost') AND d.closed_at < %s
-GROUP BY d.owner_id, u.first_name, u.last_name, u.username, u.team_id
-"""
+# What issue 13 added to the nightly run: four metrics, the team rows of two others, and their rows' write.
+NEW_METRICS = ["content_lift", "rep_funnel", "readiness", "gate_compliance"]
+NEW_ROWS = {Metric.CONTENT_LIFT, Metric.REP_FUNNEL, Metric.READINESS, Metric.GATE_COMPLIANCE}
+NEW_DIMENSIONS = {Dimension.TEAM_PRODUCT, Dimension.TEAM_OUTCOME}
 
 
-def _hand_written(span: metrics.Span) -> list[tuple]:
-    columns, params = [], []
-    for period in Period.values:
-        start = span.starts[period]
-        when = "d.closed_at >= %s AND " if start else ""
-        for stage, what in (
-            ("ClosedWon", "1"),
-            ("ClosedLost", "1"),
-            ("ClosedWon", "d.amount"),
-            ("ClosedLost", "d.amount"),
-        ):
-            columns.append(
-                f"SUM(CASE WHEN {when}d.stage = '{stage}' THEN {what} ELSE {'0' if what == '1' else 'NULL'} END)"
-            )
-            params += [start] if start else []
-    sql = HAND_WRITTEN.format(columns=", ".join(columns))
-    # Adapted as the ORM would (SQLite compares datetimes as text in its own format).
-    adapted = [connection.ops.adapt_datetimefield_value(value) for value in [*params, span.end]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, adapted)
-        return cursor.fetchall()
+def new_metrics_seconds(steps: dict[str, float]) -> tuple[float, int, int]:
+    """(seconds of the new metrics in the run, their snapshot rows, all rows): their own steps, the
+    team rows added to two existing metrics (timed alone: they run inside them), and their share
+    of the snapshot write by rows."""
+    rows = MetricSnapshot.objects.filter(as_of=AS_OF)
+    all_rows = rows.count()
+    new_rows = rows.filter(Q(metric__in=NEW_ROWS) | Q(dimension__in=NEW_DIMENSIONS)).count()
+    window = metrics.Span.ending(AS_OF)
+    started = time.perf_counter()
+    metrics.win_rate_groups(window, Dimension.TEAM_PRODUCT)
+    _sales_cycle(window, by_team=True)
+    team_rows = time.perf_counter() - started
+    new = sum(steps[name] for name in NEW_METRICS) + team_rows + steps["write"] * new_rows / max(all_rows, 1)
+    return new, new_rows, all_rows
 
 
-def _win_rate_step() -> tuple[float, float]:
+def _check_win_rate() -> None:
+    """The win-rate step's numbers equal its hand-written SQL's (rep -> won, lost and their amounts, all time)."""
     span = metrics.Span.ending(AS_OF)
-    ours = metrics.win_rate_groups(span, Dimension.REP)
-    hand = _hand_written(span)
-    # The same numbers: rep -> (won, lost, won amount, lost amount) of the "all" period.
     mine = {
-        g["owner_id"]: (g["won_all"], g["lost_all"], g["won_amount_all"] or 0, g["lost_amount_all"] or 0) for g in ours
+        g["owner_id"]: (g["won_all"], g["lost_all"], g["won_amount_all"] or 0, g["lost_amount_all"] or 0)
+        for g in metrics.win_rate_groups(span, Dimension.REP)
     }
-    theirs = {r[0]: (r[-4] or 0, r[-3] or 0, r[-2] or 0, r[-1] or 0) for r in hand}
+    by_rep = [row for row in hand_sql.win_rate(span) if len(row) == 5 + 16]
+    # Columns per measure (won, lost, won amount, lost amount), each per period: "all" is the 4th.
+    theirs = {r[0]: tuple(r[5 + 4 * measure + 3] or 0 for measure in range(4)) for r in by_rep}
     cents = Decimal("0.01")
     assert {k: tuple(Decimal(str(x)).quantize(cents) for x in v) for k, v in mine.items()} == {
         k: tuple(Decimal(str(x)).quantize(cents) for x in v) for k, v in theirs.items()
     }
-    return _median(lambda: metrics.win_rate_groups(span, Dimension.REP)), _median(lambda: _hand_written(span))
 
 
-def _median(fn) -> float:
-    fn()  # warm the caches: both sides are measured warm
-    samples = []
-    for _ in range(REPEAT):
+def _steps_against_hand_sql(*, repeat: int) -> list[tuple[str, float, float]]:
+    """(step, its seconds, its hand-written SQL's seconds): each the median of `repeat` runs, the
+    two alternating, under the recompute's own settings (PostgreSQL's JIT off)."""
+    span = metrics.Span.ending(AS_OF)
+    timings = []
+    for step, compute in metrics.METRICS.items():
+        hand = hand_sql.HAND_WRITTEN[step]
+        ours_samples, hand_samples = [], []
+        for _ in range(repeat):
+            ours_samples.append(_timed(lambda compute=compute: compute(span)))
+            hand_samples.append(_timed(lambda hand=hand: hand(span)))
+        timings.append((step, statistics.median(ours_samples), statistics.median(hand_samples)))
+    return timings
+
+
+def _timed(fn) -> float:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
         started = time.perf_counter()
         fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        return time.perf_counter() - started

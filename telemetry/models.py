@@ -162,8 +162,11 @@ class MetricSnapshot(models.Model):
         ]
         indexes = [
             models.Index(fields=["as_of", "metric", "period", "dimension"]),
+            # A segment's rows in rank order: a recommendation reads each of its deal's segments'
+            # best few as one index range (telemetry/recommendations.py).
             models.Index(
-                fields=["as_of", "metric", "period", "dimension", "segment"], name="telemetry_snapshot_segment"
+                fields=["as_of", "metric", "period", "dimension", "segment", "position"],
+                name="telemetry_snapshot_seg_rank",
             ),
         ]
 

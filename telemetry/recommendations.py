@@ -26,12 +26,10 @@ from django.db.models import Case, Q, Value, When
 from collateral.models import Asset, AssetType, AssetUsage, CollateralTag, TagKind, UsageKind
 from pipeline.models import Deal, Stage
 from telemetry.metrics.base import NO_PRODUCT
-from telemetry.metrics.segments import NO_INDUSTRY, shrunk_lift
+from telemetry.metrics.segments import NO_INDUSTRY, TOP_PER_SEGMENT, shrunk_lift
 from telemetry.models import Dimension, Metric, MetricSnapshot, Period, RunStatus, TelemetryRun
 
 LIMIT = 5
-# Each segment's best rows by shrunk lift (numbered by the nightly run): the only ones read.
-TOP_PER_SEGMENT = 100
 # How many of the best-scored assets are looked up (visibility, titles): enough to fill LIMIT
 # after archived or unpublished ones drop out, in one query whatever the library's size.
 CANDIDATES = 50
@@ -121,14 +119,15 @@ def latest_as_of() -> date | None:
 def _evidence(as_of: date, segments: dict[str, str]) -> tuple[Decimal | None, dict[int, list[Evidence]]]:
     """The base win rate and each asset's evidence in the deal's segments (the segments' best
     TOP_PER_SEGMENT assets and their totals): one query through the segment index, no JSON."""
-    wanted = Q(dimension=Dimension.ALL)
-    for dimension, segment in segments.items():
-        wanted |= Q(dimension=dimension, segment=segment, position__lte=TOP_PER_SEGMENT)
-    rows = (
-        MetricSnapshot.objects.filter(as_of=as_of, metric=Metric.CONTENT_LIFT, period=Period.ALL)
-        .filter(wanted)
-        .values_list("dimension", "key", "numerator", "denominator")
-    )
+    lift = MetricSnapshot.objects.filter(as_of=as_of, metric=Metric.CONTENT_LIFT, period=Period.ALL).order_by()
+    columns = ("dimension", "key", "numerator", "denominator")
+    # One index range per segment (UNION ALL), not one OR over the whole metric: PostgreSQL
+    # cannot use an index on an OR of (dimension, segment) pairs and would filter every row.
+    best_rows = [
+        lift.filter(dimension=dimension, segment=segment, position__lte=TOP_PER_SEGMENT).values_list(*columns)
+        for dimension, segment in segments.items()
+    ]
+    rows = lift.filter(dimension=Dimension.ALL).values_list(*columns).union(*best_rows, all=True)
     base: Decimal | None = None
     totals: dict[str, tuple[int, int]] = {}
     shared: list[tuple[str, int, int, int]] = []
@@ -164,7 +163,7 @@ def recommendations_for(deal: Deal) -> Recommendations:
     """Up to LIMIT assets for an open `deal` (fetched with its account) that the caller may see.
 
     Five queries whatever the number of assets and deals: the latest snapshot date, the deal's
-    evidence rows, the tags that match it, the candidate assets, and what is already shared.
+    evidence rows (one UNION ALL), the tags that match it, the candidate assets, and what is already shared.
     """
     if not deal.is_open:
         return Recommendations(deal, None, [], "Recommendations are for open deals; this one is closed.")
@@ -183,13 +182,15 @@ def recommendations_for(deal: Deal) -> Recommendations:
     assets = _candidate_assets(ranked[:CANDIDATES], tags)
     shared = set(
         AssetUsage.objects.filter(deal=deal, kind=UsageKind.SHARE, asset_id__in=[a.pk for a in assets])
+        .order_by()
         .values_list("asset_id", flat=True)
         .distinct()
     )
     trusted = [a for a in assets if a.pk in best and best[a.pk].closed_with >= minimum]
     by_lift = sorted((a for a in trusted if scores[a.pk] > 0), key=lambda a: (-scores[a.pk], a.title))
     picked = [_lift_item(a, best[a.pk], scores[a.pk], a.pk in shared, minimum) for a in by_lift[:LIMIT]]
-    untrusted = [a for a in assets if a not in trusted]
+    trusted_pks = {a.pk for a in trusted}
+    untrusted = [a for a in assets if a.pk not in trusted_pks]
     relevance = {a.pk: _relevance(a, tags, deal.stage) for a in untrusted}
     by_tags = sorted(
         (a for a in untrusted if relevance[a.pk][0] > 0),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q
 
-from collateral.models import AssetUsage, UsageKind
+from collateral.models import Asset, AssetUsage, AssetVersion, UsageKind
 from pipeline.models import CLOSED_STAGES, Deal, Stage
 from telemetry.metrics.base import Row, Span, ratio
 from telemetry.models import Dimension, Metric, Period
@@ -16,19 +16,38 @@ from telemetry.models import Dimension, Metric, Period
 KINDS = [UsageKind.VIEW, UsageKind.DOWNLOAD, UsageKind.SHARE]
 
 
-def _usage_per_version(window: Span) -> list[Mapping[str, Any]]:
-    """Views, downloads, shares and distinct deals per asset version and period: one query."""
+def _usage_per_version(window: Span) -> list[dict[str, Any]]:
+    """Views, downloads, shares and distinct deals per asset version and period, with the asset's
+    id and title and the version's label: three queries. The counting groups by the two ids only
+    and the labels are read after it: grouping the usage rows by the joined titles sorted every
+    row by text (EXPLAIN ANALYZE at 100,000 deals: 1.1 s of the step's 2.9 s)."""
     aggregates: dict[str, Count] = {}
     for period in Period.values:
         during = window.during(period, "created_at")
         aggregates |= {f"{kind}_{period}": Count("pk", filter=during & Q(kind=kind)) for kind in KINDS}
         aggregates[f"deals_{period}"] = Count("deal", distinct=True, filter=during)
-    return list(
-        AssetUsage.objects.filter(created_at__lt=window.end)
+    groups: list[dict[str, Any]] = [
+        dict(group)
+        for group in AssetUsage.objects.filter(created_at__lt=window.end)
         .order_by()
-        .values("asset_id", "asset__asset_id", "asset__title", "version_id", "version__version")
+        .values("asset_id", "version_id")
         .annotate(**aggregates)
+    ]
+    assets = {
+        pk: (asset_id, title)
+        for pk, asset_id, title in Asset.objects.filter(pk__in={g["asset_id"] for g in groups}).values_list(
+            "pk", "asset_id", "title"
+        )
+    }
+    versions = dict(
+        AssetVersion.objects.filter(pk__in={g["version_id"] for g in groups if g["version_id"]}).values_list(
+            "pk", "version"
+        )
     )
+    for group in groups:
+        group["asset__asset_id"], group["asset__title"] = assets[group["asset_id"]]
+        group["version__version"] = versions.get(group["version_id"])
+    return groups
 
 
 def _per_asset(window: Span) -> dict[int, Mapping[str, Any]]:
@@ -58,7 +77,7 @@ def content_usage(window: Span) -> list[Row]:
     """Per asset version: views, downloads, shares, distinct deals. Per asset: the same summed,
     and over deals closed in the period, the win rate of those that used the asset (before they
     closed) against those that did not, and the lift (with / without: 1.5 means one and a half
-    times as likely to be won). Three queries.
+    times as likely to be won). Five queries (three when nothing was used).
     """
     versions = _usage_per_version(window)
     assets = _per_asset(window)

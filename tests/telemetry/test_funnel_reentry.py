@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from pipeline.models import Deal, Event, Stage
+from pipeline.models import Deal, DealStageChange, Event, Stage
 from pipeline.services import deal_transition
-from telemetry.metrics import stage_funnel
+from telemetry.metrics import rep_funnel, stage_funnel
 from telemetry.metrics.base import Span
 from tests.pipeline.factories import DealFactory, check_all, lost_reason
 
@@ -38,3 +38,21 @@ def test_the_funnel_counts_a_stage_reached_once_however_often_the_deal_reenters_
     assert _funnel(Stage.CLOSED_LOST)["reached"] == 1
     # Technical demo: reached once, moved on once (the steps back are not moves on).
     assert (_funnel(Stage.TECHNICAL_DEMO)["reached"], _funnel(Stage.TECHNICAL_DEMO)["moved_on"]) == (1, 1)
+
+
+def test_a_move_at_the_very_end_of_the_window_counts_in_neither_funnel(rep):
+    """The window ends at midnight after as_of, exclusive. Both funnels are raw SQL: on SQLite an
+    unadapted aware datetime ("…00:00:00+00:00") sorted after a row stored at that very instant,
+    so a move at midnight counted in the day before."""
+    as_of = timezone.localdate() - timedelta(days=3)
+    span = Span.ending(as_of)
+    # Created in Lead in two days before the end (the factory writes that history row).
+    deal = DealFactory(owner=rep, stage=Stage.LEAD_IN, stage_entered_at=span.end - timedelta(days=2))
+    DealStageChange.objects.create(deal=deal, from_stage=Stage.LEAD_IN, to_stage=Stage.DISCOVERY,
+                                   event=Event.QUALIFY, at=span.end)  # fmt: skip
+    stages = {r.key: r.details for r in stage_funnel(span) if r.period == "all"}
+    assert (stages[Stage.LEAD_IN]["reached"], stages[Stage.LEAD_IN]["moved_on"]) == (1, 0)
+    assert Stage.DISCOVERY not in stages
+    reps = {r.key: r.details for r in rep_funnel(span) if r.period == "all" and r.dimension == "rep"}
+    assert (reps[f"{rep.pk}:{Stage.LEAD_IN}"]["reached"], reps[f"{rep.pk}:{Stage.LEAD_IN}"]["moved_on"]) == (1, 0)
+    assert f"{rep.pk}:{Stage.DISCOVERY}" not in reps

@@ -169,7 +169,7 @@ QUERIES = {
     "sales_cycle": 8,
     "time_to_ramp": 3,
     "quota_attainment": 3,
-    "content_usage": 3,
+    "content_usage": 3,  # five once anything was used: test_content_usage_reads_labels_after_counting
     "lead_funnel": 4,
     "content_lift": 2,
     "rep_funnel": 2,
@@ -250,3 +250,14 @@ def test_content_rows_come_most_used_first(content_example):
     assert [r.label for r in assets] == ["Battlecard (BC-0001)", "ROI study (CS-0001)"]
     versions = sorted((r for r in rows if r.period == "all" and r.dimension == "version"), key=lambda r: r.position)
     assert [r.value for r in versions] == [3, 2, 1]
+
+
+def test_content_usage_reads_labels_after_counting(content_example, django_assert_num_queries):
+    # Counts per (asset, version) ids, then one query for the assets' titles and one for the
+    # versions' labels, then the per-asset outcomes and the closed totals: five, whatever the usage.
+    span = metrics.Span.ending(AS_OF)
+    with django_assert_num_queries(5):
+        rows = metrics.content_usage(span)
+    bc1 = content_example["versions"][0]
+    labels = {r.key: r.label for r in rows if r.dimension == "version"}
+    assert labels[f"{bc1.asset_id}:{bc1.pk}"].endswith(f"({bc1.asset.asset_id}) v{bc1.version}")

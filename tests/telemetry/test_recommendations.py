@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from collateral.models import AssetUsage, UsageKind
 from pipeline.models import Account, Deal, Stage
+from telemetry.models import Metric, MetricSnapshot
 from telemetry.recommendations import recommendations_for
 from telemetry.services import telemetry_recompute
 from tests.collateral.factories import AssetFactory, AssetVersionFactory, published_asset
@@ -182,3 +183,20 @@ def test_the_deal_page_and_the_board_card_load_them_by_url(lift_example, client,
     url = reverse("telemetry:deal_recommendations", args=[deal.pk])
     assert f'hx-get="{url}"' in client.get(deal.get_absolute_url()).content.decode()
     assert f'hx-get="{url}?compact=1"' in client.get(reverse("pipeline:board")).content.decode()
+
+
+def test_the_nightly_run_keeps_each_segments_best_assets_only(lift_example, monkeypatch):
+    # Per segment by shrunk lift: A 0.3375; D and E (10 of 10) (10 + 5) / 20 - (40 + 5) / 100 = 0.30;
+    # B 0.0926. Keeping 2 per segment keeps A then D (asset ids break the tie with E), never B or E,
+    # and every segment's totals row still counts all its closed deals (100; Closing: the 50 won).
+    monkeypatch.setattr("telemetry.metrics.segments.TOP_PER_SEGMENT", 2)
+    telemetry_recompute(as_of=AS_OF)
+    rows = MetricSnapshot.objects.filter(as_of=AS_OF, metric=Metric.CONTENT_LIFT).exclude(dimension="all")
+    kept = sorted({(r.details["asset_id"], r.position) for r in rows if not r.details.get("total")})
+    assert kept == [(lift_example["a"].pk, 1), (lift_example["d"].pk, 2)]
+    totals = {(r.period, r.segment): (r.numerator, r.denominator) for r in rows if r.details.get("total")}
+    assert totals[("all", "healthcare")] == totals[("all", "GTX Pro")] == totals[("all", "Proposal")] == (50, 100)
+    assert totals[("all", "Closing")] == (50, 50)
+    # A stays first for the open deal, with the same evidence as when every row was kept.
+    recs = recommendations_for(Deal.objects.select_related("account", "product").get(pk=lift_example["deal"].pk))
+    assert recs.items[0].explanation == "Shared on 30 closed healthcare deals, 24 won — 80 % vs 37 % without"
