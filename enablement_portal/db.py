@@ -199,10 +199,15 @@ def _as_json_rows(objs: Sequence[Model], fields: list[Field]) -> str:
     )
 
 
+def column_of(field: Field) -> str:
+    # Concrete fields, the only ones written here, each have a column.
+    return cast(str, field.column)
+
+
 def _recordset(db: Any, fields: list[Field]) -> str:
     """`jsonb_to_recordset(%s::jsonb) AS r(column type, …)`: the rows of one JSON array as a table."""
     quote = db.ops.quote_name
-    types = ", ".join(f"{quote(f.column)} {f.db_type(db)}" for f in fields)
+    types = ", ".join(f"{quote(column_of(f))} {f.db_type(db)}" for f in fields)
     return f"jsonb_to_recordset(%s::jsonb) AS r({types})"
 
 
@@ -225,11 +230,11 @@ def objects_insert(objs: Sequence[Model]) -> None:
     pk = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if f is not pk]
     quote = db.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(column_of(f)) for f in fields)
     # Only our own table and column names go into the statement; the rows are one parameter.
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {columns} "  # noqa: S608
-        f"FROM {_recordset(db, fields)} RETURNING {quote(pk.column)}"
+        f"FROM {_recordset(db, fields)} RETURNING {quote(column_of(pk))}"
     )
     with db.cursor() as cursor:
         cursor.execute(sql, [_as_json_rows(objs, fields)])
@@ -252,10 +257,10 @@ def objects_update(objs: Sequence[Model], names: list[str]) -> None:
     fields = [cast(Field, model._meta.get_field(name)) for name in names]
     quote = db.ops.quote_name
     table = quote(model._meta.db_table)
-    assignments = ", ".join(f"{quote(f.column)} = r.{quote(f.column)}" for f in fields)
+    assignments = ", ".join(f"{quote(column_of(f))} = r.{quote(column_of(f))}" for f in fields)
     sql = (
         f"UPDATE {table} SET {assignments} FROM {_recordset(db, [pk, *fields])} "  # noqa: S608
-        f"WHERE {table}.{quote(pk.column)} = r.{quote(pk.column)}"
+        f"WHERE {table}.{quote(column_of(pk))} = r.{quote(column_of(pk))}"
     )
     with db.cursor() as cursor:
         cursor.execute(sql, [_as_json_rows(objs, [pk, *fields])])

@@ -20,7 +20,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from accounts.models import User
-from enablement_portal.db import table_insert
+from enablement_portal.db import column_of, table_insert
 from pipeline.imports.owners import OwnerDirectory, read_team_file
 from pipeline.imports.rows import (
     ImportFileError,
@@ -266,7 +266,7 @@ def _write(rows: list[ParsedRow], *, by: User | None, source: str, report: Impor
     q = db.ops.quote_name
     deal, account, history = (q(m._meta.db_table) for m in (Deal, Account, DealStageChange))
     fields = _staging_fields()
-    columns = ", ".join(f"{q(f.column)} {f.db_type(db)}" for f in fields)
+    columns = ", ".join(f"{q(column_of(f))} {f.db_type(db)}" for f in fields)
     # IS DISTINCT FROM: a NULL compared with a value is a change (SQLite spells it IS NOT).
     distinct = "IS NOT" if db.vendor == "sqlite" else "IS DISTINCT FROM"
     changed = " OR ".join(f"{deal}.{q(c)} {distinct} excluded.{q(c)}" for c in [*COMPARED, "stage"])
