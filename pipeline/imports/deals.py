@@ -271,8 +271,10 @@ def _write(rows: list[ParsedRow], *, by: User | None, source: str, report: Impor
     distinct = "IS NOT" if db.vendor == "sqlite" else "IS DISTINCT FROM"
     changed = " OR ".join(f"{deal}.{q(c)} {distinct} excluded.{q(c)}" for c in [*COMPARED, "stage"])
     by_id = by.pk if by else None
+    # Dropped schema-qualified: only ever our own temporary table, never a table of that name.
+    own_staging = f"{'temp' if db.vendor == 'sqlite' else 'pg_temp'}.{q(STAGING)}"
     with db.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {q(STAGING)}")
+        cursor.execute(f"DROP TABLE IF EXISTS {own_staging}")
         # Temporary: private to this connection, no WAL, no indexes to keep while it fills.
         cursor.execute(
             f"CREATE TEMPORARY TABLE {q(STAGING)} ({columns}, deal_id bigint, old_stage varchar(20), managed boolean)"
@@ -336,7 +338,7 @@ def _write(rows: list[ParsedRow], *, by: User | None, source: str, report: Impor
             f"JOIN {deal} d ON d.external_id = s.external_id WHERE s.deal_id IS NULL",
             [Event.IMPORTED.value, by_id, f"Imported from {source}"],
         )
-        cursor.execute(f"DROP TABLE {q(STAGING)}")
+        cursor.execute(f"DROP TABLE {own_staging}")
     report.created += created
     report.updated += written - created
     report.unchanged += existing - (written - created)
