@@ -17,9 +17,9 @@ from pipeline.imports.deals import deals_import, parse_product_map
 from pipeline.models import Deal, DealStageChange
 from tests.conftest import crm_sample
 
-# Obtained by running this test's import and `stored_deals_digest` on the importer as it was
-# before the COPY staging table (commit 6ce9073, per-row Python upsert), on SQLite and on
-# PostgreSQL (the same value on both), then pinned here.
+# Obtained by running these two tests and `stored_deals_digest` on the importer as it was before
+# the staging table (commit 6ce9073: new deals COPYed in, re-imported ones compared and updated
+# one by one in Python), on SQLite and on PostgreSQL (the same values on both), then pinned here.
 CRM_SAMPLE_DIGEST = "9a873c1ff1949caa71c8ff2427051796bf5302309238da5e65c18e1213abd673"
 # The same, after re-importing the export with changes (`changed_export`): updates, stage
 # changes with their history rows, new accounts, and rows refused with their problem.
