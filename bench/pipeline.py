@@ -6,7 +6,8 @@
   baseline GET /api/v1/deals/{id} with the same key.
 - Import: the crm-sample export (8,800 rows, when present) and a synthetic export of
   BENCH_IMPORT_ROWS (100,000) rows; baseline a raw `bulk_create` of as many prepared Deal rows
-  in the same run (no parsing, no validation, no history), as rows per second.
+  in the same run (no parsing, no validation, no history), as rows per second. Target: the
+  import (COPY into a staging table, then set-based INSERT … SELECT) >= 5x that baseline.
 """
 
 import csv
@@ -226,7 +227,9 @@ def bench_import(account: Account) -> list[Result]:
     if CRM_SAMPLE.exists():
         rate, rows = _timed_import(CRM_SAMPLE)
         raw = _raw_bulk_rate(rows, owner, account)
-        results.append(Result(f"import crm-sample ({rows} rows)", rate, "rows/s", raw, rate / raw, ">= 10,000 rows/s"))
+        results.append(
+            Result(f"import crm-sample ({rows} rows)", rate, "rows/s", raw, rate / raw, ">= 5x raw bulk_create")
+        )
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "synthetic.csv"
         # Owners are named in the file by full name: only people who have one (other benchmarks in the
@@ -235,7 +238,7 @@ def bench_import(account: Account) -> list[Result]:
         _synthetic_csv(IMPORT_ROWS, named, path)
         rate, rows = _timed_import(path)
     raw = _raw_bulk_rate(rows, owner, account)
-    results.append(Result(f"import synthetic ({rows} rows)", rate, "rows/s", raw, rate / raw, ">= 10,000 rows/s"))
+    results.append(Result(f"import synthetic ({rows} rows)", rate, "rows/s", raw, rate / raw, ">= 5x raw bulk_create"))
     return results
 
 

@@ -19,6 +19,7 @@ from django_fsm import can_proceed
 
 from accounts.models import INTEGRATION_SCOPES, ApiKey, User
 from accounts.services import api_key_create, api_key_revoke, api_key_rotate
+from enablement_portal.db import objects_insert, objects_update
 from leads.models import Integration, Lead, LeadEvent, LeadRejection, ReturnReason, RoundRobinCursor, RoutingRule
 from leads.validation import DATA_FIELDS, FIELD_PATHS, IntakeResult, IntakeRules, lead_check, payload_digest
 from pipeline.models import Deal, Product
@@ -95,11 +96,12 @@ def _store(*, integration: Integration, results: list[IntakeResult], rules: Inta
             changed.append(lead)
             events.append(_update_event(lead, before=before, after=result.fields, at=now))
     _route(leads=new, routing=rules.routing)
-    Lead.objects.bulk_create(new)
-    Lead.objects.bulk_update(changed, [*DATA_FIELDS, "raw_payload", "payload_digest", "updated_at", "status"])
-    LeadEvent.objects.bulk_create(events)
+    # One statement per table (enablement_portal.db): no per-row save, no per-value preparation.
+    objects_insert(new)
+    objects_update(changed, [*DATA_FIELDS, "raw_payload", "payload_digest", "updated_at", "status"])
+    objects_insert(events)
     rejected = [r for r in results if r.rejected]
-    rejections = LeadRejection.objects.bulk_create(
+    rejections = [
         LeadRejection(
             integration=integration,
             received_at=now,
@@ -109,7 +111,8 @@ def _store(*, integration: Integration, results: list[IntakeResult], rules: Inta
             payload_digest=payload_digest(r.payload),
         )
         for r in rejected
-    )
+    ]
+    objects_insert(rejections)
     for result, rejection in zip(rejected, rejections, strict=True):
         result.outcome, result.rejection, result.lead = REJECTED, rejection, None
 

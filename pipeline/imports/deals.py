@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import Field
 from django.utils import timezone
 
 from accounts.models import User
-from enablement_portal.db import rows_insert
+from enablement_portal.db import column_of, table_insert
 from pipeline.imports.owners import OwnerDirectory, read_team_file
 from pipeline.imports.rows import (
     ImportFileError,
@@ -52,7 +54,6 @@ DEFAULT_STAGE_MAP: dict[str, str] = {
     **{stage.value: stage for stage in Stage},
 }
 NO_ACCOUNT = "(No account in the export)"
-DEAL_FIELDS = ["name", "account_id", "owner_id", "team_id", "amount", "product_id", "expected_close_date", "closed_at"]
 
 
 @dataclass
@@ -190,20 +191,6 @@ def _aware(day: date | None) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time(12))) if day else None
 
 
-def _deal_values(row: ParsedRow, account_id: int, now: datetime) -> dict[str, Any]:
-    closed = row.stage in CLOSED_STAGES
-    return {
-        "name": f"{row.account_name or 'Unknown account'} · {row.product.name if row.product else 'deal'}"[:200],
-        "account_id": account_id,
-        "owner_id": row.owner.pk,
-        "team_id": row.owner.team_id,
-        "amount": row.amount,
-        "product_id": row.product.pk if row.product else None,
-        "expected_close_date": None if closed else row.close,
-        "closed_at": _aware(row.close) if closed else None,
-    }
-
-
 def _entered_at(row: ParsedRow, now: datetime) -> datetime:
     # A closed row always has its close date (_parse refused one without).
     if row.stage in CLOSED_STAGES:
@@ -211,132 +198,150 @@ def _entered_at(row: ParsedRow, now: datetime) -> datetime:
     return _aware(row.created) or now
 
 
-def _accounts(rows: list[ParsedRow], report: ImportReport) -> dict[str, int]:
-    names = {r.account_name or NO_ACCOUNT for r in rows}
-    report.without_account = sum(1 for r in rows if not r.account_name)
-    existing = dict(Account.objects.filter(name__in=names).values_list("name", "pk"))
-    missing = [Account(name=name) for name in sorted(names - set(existing))]
-    Account.objects.bulk_create(missing, ignore_conflicts=True)
-    if missing:
-        existing = dict(Account.objects.filter(name__in=names).values_list("name", "pk"))
-    return existing
+# The staging table: the parsed rows as they are to be stored, before accounts and existing deals are joined.
+STAGING = "pipeline_import_staging"
+STAGED_DEAL_FIELDS = [
+    "external_id",
+    "name",
+    "owner",
+    "team",
+    "amount",
+    "product",
+    "stage",
+    "expected_close_date",
+    "closed_at",
+    "stage_entered_at",
+    "created_at",
+]
+# Compared with the stored deal: a re-imported row that differs in none of these leaves it alone.
+COMPARED = ["name", "account_id", "owner_id", "team_id", "amount", "product_id", "expected_close_date", "closed_at"]
+
+
+def _staging_fields() -> list[Field]:
+    line = models.IntegerField()
+    line.set_attributes_from_name("line")
+    account = models.CharField(max_length=200)
+    account.set_attributes_from_name("account_name")
+    # The deal's own fields: the same column types, and the same conversion of values on SQLite.
+    return [line, account, *(cast(Field, Deal._meta.get_field(name)) for name in STAGED_DEAL_FIELDS)]
+
+
+def _staged(row: ParsedRow, now: datetime) -> list[Any]:
+    closed = row.stage in CLOSED_STAGES
+    entered = _entered_at(row, now)
+    return [
+        row.line,
+        row.account_name or NO_ACCOUNT,
+        row.external_id,
+        f"{row.account_name or 'Unknown account'} · {row.product.name if row.product else 'deal'}"[:200],
+        row.owner.pk,
+        row.owner.team_id,
+        row.amount,
+        row.product.pk if row.product else None,
+        str(row.stage),
+        None if closed else row.close,
+        _aware(row.close) if closed else None,
+        entered,
+        min(filter(None, [_aware(row.created), entered, now])),
+    ]
 
 
 def _write(rows: list[ParsedRow], *, by: User | None, source: str, report: ImportReport) -> None:
+    """Store the parsed rows set-based: COPY (executemany on SQLite) into a temporary staging
+    table, create the missing accounts in one INSERT … SELECT, then one INSERT … SELECT … ON
+    CONFLICT (external_id) creates new deals and updates re-imported ones, and one INSERT …
+    SELECT each writes their history rows. A handful of statements, whatever the file's size."""
     now = timezone.now()
-    accounts = _accounts(rows, report)
-    existing = {
-        d.external_id: d
-        for d in Deal.objects.filter(external_id__in=[r.external_id for r in rows]).only(
-            "pk", "external_id", "stage", *DEAL_FIELDS
-        )
-    }
-    managed_in_portal = set(
-        DealStageChange.objects.filter(deal__in=list(existing.values()), imported=False)
-        .exclude(event=Event.CREATED)
-        .values_list("deal_id", flat=True)
-    )
-    new_deals: list[dict[str, Any]] = []
-    changes: list[DealStageChange] = []
-    seen: set[str] = set()
+    report.without_account = sum(1 for r in rows if not r.account_name)
+    staged, seen = [], set()
     for row in rows:
         if row.external_id in seen:
             report.problems.append(Problem(row.line, row.external_id, "the same id appears earlier in the file"))
             continue
         seen.add(row.external_id)
-        values = _deal_values(row, accounts[row.account_name or NO_ACCOUNT], now)
-        deal = existing.get(row.external_id)
-        if deal is None:
-            entered = _entered_at(row, now)
-            new_deals.append(
-                {
-                    **values,
-                    "currency": "USD",
-                    "stage": str(row.stage),
-                    "stage_entered_at": entered,
-                    "lost_at_stage": "",
-                    "lost_note": "",
-                    "created_at": min(filter(None, [_aware(row.created), entered, now])),
-                    "updated_at": now,
-                    "external_id": row.external_id,
-                    "source": source,
-                }
-            )
-            continue
-        _update(deal, row, values, now=now, by=by, managed=deal.pk in managed_in_portal, report=report, changes=changes)
-
-    DealStageChange.objects.bulk_create(changes)
-    rows_insert(Deal, new_deals)
-    ids = _ids_by_external_id([d["external_id"] for d in new_deals])
-    history = [
-        {
-            "deal_id": ids[d["external_id"]],
-            "from_stage": "",
-            "to_stage": d["stage"],
-            "event": Event.IMPORTED.value,
-            "by_id": by.pk if by else None,
-            "at": d["stage_entered_at"],
-            "imported": True,
-            "note": f"Imported from {source}",
-        }
-        for d in new_deals
-    ]
-    rows_insert(DealStageChange, history)
-    report.created += len(new_deals)
-
-
-def _ids_by_external_id(external_ids: list[str], chunk: int = 900) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(external_ids), chunk):
-        part = external_ids[start : start + chunk]
-        ids.update(Deal.objects.filter(external_id__in=part).values_list("external_id", "pk"))
-    return ids
-
-
-def _update(
-    deal: Deal,
-    row: ParsedRow,
-    values: dict[str, Any],
-    *,
-    now: datetime,
-    by: User | None,
-    managed: bool,
-    report: ImportReport,
-    changes: list[DealStageChange],
-) -> None:
-    changed = {name: value for name, value in values.items() if getattr(deal, name) != value}
-    stage_changed = deal.stage != row.stage
-    if stage_changed and managed:
-        report.problems.append(
-            Problem(
-                row.line,
-                row.external_id,
-                f"moved in the portal since; its stage {deal.get_stage_display()} is kept, "
-                f"not the export's {Stage(row.stage).label} (other fields updated)",
-            )
-        )
-        stage_changed = False
-    if stage_changed:
-        entered = _entered_at(row, now)
-        changed.update(stage=row.stage, stage_entered_at=entered)
-        changes.append(
-            DealStageChange(
-                deal_id=deal.pk,
-                from_stage=deal.stage,
-                to_stage=row.stage,
-                event=Event.IMPORTED,
-                by=by,
-                at=entered,
-                imported=True,
-                note="Stage changed in the CRM export",
-            )
-        )
-    if not changed:
-        report.unchanged += 1
+        staged.append(_staged(row, now))
+    if not staged:
         return
-    # A queryset update: the CRM, not a portal transition, moved this imported-only deal.
-    Deal.objects.filter(pk=deal.pk).update(**changed, updated_at=now)
-    report.updated += 1
+    db = connections[DEFAULT_DB_ALIAS]
+    q = db.ops.quote_name
+    deal, account, history = (q(m._meta.db_table) for m in (Deal, Account, DealStageChange))
+    fields = _staging_fields()
+    columns = ", ".join(f"{q(column_of(f))} {f.db_type(db)}" for f in fields)
+    # IS DISTINCT FROM: a NULL compared with a value is a change (SQLite spells it IS NOT).
+    distinct = "IS NOT" if db.vendor == "sqlite" else "IS DISTINCT FROM"
+    changed = " OR ".join(f"{deal}.{q(c)} {distinct} excluded.{q(c)}" for c in [*COMPARED, "stage"])
+    by_id = by.pk if by else None
+    # Dropped schema-qualified: only ever our own temporary table, never a table of that name.
+    own_staging = f"{'temp' if db.vendor == 'sqlite' else 'pg_temp'}.{q(STAGING)}"
+    with db.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {own_staging}")
+        # Temporary: private to this connection, no WAL, no indexes to keep while it fills.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {q(STAGING)} ({columns}, deal_id bigint, old_stage varchar(20), managed boolean)"
+        )
+        table_insert(STAGING, fields, staged)
+        # Only our own table and column names go into these statements; values are parameters.
+        # `WHERE true`: SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON.
+        cursor.execute(
+            f"INSERT INTO {account} (name, industry) "  # noqa: S608
+            f"SELECT DISTINCT account_name, '' FROM {q(STAGING)} WHERE true ON CONFLICT (name) DO NOTHING"
+        )
+        # The deals the file re-imports, their stage before, and whether the portal has moved them since.
+        cursor.execute(
+            f"UPDATE {q(STAGING)} SET deal_id = d.id, old_stage = d.stage, managed = EXISTS ("  # noqa: S608
+            f"SELECT 1 FROM {history} c WHERE c.deal_id = d.id AND NOT c.imported AND c.event <> %s) "
+            f"FROM {deal} d WHERE d.external_id = {q(STAGING)}.external_id",
+            [Event.CREATED.value],
+        )
+        cursor.execute(
+            f"SELECT line, external_id, old_stage, stage FROM {q(STAGING)} "  # noqa: S608
+            "WHERE managed AND old_stage <> stage"
+        )
+        for line, external_id, kept, exported in cursor.fetchall():
+            report.problems.append(
+                Problem(
+                    line,
+                    external_id,
+                    f"moved in the portal since; its stage {Stage(kept).label} is kept, "
+                    f"not the export's {Stage(exported).label} (other fields updated)",
+                )
+            )
+        cursor.execute(f"SELECT count(*) FROM {q(STAGING)} WHERE deal_id IS NOT NULL")  # noqa: S608
+        (existing,) = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO {history} (deal_id, from_stage, to_stage, event, by_id, at, imported, note) "  # noqa: S608
+            f"SELECT deal_id, old_stage, stage, %s, %s, stage_entered_at, true, %s FROM {q(STAGING)} "
+            "WHERE deal_id IS NOT NULL AND NOT managed AND old_stage <> stage",
+            [Event.IMPORTED.value, by_id, "Stage changed in the CRM export"],
+        )
+        # New deals are inserted; a re-imported one is updated when it differs (a deal moved in
+        # the portal keeps its stage), and counts as unchanged otherwise.
+        cursor.execute(
+            f"INSERT INTO {deal} (name, account_id, owner_id, team_id, amount, currency, product_id, "  # noqa: S608
+            "expected_close_date, closed_at, stage, stage_entered_at, lost_at_stage, lost_note, created_at, "
+            "updated_at, external_id, source) "
+            "SELECT s.name, a.id, s.owner_id, s.team_id, s.amount, 'USD', s.product_id, s.expected_close_date, "
+            "s.closed_at, CASE WHEN s.managed THEN s.old_stage ELSE s.stage END, s.stage_entered_at, '', '', "
+            f"s.created_at, %s, s.external_id, %s FROM {q(STAGING)} s JOIN {account} a ON a.name = s.account_name "
+            "WHERE true ON CONFLICT (external_id) DO UPDATE SET "
+            + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in [*COMPARED, "stage", "updated_at"])
+            + f", stage_entered_at = CASE WHEN {deal}.stage = excluded.stage THEN {deal}.stage_entered_at "
+            f"ELSE excluded.stage_entered_at END WHERE {changed}",
+            [now, source],
+        )
+        # Rows inserted plus rows updated; the rows left alone are neither.
+        written = cursor.rowcount
+        created = len(staged) - existing
+        cursor.execute(
+            f"INSERT INTO {history} (deal_id, from_stage, to_stage, event, by_id, at, imported, note) "  # noqa: S608
+            f"SELECT d.id, '', d.stage, %s, %s, d.stage_entered_at, true, %s FROM {q(STAGING)} s "
+            f"JOIN {deal} d ON d.external_id = s.external_id WHERE s.deal_id IS NULL",
+            [Event.IMPORTED.value, by_id, f"Imported from {source}"],
+        )
+        cursor.execute(f"DROP TABLE {own_staging}")
+    report.created += created
+    report.updated += written - created
+    report.unchanged += existing - (written - created)
 
 
 def deals_import(

@@ -98,3 +98,34 @@ def test_a_routing_rule_deleted_routes_no_more(api, team, rep):
     rule.delete()
     send(api, lead_payload(2))
     assert dict(Lead.objects.values_list("lead_id", "team")) == {"lead-1": team.pk, "lead-2": None}
+
+
+# A batch of 100 sent with an Idempotency-Key on PostgreSQL, every kind of lead in it: key and
+# integration (1); the key claimed in its own savepoint (3); the answering transaction's savepoint
+# and the record locked (2); the intake's savepoint (for its retry) and the batch's stored leads
+# locked (2); the routed team's reps and cursor (read, locked, saved: 3); one statement per table:
+# new leads, changed leads, their events, the rejections (4); the two savepoints released and the
+# answer kept (3). The same whatever the batch holds: nothing is written or read per lead.
+BATCH_OF_100_ON_POSTGRESQL = 18
+
+
+def test_a_batch_of_100_on_postgresql_makes_a_small_fixed_number_of_queries(
+    api, team, rep, teammate, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the bound is PostgreSQL's (SQLite splits 100 rows over several INSERTs)")
+    with django_capture_on_commit_callbacks(execute=True):
+        RoutingRuleFactory(order=1, industry="SaaS", team=team)
+    send(api, {"leads": [lead_payload(n) for n in range(20)]}, BATCH)
+    leads = [lead_payload(n) for n in range(100)]
+    for n in range(10):
+        leads[n]["engagementScore"] = 98  # 10 updated, 10 unchanged, 79 created
+    leads[60]["contactInfo"]["email"] = "not-an-email"  # 1 rejected
+    with django_assert_max_num_queries(BATCH_OF_100_ON_POSTGRESQL):
+        response = send(api, {"leads": leads}, BATCH, HTTP_IDEMPOTENCY_KEY="batch-of-100")
+    body = response.json()
+    assert (response.status_code, body["accepted"], body["rejected"]) == (207, 99, 1)
+    outcomes = [r["outcome"] for r in body["results"]]
+    assert (outcomes.count("created"), outcomes.count("updated"), outcomes.count("unchanged")) == (79, 10, 10)
+    assert Lead.objects.count() == 99 and LeadEvent.objects.count() == 10 and LeadRejection.objects.count() == 1
+    assert Lead.objects.filter(owner__isnull=True).count() == 0
