@@ -1,7 +1,7 @@
 """The pipeline's reads: the board and the deal page, each in a fixed number of queries."""
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,6 +10,7 @@ from typing import Any
 import rules
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -125,8 +126,21 @@ def _columns(rules: StageRules) -> dict[str, Column]:
     }
 
 
+def _pk_url(name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[pk])` for any pk at the cost of one reverse: a board's cards need three
+    URLs each, and reversing is the largest part of rendering a card."""
+    sentinel = 987654321
+    before, _, after = reverse(name, args=[sentinel]).partition(str(sentinel))
+    return lambda pk: f"{before}{pk}{after}"
+
+
 def _card_details(cards: Iterable[Any], columns: dict[str, Column], sizes: dict[str, int], now: datetime) -> None:
+    deal_url, move_url = _pk_url("pipeline:deal"), _pk_url("pipeline:board_move")
+    # Loaded from telemetry by URL when the card's fold is opened (pipeline does not import telemetry).
+    recommendations_url = _pk_url("telemetry:deal_recommendations")
     for deal in cards:
+        deal.url, deal.move_url = deal_url(deal.pk), move_url(deal.pk)
+        deal.recommendations_url = recommendations_url(deal.pk)
         column = columns[deal.stage]
         deal.days = deal.days_in_stage(now)
         deal.is_rotting = deal.days > column.rotting_after_days

@@ -332,3 +332,14 @@ def test_a_deal_entered_a_moment_ahead_of_now_is_zero_days_in_stage(logged_in, r
     make_deal(rep, name="Clock skew", stage_entered_at=timezone.now() + timedelta(minutes=5))
     page = logged_in(rep).get(reverse("pipeline:board")).content.decode()
     assert "0 days in stage" in page and "-1 day" not in page
+
+
+@pytest.mark.django_db
+def test_each_card_links_its_own_deal_move_and_recommendations(rep, logged_in, make_deal):
+    """The card's URLs are built from one reverse each per board: they must be the deals' own."""
+    deals = [make_deal(rep, stage=stage) for stage in (Stage.LEAD_IN, Stage.PROPOSAL)]
+    content = logged_in(rep).get("/pipeline/board/?owner=").content.decode()
+    for deal in deals:
+        assert f'href="{deal.get_absolute_url()}"' in content
+        assert f'action="{reverse("pipeline:board_move", args=[deal.pk])}?' in content
+        assert f'href="{reverse("telemetry:deal_recommendations", args=[deal.pk])}"' in content
