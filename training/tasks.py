@@ -57,10 +57,11 @@ def lint_calls(self: Task, call_ids: list[int]) -> int:
 
 
 @shared_task(name="training.tasks.relint_all_calls")
-def relint_all_calls(chunk_size: int = RELINT_CHUNK) -> int:
-    """Fan the re-lint of every call out over the workers, `chunk_size` calls a task; returns how many tasks."""
+def relint_all_calls(chunk_size: int = RELINT_CHUNK, queue: str | None = None) -> int:
+    """Fan the re-lint of every call out over the workers, `chunk_size` calls a task (on `queue`,
+    else the default one); returns how many tasks were sent."""
     ids = list(CallTranscript.objects.order_by("review_id").values_list("review_id", flat=True))
     chunks = [ids[start : start + chunk_size] for start in range(0, len(ids), chunk_size)]
     for chunk in chunks:
-        lint_calls.delay(chunk)
+        lint_calls.apply_async((chunk,), queue=queue)
     return len(chunks)

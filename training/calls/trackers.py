@@ -63,9 +63,7 @@ class CompiledTrackers:
         for spec in specs:
             for phrase in {normalise(p) for p in spec.phrases if p.strip()}:
                 by_phrase[phrase].append(spec)
-        # Longest first, so "follow up call" wins over "follow up" at the same place.
-        alternatives = [r"\s+".join(map(re.escape, p.split())) for p in sorted(by_phrase, key=len, reverse=True)]
-        pattern = re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.I) if alternatives else None
+        pattern = re.compile(rf"(?<!\w)(?:{_trie_pattern(list(by_phrase))})(?!\w)", re.I) if by_phrase else None
         fuzzy = {s.id: sorted({normalise(p) for p in s.phrases if p.strip()}) for s in specs if s.fuzzy}
         return cls(specs, pattern, dict(by_phrase), fuzzy)
 
@@ -86,6 +84,36 @@ class CompiledTrackers:
                     if phrase := _fuzzy_phrase(utterance.text, self.fuzzy_phrases[spec.id]):
                         hits.append(Hit(spec.id, index, utterance.start, phrase, fuzzy=True))
         return hits
+
+
+def _trie_pattern(phrases: list[str]) -> str:
+    """One alternation of `phrases` as a character trie ("price|pricing" -> "pric(?:e|ing)").
+
+    A flat alternation of hundreds of phrases makes the regex engine try each at every position;
+    the trie shares prefixes, so each position costs a walk down one branch. At a place where
+    several phrases match, the longest that still ends on a word boundary wins (greedy branches,
+    with backtracking). A space matches any run of whitespace.
+    """
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _node_pattern(trie)
+
+
+def _node_pattern(node: dict) -> str:
+    ends_here = "" in node
+    branches = [
+        (r"\s+" if char == " " else re.escape(char)) + _node_pattern(child)
+        for char, child in sorted(node.items())
+        if char
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if ends_here else body
 
 
 def _speaks(spec: TrackerSpec, is_rep: bool) -> bool:
