@@ -15,7 +15,6 @@ Everything is deleted at the end, so the other benchmarks of the run never see t
 
 import os
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,9 @@ VOCABULARY = [f"w{n}" for n in range(3000)] + ["the", "and", "we", "you", "um", 
 
 
 def _phrases(chooser: random.Random) -> list[list[str]]:
-    return [[" ".join(chooser.sample(VOCABULARY, chooser.randint(1, 3))) for _ in range(PHRASES)] for _ in range(TRACKERS)]
+    return [
+        [" ".join(chooser.sample(VOCABULARY, chooser.randint(1, 3))) for _ in range(PHRASES)] for _ in range(TRACKERS)
+    ]
 
 
 def _utterances(chooser: random.Random, minutes: int, phrases: list[list[str]]) -> list[Utterance]:
@@ -62,7 +63,13 @@ def _utterances(chooser: random.Random, minutes: int, phrases: list[list[str]]) 
 
 
 def _trackers(phrases: list[list[str]]) -> None:
-    kinds = [TrackerKind.COMPETITOR, TrackerKind.PRICING, TrackerKind.NEXT_STEPS, TrackerKind.OBJECTION, TrackerKind.CUSTOM]
+    kinds = [
+        TrackerKind.COMPETITOR,
+        TrackerKind.PRICING,
+        TrackerKind.NEXT_STEPS,
+        TrackerKind.OBJECTION,
+        TrackerKind.CUSTOM,
+    ]
     Tracker.objects.bulk_create(
         Tracker(name=f"bench-tracker-{n}", kind=kinds[n % len(kinds)], phrases="\n".join(group))
         for n, group in enumerate(phrases)
@@ -110,7 +117,7 @@ def bench_one_call(rep: User, phrases: list[list[str]], chooser: random.Random) 
     (review_id,) = _calls(rep, 1, 60, phrases, chooser)
     stored = statistics.median(per_call_seconds(lambda: calls_lint(review_ids=[review_id]), repeat=5, warmup=1)) * 1000
     hits = CallLint.objects.get(review_id=review_id).hits.count()
-    detail = f"{words} words, {len(utterances)} utterances, {TRACKERS}×{PHRASES} phrases, {hits} hits"
+    detail = f"{words} words, {len(utterances)} utterances, {TRACKERS}x{PHRASES} phrases, {hits} hits"
     return [
         Result("call lint: 60-min call, in memory", lint, "ms", floor, lint / floor,
                "< 200 ms (baseline: one regex pass over the text)", detail),
@@ -140,11 +147,28 @@ def _start_workers(queue: str) -> list[subprocess.Popen]:
     env = {**os.environ, "DATABASE_URL": url}
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "enablement_portal", "worker", "--pool=solo", "-Q", queue,
-             "-n", f"bench{n}-{queue}@%h", "--without-heartbeat", "--without-mingle", "--without-gossip",
-             "--loglevel=WARNING"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "enablement_portal",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "-n",
+                f"bench{n}-{queue}@%h",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for n in range(WORKERS)
     ]
 

@@ -315,7 +315,8 @@ def dashboard_tables() -> list[Table]:
             empty="No linted calls in this period.", scope="team",
         ),
         Table(
-            "call-trackers", "Call trackers and outcomes (closed deals whose calls hit the tracker vs not; at least a year)",
+            "call-trackers",
+            "Call trackers and outcomes (closed deals whose calls hit the tracker vs not; at least a year)",
             Metric.CALL_TRACKERS, Dimension.TRACKER,
             [Column("Tracker", "label", "text"), Column("Won with", "numerator"), Column("Closed with", "denominator"),
              Column("Win rate with", "value", "percent", "Too few deals"),

@@ -15,6 +15,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
 from enablement_portal.admin import CompareAdmin
 from pipeline.models import OPEN_STAGES
+from training.calls.services import calls_relint_enqueue
 from training.markdown import render_markdown
 from training.models import (
     Acknowledgement,
@@ -41,7 +42,6 @@ from training.models import (
     Update,
     VideoHost,
 )
-from training.calls.services import calls_relint_enqueue
 from training.services import enrollment_enrol_team, program_module_added
 
 MIN_CHOICES = 2

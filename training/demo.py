@@ -110,7 +110,7 @@ def load_demo(*, today: date | None = None) -> list[str]:
         f"program “{program}” with {len(modules)} modules and quizzes; {len(reps)} reps enrolled at different points",
         f"{certified} certified reps; {refreshers} refreshers (retention on Team learning)",
         f"{len(updates)} updates, {reviews} call reviews; log in as a manager for Team learning",
-        f"{calls} linted demo calls with {Tracker.objects.count()} trackers (call linter on the reviews and Team learning)",
+        f"{calls} linted demo calls with {Tracker.objects.count()} trackers (on the call reviews and Team learning)",
     ]
 
 

@@ -37,7 +37,11 @@ TRACKERS = [
      TrackerSpeaker.REP, False, ""),
 ]  # fmt: skip
 
-OPENERS = ["Thanks for making the time today.", "Good to see you again.", "Thanks for joining, I know it's a busy week."]
+OPENERS = [
+    "Thanks for making the time today.",
+    "Good to see you again.",
+    "Thanks for joining, I know it's a busy week.",
+]
 NOTICE = "Quick note before we start: this call is recorded for coaching."
 DISCOVERY = [
     "What made you look at this now?", "Who else is involved in the decision?", "What does success look like by Q3?",
@@ -100,18 +104,22 @@ def _load_trackers() -> None:
 
 
 def _load_call(rep: User, deal: Deal | None, call_date: date, chooser: random.Random, number: int) -> CallReview:
+    manager_id = rep.manager_id
+    assert manager_id is not None  # load_demo_calls picks reps with a manager
     won = deal is not None and deal.stage == Stage.CLOSED_WON
     closed = deal is not None and deal.stage in CLOSED_STAGES
     customer = chooser.choice(["Sam Ortiz", "Priya Nair", "Tom Becker", "Lena Kraus"])
     rep_name = rep.get_full_name() or rep.username
     lines = _dialogue(rep_name, customer, chooser, next_step=chooser.random() < (0.85 if won or not closed else 0.45))
-    text = "\n".join(f"[{seconds // 60:02d}:{seconds % 60:02d}] {speaker}: {words}" for seconds, speaker, words in lines)
+    text = "\n".join(
+        f"[{seconds // 60:02d}:{seconds % 60:02d}] {speaker}: {words}" for seconds, speaker, words in lines
+    )
     utterances = parse_transcript(text, "txt")
     review, _ = CallReview.objects.update_or_create(
         rep=rep,
         recording_url=f"{DEMO_CALLS}{rep.username}-{number}.mp4",
         defaults={
-            "reviewer_id": rep.manager_id, "scorecard": None, "deal": deal, "call_date": call_date,
+            "reviewer_id": manager_id, "scorecard": None, "deal": deal, "call_date": call_date,
             "transcript": "\n".join(f"{u.speaker}: {u.text}" for u in utterances),
         },
     )  # fmt: skip

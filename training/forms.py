@@ -178,9 +178,12 @@ class CallUploadForm(forms.Form):
     """A call of a rep to lint: its transcript file, date, deal and (optionally) recording."""
 
     call_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    deal = forms.ModelChoiceField(queryset=Deal.objects.none(), required=False, help_text="The deal the call was about.")
+    deal = forms.ModelChoiceField(
+        queryset=Deal.objects.none(), required=False, help_text="The deal the call was about."
+    )
     transcript = forms.FileField(
-        help_text=f"WebVTT (.vtt), SRT (.srt) or plain text with “Speaker: text” lines; at most {MAX_TRANSCRIPT_BYTES // 1024 // 1024} MB."
+        help_text="WebVTT (.vtt), SRT (.srt) or plain text with “Speaker: text” lines; "
+        f"at most {MAX_TRANSCRIPT_BYTES // 1024 // 1024} MB."
     )
     rep_speaker = forms.CharField(
         label="The rep's speaker",

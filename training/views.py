@@ -16,7 +16,7 @@ from collateral.models import Asset
 from enablement_portal.csv import Cell, csv_response
 from training import selectors, services
 from training.calls.selectors import call_panel, call_trends
-from training.forms import CallReviewForm, EnrolForm, RepSpeakerForm, ReplyForm, ReviewCommentForm
+from training.forms import CallReviewForm, EnrolForm, ReplyForm, RepSpeakerForm, ReviewCommentForm
 from training.models import (
     CallReview,
     Criterion,
@@ -299,7 +299,9 @@ def _review_page(
         "review": review,
         "recording": recording,
         "call": panel,
-        "speaker_form": RepSpeakerForm(initial={"speaker": panel.transcript and panel.transcript.rep_speaker}, speakers=speakers)
+        "speaker_form": RepSpeakerForm(
+            initial={"speaker": panel.transcript and panel.transcript.rep_speaker}, speakers=speakers
+        )
         if can_comment and panel.transcript
         else None,
         "can_comment": can_comment,

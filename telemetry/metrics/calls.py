@@ -8,9 +8,10 @@ Below TELEMETRY_CALL_OUTCOME_MIN_DEALS closed deals with linted calls, the rates
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q
+from django.db.models import Aggregate, Avg, Count, Q
 
 from pipeline.models import CLOSED_STAGES
 from telemetry.metrics.base import Row, Span, full_name, ratio
@@ -37,19 +38,19 @@ def _called_in(window: Span, period: str, lint: str = "") -> Q:
 def call_habits(window: Span) -> list[Row]:
     """Per rep and period: calls linted, average talk share, monologue, questions, fillers, and
     findings per call. Two queries (the findings apart, so that they do not weigh the averages)."""
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for period in Period.values:
         during = _called_in(window, period)
         aggregates[f"calls_{period}"] = Count("pk", filter=during)
         for name, field in HABITS.items():
             aggregates[f"{name}_{period}"] = Avg(field, filter=during)
-    groups = (
+    groups: list[Any] = list(
         CallLint.objects.filter(call_date__lte=window.as_of)
         .order_by()
         .values("rep_id", "rep__first_name", "rep__last_name", "rep__username", "rep__team_id")
         .annotate(**aggregates)
     )
-    findings = {
+    findings: dict[int, Any] = {
         f["lint__rep_id"]: f
         for f in Finding.objects.filter(lint__call_date__lte=window.as_of)
         .order_by()
@@ -80,9 +81,15 @@ def call_trackers(window: Span) -> list[Row]:
     """Per tracker and period (a year, all time): closed deals with linted calls that hit it, won
     among them, the same without, the lift in points and the shrunk lift. Two queries."""
     closed = Q(review__deal__stage__in=CLOSED_STAGES, review__deal__closed_at__lt=window.end)
-    population = CallLint.objects.filter(closed).order_by().aggregate(**per_period_counts(window, "review__deal__", "review__deal"))
-    hit_groups = (
-        TrackerHit.objects.filter(lint__review__deal__stage__in=CLOSED_STAGES, lint__review__deal__closed_at__lt=window.end)
+    population = (
+        CallLint.objects.filter(closed)
+        .order_by()
+        .aggregate(**per_period_counts(window, "review__deal__", "review__deal"))
+    )
+    hit_groups: list[Any] = list(
+        TrackerHit.objects.filter(
+            lint__review__deal__stage__in=CLOSED_STAGES, lint__review__deal__closed_at__lt=window.end
+        )
         .order_by()
         .values("tracker_id", "tracker__name")
         .annotate(**per_period_counts(window, "lint__review__deal__", "lint__review__deal"))
@@ -99,7 +106,9 @@ def call_trackers(window: Span) -> list[Row]:
     return rows
 
 
-def _tracker_row(group: dict, period: str, with_: tuple[int, int], all_: tuple[int, int], minimum: int) -> Row:
+def _tracker_row(
+    group: dict[str, Any], period: str, with_: tuple[int, int], all_: tuple[int, int], minimum: int
+) -> Row:
     (closed_with, won_with), (closed_all, won_all) = with_, all_
     closed_without, won_without = closed_all - closed_with, won_all - won_with
     shown = closed_all >= minimum
@@ -108,7 +117,9 @@ def _tracker_row(group: dict, period: str, with_: tuple[int, int], all_: tuple[i
     if shown and rate_with is not None and rate_without is not None:
         lift = ((rate_with - rate_without) * 100).quantize(Decimal("0.01"))
         base = Decimal(won_all) / closed_all
-        shrunk = (shrunk_lift((won_with, closed_with), (won_without, closed_without), base) * 100).quantize(Decimal("0.01"))
+        shrunk = (shrunk_lift((won_with, closed_with), (won_without, closed_without), base) * 100).quantize(
+            Decimal("0.01")
+        )
     return Row(
         Metric.CALL_TRACKERS, period, Dimension.TRACKER, str(group["tracker_id"]), group["tracker__name"],
         numerator=Decimal(won_with), denominator=Decimal(closed_with), value=rate_with if shown else None,

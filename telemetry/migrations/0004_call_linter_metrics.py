@@ -4,20 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('telemetry', '0003_segments_and_loop_metrics'),
+        ("telemetry", "0003_segments_and_loop_metrics"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='metricsnapshot',
-            name='dimension',
-            field=models.CharField(choices=[('all', 'Overall'), ('rep', 'Rep'), ('team', 'Team'), ('product', 'Product / segment'), ('stage', 'Stage'), ('outcome', 'Outcome'), ('asset', 'Asset'), ('version', 'Asset version'), ('integration', 'Integration'), ('reason', 'Rejection reason'), ('industry', 'Industry'), ('criterion', 'Stage criterion'), ('team_product', 'Team and product'), ('team_outcome', 'Team and outcome'), ('tracker', 'Call tracker')], max_length=12),
+            model_name="metricsnapshot",
+            name="dimension",
+            field=models.CharField(
+                choices=[
+                    ("all", "Overall"),
+                    ("rep", "Rep"),
+                    ("team", "Team"),
+                    ("product", "Product / segment"),
+                    ("stage", "Stage"),
+                    ("outcome", "Outcome"),
+                    ("asset", "Asset"),
+                    ("version", "Asset version"),
+                    ("integration", "Integration"),
+                    ("reason", "Rejection reason"),
+                    ("industry", "Industry"),
+                    ("criterion", "Stage criterion"),
+                    ("team_product", "Team and product"),
+                    ("team_outcome", "Team and outcome"),
+                    ("tracker", "Call tracker"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='metricsnapshot',
-            name='metric',
-            field=models.CharField(choices=[('win_rate', 'Win rate (deals)'), ('win_rate_amount', 'Win rate (amount)'), ('stage_funnel', 'Funnel by stage'), ('sales_cycle', 'Sales cycle (days)'), ('time_to_ramp', 'Time to ramp (days)'), ('content_usage', 'Content usage'), ('quota_attainment', 'Quota attainment'), ('lead_funnel', 'Lead funnel'), ('content_lift', 'Content lift by segment'), ('rep_funnel', 'Funnel per rep'), ('readiness', 'Readiness'), ('gate_compliance', 'Gate compliance'), ('call_habits', 'Call habits (the call linter)'), ('call_trackers', 'Call trackers and outcomes')], max_length=20),
+            model_name="metricsnapshot",
+            name="metric",
+            field=models.CharField(
+                choices=[
+                    ("win_rate", "Win rate (deals)"),
+                    ("win_rate_amount", "Win rate (amount)"),
+                    ("stage_funnel", "Funnel by stage"),
+                    ("sales_cycle", "Sales cycle (days)"),
+                    ("time_to_ramp", "Time to ramp (days)"),
+                    ("content_usage", "Content usage"),
+                    ("quota_attainment", "Quota attainment"),
+                    ("lead_funnel", "Lead funnel"),
+                    ("content_lift", "Content lift by segment"),
+                    ("rep_funnel", "Funnel per rep"),
+                    ("readiness", "Readiness"),
+                    ("gate_compliance", "Gate compliance"),
+                    ("call_habits", "Call habits (the call linter)"),
+                    ("call_trackers", "Call trackers and outcomes"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -20,11 +20,17 @@ def webvtt(rep_name: str) -> str:
         speaker = rep_name if n % 2 == 0 else "Sam Ortiz"
         text = "Our renewal is coming up and Vantage quoted us." if n == 70 else f"Point number {n} about reporting."
         start, end = n * 10, n * 10 + 9
-        cues += [f"00:{start // 60:02d}:{start % 60:02d}.000 --> 00:{end // 60:02d}:{end % 60:02d}.000", f"<v {speaker}>{text}", ""]
+        cues += [
+            f"00:{start // 60:02d}:{start % 60:02d}.000 --> 00:{end // 60:02d}:{end % 60:02d}.000",
+            f"<v {speaker}>{text}",
+            "",
+        ]
     return "\n".join(cues)
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
 def test_a_manager_uploads_a_webvtt_file_and_a_tracker_hit_scrolls_the_transcript(
     browser, live_server, transactional_db, manager, rep, tmp_path, viewport
 ):

@@ -29,9 +29,13 @@ def six_closed_deals(manager, rep):
         )  # fmt: skip
         reviews.append(
             call_upload(
-                uploader=manager, rep=rep, deal=deal, call_date=timezone.localdate() - timedelta(days=5),
-                transcript=SAYS_NEXT_STEP if says_next_step else SAYS_NOTHING, rep_speaker="Alice",
-            )  # fmt: skip
+                uploader=manager,
+                rep=rep,
+                deal=deal,
+                call_date=timezone.localdate() - timedelta(days=5),
+                transcript=SAYS_NEXT_STEP if says_next_step else SAYS_NOTHING,
+                rep_speaker="Alice",
+            )
         )
     calls_lint(review_ids=[r.pk for r in reviews])
     return reviews

@@ -69,7 +69,9 @@ def test_the_demo_calls_give_every_metric_and_finding_data(capsys):
     lints = models.CallLint.objects.all()
     assert lints.count() >= 30
     assert lints.values("rep").distinct().count() >= 10
-    assert models.CallReview.objects.filter(lint__isnull=False, deal__isnull=False).values("deal").distinct().count() >= 15
+    assert (
+        models.CallReview.objects.filter(lint__isnull=False, deal__isnull=False).values("deal").distinct().count() >= 15
+    )
     rules = set(models.Finding.objects.values_list("rule", flat=True))
     assert rules >= {
         "no-next-step", "pricing-before-discovery-exit", "competitor-mentioned", "compliance-phrase-missing",
@@ -78,5 +80,11 @@ def test_the_demo_calls_give_every_metric_and_finding_data(capsys):
     hit = set(models.TrackerHit.objects.values_list("tracker__kind", flat=True))
     assert hit == set(models.TrackerKind.values)
     assert models.TrackerHit.objects.filter(tracker__battlecard__isnull=False).exists()
-    for field in ["rep_talk_percent", "longest_monologue_seconds", "longest_story_seconds", "questions", "fillers_per_minute"]:
+    for field in [
+        "rep_talk_percent",
+        "longest_monologue_seconds",
+        "longest_story_seconds",
+        "questions",
+        "fillers_per_minute",
+    ]:
         assert len(set(lints.values_list(field, flat=True))) >= 5, field

@@ -150,14 +150,24 @@ def get_lint(request: PersonApiRequest, call_id: int) -> dict[str, Any]:
             "fillersPerMinute": lint.fillers_per_minute,
         },
         "findings": [
-            {"rule": f.rule, "severity": f.severity, "message": f.message, "utterance": f.utterance, "atSeconds": f.at_seconds}
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "utterance": f.utterance,
+                "atSeconds": f.at_seconds,
+            }
             for f in lint.findings.all()
         ],
         "hits": [
             {
-                "tracker": h.tracker.name, "kind": h.tracker.kind, "utterance": h.utterance,
-                "atSeconds": h.at_seconds, "phrase": h.phrase, "fuzzy": h.fuzzy,
+                "tracker": h.tracker.name,
+                "kind": h.tracker.kind,
+                "utterance": h.utterance,
+                "atSeconds": h.at_seconds,
+                "phrase": h.phrase,
+                "fuzzy": h.fuzzy,
             }
             for h in lint.hits.select_related("tracker")
-        ],  # fmt: skip
+        ],
     }

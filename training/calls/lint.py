@@ -12,7 +12,6 @@ from training.calls.metrics import call_metrics
 from training.calls.trackers import CompiledTrackers
 from training.models import CallLint, CallTranscript, Finding, Tracker, TrackerHit
 
-
 Matcher = tuple[CompiledTrackers, dict[int, tuple[str, str]]]
 
 
@@ -39,7 +38,8 @@ def calls_lint(*, review_ids: Iterable[int], matcher: Matcher | None = None) -> 
     """Lint the calls (reviews with a transcript) among `review_ids`; return how many were linted.
 
     A fixed number of queries for any number of calls: the transcripts, the trackers (unless
-    given as `matcher`, from `compiled_trackers`), the deals' stage history, the delete of the old results and three inserts.
+    given as `matcher`, from `compiled_trackers`), the deals' stage history, the delete of the
+    old results and three inserts.
     """
     transcripts = list(
         CallTranscript.objects.filter(review_id__in=list(review_ids)).select_related("review", "review__deal")
@@ -77,10 +77,24 @@ def calls_lint(*, review_ids: Iterable[int], matcher: Matcher | None = None) -> 
             at = utterances[f.utterance].start if f.utterance is not None and f.utterance >= 0 else None
             utterance = f.utterance if f.utterance is not None and f.utterance >= 0 else None
             finding_rows.append(
-                Finding(lint=lint, rule=f.rule, severity=f.severity, message=f.message[:500], utterance=utterance, at_seconds=at)
+                Finding(
+                    lint=lint,
+                    rule=f.rule,
+                    severity=f.severity,
+                    message=f.message[:500],
+                    utterance=utterance,
+                    at_seconds=at,
+                )
             )
         hit_rows += [
-            TrackerHit(lint=lint, tracker_id=h.tracker_id, utterance=h.utterance, at_seconds=h.at_seconds, phrase=h.phrase[:100], fuzzy=h.fuzzy)
+            TrackerHit(
+                lint=lint,
+                tracker_id=h.tracker_id,
+                utterance=h.utterance,
+                at_seconds=h.at_seconds,
+                phrase=h.phrase[:100],
+                fuzzy=h.fuzzy,
+            )
             for h in hits
         ]
     Finding.objects.bulk_create(finding_rows, batch_size=2000)

@@ -114,11 +114,15 @@ def _compliance(specs: list[TrackerSpec], first_hit: dict[int, Hit]) -> list[Fin
 def _talk(metrics: CallMetrics) -> list[FindingSpec]:
     findings = []
     if metrics.rep_talk_percent > MAX_REP_TALK_PERCENT:
-        message = f"The rep talked {metrics.rep_talk_percent:.0f} % of the time (aim for at most {MAX_REP_TALK_PERCENT} %)."
+        message = (
+            f"The rep talked {metrics.rep_talk_percent:.0f} % of the time (aim for at most {MAX_REP_TALK_PERCENT} %)."
+        )
         findings.append(FindingSpec("talk-ratio-high", Severity.WARNING, message))
     if metrics.longest_monologue_seconds > MAX_MONOLOGUE_SECONDS:
         minutes, seconds = divmod(int(metrics.longest_monologue_seconds), 60)
-        message = f"Longest monologue {minutes} min {seconds:02d} s (aim for under {MAX_MONOLOGUE_SECONDS // 60} min 30 s)."
+        message = (
+            f"Longest monologue {minutes} min {seconds:02d} s (aim for under {MAX_MONOLOGUE_SECONDS // 60} min 30 s)."
+        )
         findings.append(FindingSpec("long-monologue", Severity.WARNING, message, metrics.longest_monologue_at))
     if metrics.questions == 0:
         findings.append(FindingSpec("no-questions", Severity.WARNING, "The rep asked no questions."))

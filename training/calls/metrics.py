@@ -1,6 +1,6 @@
 """The numbers of one call, from its utterances and which speaker is the rep.
 
-Durations are the utterances' (end − start). A *turn* is a run of consecutive utterances by
+Durations are the utterances' (end - start). A *turn* is a run of consecutive utterances by
 the same side (the rep, or anyone else: the customer's side), timed from its first start to
 its last end, so a monologue split over several captions counts once.
 """
@@ -38,7 +38,9 @@ def call_metrics(utterances: list[Utterance], rep_speaker: str) -> CallMetrics:
     total = rep_talk + other_talk
     monologue = max((t for t in turns if t[0]), key=lambda t: t[1], default=(True, 0.0, -1))
     return CallMetrics(
-        duration_seconds=round(max((u.end for u in utterances), default=0.0) - min((u.start for u in utterances), default=0.0), 1),
+        duration_seconds=round(
+            max((u.end for u in utterances), default=0.0) - min((u.start for u in utterances), default=0.0), 1
+        ),
         rep_talk_seconds=round(rep_talk, 1),
         other_talk_seconds=round(other_talk, 1),
         rep_talk_percent=round(100 * rep_talk / total, 1) if total else 0.0,

@@ -101,7 +101,7 @@ def _parse_vtt(text: str) -> list[Utterance]:
     except MalformedFileError as error:
         raise TranscriptError(f"Not a readable WebVTT file: {error}.") from None
     utterances = []
-    for caption in captions:
+    for caption in captions.captions:
         speaker, words = _speaker_and_text(caption.text, caption.voice)
         # in_seconds() drops the milliseconds.
         start, end = caption.start_time.in_milliseconds() / 1000, caption.end_time.in_milliseconds() / 1000

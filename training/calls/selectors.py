@@ -43,7 +43,9 @@ def call_panel(review: CallReview) -> CallPanel:
         return CallPanel(transcript, None, utterances, [], [])
     groups: dict[int, TrackerGroup] = {}
     for hit in TrackerHit.objects.filter(lint=lint).select_related("tracker").order_by("tracker__name", "utterance"):
-        groups.setdefault(hit.tracker_id, TrackerGroup(hit.tracker.name, hit.tracker.get_kind_display())).hits.append(hit)
+        groups.setdefault(hit.tracker_id, TrackerGroup(hit.tracker.name, hit.tracker.get_kind_display())).hits.append(
+            hit
+        )
     return CallPanel(transcript, lint, utterances, list(lint.findings.all()), list(groups.values()))
 
 

@@ -80,9 +80,9 @@ class CompiledTrackers:
                             found[spec.id] = phrase
             hits.extend(Hit(tid, index, utterance.start, phrase) for tid, phrase in found.items())
             for spec in self.specs:
-                if spec.fuzzy and spec.id not in found and _speaks(spec, is_rep):
-                    if phrase := _fuzzy_phrase(utterance.text, self.fuzzy_phrases[spec.id]):
-                        hits.append(Hit(spec.id, index, utterance.start, phrase, fuzzy=True))
+                wanted = spec.fuzzy and spec.id not in found and _speaks(spec, is_rep)
+                if wanted and (phrase := _fuzzy_phrase(utterance.text, self.fuzzy_phrases[spec.id])):
+                    hits.append(Hit(spec.id, index, utterance.start, phrase, fuzzy=True))
         return hits
 
 

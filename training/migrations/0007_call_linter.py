@@ -7,109 +7,213 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pipeline', '0011_refusedmove_event_choices'),
-        ('training', '0006_module_stages'),
+        ("pipeline", "0011_refusedmove_event_choices"),
+        ("training", "0006_module_stages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='callreview',
-            name='deal',
-            field=models.ForeignKey(blank=True, help_text='The deal the call was about: the linter reads its stage history.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='call_reviews', to='pipeline.deal'),
+            model_name="callreview",
+            name="deal",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The deal the call was about: the linter reads its stage history.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="call_reviews",
+                to="pipeline.deal",
+            ),
         ),
         migrations.AlterField(
-            model_name='callreview',
-            name='scorecard',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='training.scorecard'),
+            model_name="callreview",
+            name="scorecard",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reviews",
+                to="training.scorecard",
+            ),
         ),
         migrations.CreateModel(
-            name='CallLint',
+            name="CallLint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('call_date', models.DateField()),
-                ('linted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('duration_seconds', models.FloatField()),
-                ('rep_talk_percent', models.FloatField()),
-                ('longest_monologue_seconds', models.FloatField()),
-                ('longest_story_seconds', models.FloatField()),
-                ('questions', models.PositiveIntegerField()),
-                ('fillers_per_minute', models.FloatField()),
-                ('rep', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='lint', to='training.callreview')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("call_date", models.DateField()),
+                ("linted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("duration_seconds", models.FloatField()),
+                ("rep_talk_percent", models.FloatField()),
+                ("longest_monologue_seconds", models.FloatField()),
+                ("longest_story_seconds", models.FloatField()),
+                ("questions", models.PositiveIntegerField()),
+                ("fillers_per_minute", models.FloatField()),
+                (
+                    "rep",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "review",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lint", to="training.callreview"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-call_date', '-pk'],
+                "ordering": ["-call_date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CallTranscript',
+            name="CallTranscript",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_format', models.CharField(choices=[('vtt', 'WebVTT'), ('srt', 'SRT'), ('txt', 'Plain text (Speaker: text)')], max_length=3)),
-                ('rep_speaker', models.CharField(help_text='Which speaker of the transcript is the rep.', max_length=60)),
-                ('speakers', models.JSONField(default=list)),
-                ('utterances', models.JSONField(default=list)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('review', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='call_transcript', to='training.callreview')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source_format",
+                    models.CharField(
+                        choices=[("vtt", "WebVTT"), ("srt", "SRT"), ("txt", "Plain text (Speaker: text)")], max_length=3
+                    ),
+                ),
+                (
+                    "rep_speaker",
+                    models.CharField(help_text="Which speaker of the transcript is the rep.", max_length=60),
+                ),
+                ("speakers", models.JSONField(default=list)),
+                ("utterances", models.JSONField(default=list)),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "review",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="call_transcript",
+                        to="training.callreview",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=40)),
-                ('severity', models.CharField(choices=[('error', 'Error'), ('warning', 'Warning'), ('info', 'Info')], max_length=10)),
-                ('message', models.CharField(max_length=500)),
-                ('utterance', models.PositiveIntegerField(help_text='The utterance that triggered it (its index).', null=True)),
-                ('at_seconds', models.FloatField(null=True)),
-                ('lint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='training.calllint')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rule", models.CharField(max_length=40)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("error", "Error"), ("warning", "Warning"), ("info", "Info")], max_length=10
+                    ),
+                ),
+                ("message", models.CharField(max_length=500)),
+                (
+                    "utterance",
+                    models.PositiveIntegerField(help_text="The utterance that triggered it (its index).", null=True),
+                ),
+                ("at_seconds", models.FloatField(null=True)),
+                (
+                    "lint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="findings", to="training.calllint"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Tracker',
+            name="Tracker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('competitor', 'Competitor'), ('pricing', 'Pricing'), ('next_steps', 'Next steps'), ('objection', 'Objection'), ('compliance', 'Compliance phrase (must be said)'), ('custom', 'Custom')], default='custom', max_length=20)),
-                ('phrases', models.TextField(help_text='One phrase per line; each matches whole words in any case.')),
-                ('speaker', models.CharField(choices=[('anyone', 'Anyone'), ('rep', 'The rep'), ('customer', 'The customer side')], default='anyone', max_length=10)),
-                ('fuzzy', models.BooleanField(default=False, help_text='Also match near spellings (misspelt machine transcripts).')),
-                ('active', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('battlecard', models.ForeignKey(blank=True, help_text="A competitor's battlecard module, named in the finding when the competitor comes up.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='training.module')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("competitor", "Competitor"),
+                            ("pricing", "Pricing"),
+                            ("next_steps", "Next steps"),
+                            ("objection", "Objection"),
+                            ("compliance", "Compliance phrase (must be said)"),
+                            ("custom", "Custom"),
+                        ],
+                        default="custom",
+                        max_length=20,
+                    ),
+                ),
+                ("phrases", models.TextField(help_text="One phrase per line; each matches whole words in any case.")),
+                (
+                    "speaker",
+                    models.CharField(
+                        choices=[("anyone", "Anyone"), ("rep", "The rep"), ("customer", "The customer side")],
+                        default="anyone",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "fuzzy",
+                    models.BooleanField(
+                        default=False, help_text="Also match near spellings (misspelt machine transcripts)."
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "battlecard",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The competitor's battlecard module, named in its finding.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="training.module",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'name'],
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='TrackerHit',
+            name="TrackerHit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('utterance', models.PositiveIntegerField()),
-                ('at_seconds', models.FloatField()),
-                ('phrase', models.CharField(max_length=100)),
-                ('fuzzy', models.BooleanField(default=False)),
-                ('lint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hits', to='training.calllint')),
-                ('tracker', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hits', to='training.tracker')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("utterance", models.PositiveIntegerField()),
+                ("at_seconds", models.FloatField()),
+                ("phrase", models.CharField(max_length=100)),
+                ("fuzzy", models.BooleanField(default=False)),
+                (
+                    "lint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hits", to="training.calllint"
+                    ),
+                ),
+                (
+                    "tracker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hits", to="training.tracker"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['utterance', 'pk'],
+                "ordering": ["utterance", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='calllint',
-            index=models.Index(fields=['rep', 'call_date'], name='training_ca_rep_id_f68636_idx'),
+            model_name="calllint",
+            index=models.Index(fields=["rep", "call_date"], name="training_ca_rep_id_f68636_idx"),
         ),
         migrations.AddIndex(
-            model_name='trackerhit',
-            index=models.Index(fields=['tracker', 'lint'], name='training_tr_tracker_2513de_idx'),
+            model_name="trackerhit",
+            index=models.Index(fields=["tracker", "lint"], name="training_tr_tracker_2513de_idx"),
         ),
     ]

@@ -46,7 +46,7 @@ class Tracker(models.Model):
     fuzzy = models.BooleanField(default=False, help_text="Also match near spellings (misspelt machine transcripts).")
     battlecard = models.ForeignKey(
         Module, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="A competitor's battlecard module, named in the finding when the competitor comes up.",
+        help_text="The competitor's battlecard module, named in its finding.",
     )  # fmt: skip
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -98,7 +98,9 @@ class CallTranscript(models.Model):
 
     def clean(self) -> None:
         if self.rep_speaker not in self.speakers:
-            raise ValidationError({"rep_speaker": f"Choose one of the transcript's speakers: {', '.join(self.speakers)}."})
+            raise ValidationError(
+                {"rep_speaker": f"Choose one of the transcript's speakers: {', '.join(self.speakers)}."}
+            )
 
     def utterance_list(self) -> list[Utterance]:
         return [Utterance.from_json(row) for row in self.utterances]

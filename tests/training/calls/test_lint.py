@@ -14,7 +14,11 @@ from training.models import CallLint, CallReview, CallTranscript, Finding, Track
 
 
 def upload(manager, rep, **kwargs):
-    defaults = {"call_date": timezone.localdate() - timedelta(days=1), "transcript": WEBVTT_CALL, "filename": "call.vtt"}
+    defaults = {
+        "call_date": timezone.localdate() - timedelta(days=1),
+        "transcript": WEBVTT_CALL,
+        "filename": "call.vtt",
+    }
     return call_upload(uploader=manager, rep=rep, **{**defaults, **kwargs})
 
 

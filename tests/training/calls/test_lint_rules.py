@@ -60,4 +60,8 @@ def test_talk_rules_fire_on_a_rep_who_talks_for_minutes_without_asking():
     lines = [("Sam", "Go on.")] + [("Dana", "Our platform does everything. Next step then.")] * 20
     rules, _ = lint(lines)
     # The rep talks 200 s of 210 s in one 200 s turn from utterance 1, with no question.
-    assert {("talk-ratio-high", "warning", None), ("long-monologue", "warning", 1), ("no-questions", "warning", None)} <= rules
+    assert {
+        ("talk-ratio-high", "warning", None),
+        ("long-monologue", "warning", 1),
+        ("no-questions", "warning", None),
+    } <= rules

@@ -6,7 +6,9 @@ from training.calls.parsers import Utterance
 # Rep "Dana", customer side "Sam" and "Lee".
 CALL = [
     Utterance("Dana", 0, 30, "Hi, um, thanks for the time. What is driving this? Who else is involved?"),
-    Utterance("Dana", 30, 60, "Uh, basically we help teams like yours, you know."),  # one turn with the line above: 0-60
+    Utterance(
+        "Dana", 30, 60, "Uh, basically we help teams like yours, you know."
+    ),  # one turn with the line above: 0-60
     Utterance("Sam", 60, 150, "We struggle with reporting."),  # customer turn 60-150 (90 s)
     Utterance("Lee", 150, 180, "And security reviews take months."),  # same side: the turn runs 60-180 = 120 s
     Utterance("Dana", 180, 240, "How long?? And what happens if nothing changes?"),  # rep turn 60 s

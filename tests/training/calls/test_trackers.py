@@ -8,7 +8,9 @@ NEXT = TrackerSpec(3, "Next steps", "next_steps", ("next step", "follow up", "se
 CALL = [
     Utterance("Dana", 0, 5, "We compete with VANTAGE a lot."),  # 0: competitor (case)
     Utterance("Sam", 5, 9, "Vantage Analytics quoted a lower price per seat."),  # 1: competitor; pricing is rep-only
-    Utterance("Dana", 9, 12, "Our prices and discounts vary; the price per   seat is fixed."),  # 2: pricing ("prices" no)
+    Utterance(
+        "Dana", 9, 12, "Our prices and discounts vary; the price per   seat is fixed."
+    ),  # 2: pricing ("prices" no)
     Utterance("Sam", 12, 15, "Vantge Analitics was cheaper."),  # 3: competitor, fuzzy only
     Utterance("Dana", 15, 18, "Shall we book a follow-up? I'll send over the deck, next steps then."),  # 4
     Utterance("Sam", 18, 20, "Vantagepoint is a different firm."),  # 5: no hit (word boundary)

@@ -10,7 +10,8 @@ from training.calls.services import call_upload
 from training.models import CallReview
 
 
-def post_upload(client, rep, content=WEBVTT_CALL.encode(), name="call.vtt", **fields):
+def post_upload(client, rep, content=None, name="call.vtt", **fields):
+    content = WEBVTT_CALL.encode() if content is None else content
     data = {"call_date": (timezone.localdate() - timedelta(days=1)).isoformat(), "rep_speaker": "", **fields}
     data["transcript"] = SimpleUploadedFile(name, content, content_type="text/vtt")
     return client.post(reverse("training:call_upload", args=[rep.pk]), data)
@@ -72,7 +73,9 @@ def test_a_rep_reads_the_findings_of_their_own_calls_only(
     assert client.get(url).status_code == 404
     client.force_login(other_manager)
     assert client.get(url).status_code == 404
-    assert client.post(reverse("training:call_rep_speaker", args=[review.pk]), {"speaker": "Sam Ortiz"}).status_code == 404
+    assert (
+        client.post(reverse("training:call_rep_speaker", args=[review.pk]), {"speaker": "Sam Ortiz"}).status_code == 404
+    )
 
 
 def test_a_coach_relints_with_another_speaker(client, manager, rep, trackers, django_capture_on_commit_callbacks):

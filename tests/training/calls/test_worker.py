@@ -38,11 +38,15 @@ def test_a_worker_lints_a_call_twice_to_the_same_rows_and_relints_every_call(red
     CallLint.objects.all().delete()  # whatever the outbox's own send did: the worker below does it all
     queue = f"test-lint-{uuid.uuid4().hex[:8]}"
     with worker(redis_url, queue):
-        assert app.send_task("training.tasks.lint_call", kwargs={"call_id": calls[0].pk}, queue=queue).get(timeout=90) == 1
+        assert (
+            app.send_task("training.tasks.lint_call", kwargs={"call_id": calls[0].pk}, queue=queue).get(timeout=90) == 1
+        )
         first = rows()
         assert ("competitor-mentioned" in {rule for _, rule, _ in first[0]}) and first[1]
         # Again: the results are replaced in one transaction, never doubled.
-        assert app.send_task("training.tasks.lint_call", kwargs={"call_id": calls[0].pk}, queue=queue).get(timeout=90) == 1
+        assert (
+            app.send_task("training.tasks.lint_call", kwargs={"call_id": calls[0].pk}, queue=queue).get(timeout=90) == 1
+        )
         assert rows() == first
         # A tracker change re-lints every call: two chunks of two and one, on the worker.
         sent = app.send_task("training.tasks.relint_all_calls", kwargs={"chunk_size": 2, "queue": queue}, queue=queue)
