@@ -121,3 +121,24 @@ def test_a_chunk_is_linted_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         assert calls_lint(review_ids=[r.pk for r in reviews]) == 6
     assert CallLint.objects.count() == 6
+
+
+def test_an_admin_tracker_edit_is_versioned_and_relints_every_call(
+    client, admin, manager, rep, trackers, django_capture_on_commit_callbacks
+):
+    import reversion
+
+    from training.models import Tracker
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review = upload(manager, rep, rep_speaker="Alice Rep")
+    assert not TrackerHit.objects.filter(tracker__name="Board").exists()
+    client.force_login(admin)
+    form = {"name": "Board", "kind": "custom", "phrases": "the board", "speaker": "anyone", "active": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/training/tracker/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    tracker = Tracker.objects.get(name="Board")
+    assert reversion.models.Version.objects.get_for_object(tracker).count() == 1
+    # Sam's "the board wants better numbers" (utterance 1) is found in the call linted before the tracker existed.
+    assert list(TrackerHit.objects.filter(tracker=tracker).values_list("lint__review", "utterance")) == [(review.pk, 1)]
