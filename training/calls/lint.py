@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import transaction
 
+from enablement_portal.db import rows_insert
 from pipeline.models import DealStageChange, Stage
 from training.calls.lint_rules import CallContext, lint_findings
 from training.calls.metrics import call_metrics
@@ -71,32 +72,24 @@ def calls_lint(*, review_ids: Iterable[int], matcher: Matcher | None = None) -> 
         )  # fmt: skip
         results.append((utterances, hits, findings))
     CallLint.objects.bulk_create(lints)
+    # Rows without model instances (COPY on PostgreSQL): a long call has hundreds of hits.
     finding_rows, hit_rows = [], []
     for lint, (utterances, hits, findings) in zip(lints, results, strict=True):
         for f in findings:
-            at = utterances[f.utterance].start if f.utterance is not None and f.utterance >= 0 else None
-            utterance = f.utterance if f.utterance is not None and f.utterance >= 0 else None
+            at = f.utterance if f.utterance is not None and f.utterance >= 0 else None
             finding_rows.append(
-                Finding(
-                    lint=lint,
-                    rule=f.rule,
-                    severity=f.severity,
-                    message=f.message[:500],
-                    utterance=utterance,
-                    at_seconds=at,
-                )
-            )
+                {
+                    "lint": lint.pk, "rule": f.rule, "severity": f.severity, "message": f.message[:500],
+                    "utterance": at, "at_seconds": None if at is None else utterances[at].start,
+                }
+            )  # fmt: skip
         hit_rows += [
-            TrackerHit(
-                lint=lint,
-                tracker_id=h.tracker_id,
-                utterance=h.utterance,
-                at_seconds=h.at_seconds,
-                phrase=h.phrase[:100],
-                fuzzy=h.fuzzy,
-            )
+            {
+                "lint": lint.pk, "tracker": h.tracker_id, "utterance": h.utterance, "at_seconds": h.at_seconds,
+                "phrase": h.phrase[:100], "fuzzy": h.fuzzy,
+            }
             for h in hits
-        ]
-    Finding.objects.bulk_create(finding_rows, batch_size=2000)
-    TrackerHit.objects.bulk_create(hit_rows, batch_size=2000)
+        ]  # fmt: skip
+    rows_insert(Finding, finding_rows)
+    rows_insert(TrackerHit, hit_rows)
     return len(lints)
