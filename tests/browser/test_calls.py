@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.accounts.factories import PASSWORD
 from tests.browser.conftest import log_in
+from tests.training.calls.conftest import eager_lint  # noqa: F401 (a fixture)
 from training.models import CallReview, Tracker, TrackerKind
 
 

@@ -18,6 +18,18 @@ WEBVTT_CALL = """WEBVTT
 """
 
 
+@pytest.fixture(autouse=True)
+def eager_lint():
+    """Lint in-process when the upload commits, also in the pass that has a Redis broker (the
+    worker test sends its tasks to a real worker by name, which this does not change)."""
+    from enablement_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def trackers(db):
     return {
