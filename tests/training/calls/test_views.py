@@ -110,3 +110,12 @@ def test_the_team_page_shows_the_trends_of_the_team(
     assert [(t.rep, t.calls, t.talk_percent, t.questions, t.findings) for t in trends] == [
         (rep.get_full_name(), 1, 37.5, 1.0, 2)
     ]
+
+
+def test_an_uploaded_call_on_the_reps_home_says_it_was_uploaded_not_scored(
+    client, manager, rep, trackers, django_capture_on_commit_callbacks
+):
+    linted_review(manager, rep, django_capture_on_commit_callbacks)
+    client.force_login(rep)
+    page = client.get(reverse("accounts:home")).content.decode()
+    assert f"uploaded by {manager}, linted" in page and "on None" not in page
