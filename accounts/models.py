@@ -95,13 +95,23 @@ class Scope(models.TextChoices):
     DEALS_WRITE = "deals:write", "deals:write — move the deals its person may move"
     TELEMETRY_READ = "telemetry:read", "telemetry:read — read the metrics its person may see"
     TRAINING_READ = "training:read", "training:read — read the certifications its person may see"
+    CALLS_READ = "calls:read", "calls:read — read the call linter's results on the calls its person may see"
+    CALLS_WRITE = "calls:write", "calls:write — upload calls of its person's reps (as a manager)"
 
 
 # A lead integration's key carries these and nothing else; other keys never carry them.
 INTEGRATION_SCOPES = frozenset({Scope.LEADS_WRITE, Scope.LEADS_READ})
 # Scopes that act as a person: a key holding one names the person (`acts_for`).
 PERSON_SCOPES = frozenset(
-    {Scope.COLLATERAL_WRITE, Scope.DEALS_READ, Scope.DEALS_WRITE, Scope.TELEMETRY_READ, Scope.TRAINING_READ}
+    {
+        Scope.COLLATERAL_WRITE,
+        Scope.DEALS_READ,
+        Scope.DEALS_WRITE,
+        Scope.TELEMETRY_READ,
+        Scope.TRAINING_READ,
+        Scope.CALLS_READ,
+        Scope.CALLS_WRITE,
+    }
 )
 
 

@@ -225,5 +225,6 @@ api.add_router("/leads", "leads.api.router")
 api.add_router("/collateral", "collateral.api.router", throttle=ApiRateThrottle())
 api.add_router("/telemetry", "telemetry.api.router", throttle=ApiRateThrottle())
 api.add_router("/training", "training.api.router", throttle=ApiRateThrottle())
+api.add_router("/calls", "training.calls.api.router", throttle=ApiRateThrottle())
 # /deals/{id}/recommendations: telemetry's operation on a deal (pipeline must not import telemetry).
 api.add_router("/deals", "telemetry.api.deal_router", throttle=ApiRateThrottle())

@@ -265,6 +265,8 @@ TELEMETRY_RUN_TIME_LIMIT = env_int("TELEMETRY_RUN_TIME_LIMIT", 30 * 60)
 # rep has this many deals reaching it; evidence shorter than this many characters counts as thin.
 TELEMETRY_RECOMMENDATION_MIN_DEALS = env_int("TELEMETRY_RECOMMENDATION_MIN_DEALS", 5)
 TELEMETRY_COACHING_MIN_DEALS = env_int("TELEMETRY_COACHING_MIN_DEALS", 5)
+# Closed deals with linted calls below which the call trackers' win rates are not shown.
+TELEMETRY_CALL_OUTCOME_MIN_DEALS = env_int("TELEMETRY_CALL_OUTCOME_MIN_DEALS", 10)
 TELEMETRY_EVIDENCE_MIN_LENGTH = env_int("TELEMETRY_EVIDENCE_MIN_LENGTH", 20)
 
 # API: requests per window for one person or key on the deals, collateral and telemetry APIs

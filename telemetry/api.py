@@ -50,6 +50,8 @@ DEFAULT_BY: dict[str, Dimension] = {
     Metric.REP_FUNNEL: Dimension.REP,
     Metric.READINESS: Dimension.REP,
     Metric.GATE_COMPLIANCE: Dimension.STAGE,
+    Metric.CALL_HABITS: Dimension.REP,
+    Metric.CALL_TRACKERS: Dimension.TRACKER,
 }
 
 

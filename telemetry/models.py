@@ -37,6 +37,8 @@ class Metric(models.TextChoices):
     REP_FUNNEL = "rep_funnel", "Funnel per rep"
     READINESS = "readiness", "Readiness"
     GATE_COMPLIANCE = "gate_compliance", "Gate compliance"
+    CALL_HABITS = "call_habits", "Call habits (the call linter)"
+    CALL_TRACKERS = "call_trackers", "Call trackers and outcomes"
 
 
 # Time to ramp does not depend on the period: it is stored under "all" and shown with every period.
@@ -58,6 +60,7 @@ class Dimension(models.TextChoices):
     CRITERION = "criterion", "Stage criterion"
     TEAM_PRODUCT = "team_product", "Team and product"
     TEAM_OUTCOME = "team_outcome", "Team and outcome"
+    TRACKER = "tracker", "Call tracker"
 
 
 # Rows of these dimensions belong to one team; a manager sees only their own team's.

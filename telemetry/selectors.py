@@ -303,6 +303,29 @@ def dashboard_tables() -> list[Table]:
              Column("Share of rejections", "value", "percent")],
             empty="No rejected MQLs in this period.",
         ),
+        Table(
+            "call-habits", "Call habits per rep (the call linter's averages over the period's calls)",
+            Metric.CALL_HABITS, Dimension.REP,
+            [Column("Rep", "label", "text"), Column("Calls", "denominator"),
+             Column("Rep talk %", "details.talk_percent"), Column("Longest monologue (s)", "details.monologue_seconds"),
+             Column("Questions", "details.questions"), Column("Fillers / min", "details.fillers_per_minute"),
+             Column("Customer's longest story (s)", "details.story_seconds"),
+             Column("Findings per call", "details.findings_per_call")],
+            chart="horizontal", chart_series=[("Rep talk %", "details.talk_percent")],
+            empty="No linted calls in this period.", scope="team",
+        ),
+        Table(
+            "call-trackers",
+            "Call trackers and outcomes (closed deals whose calls hit the tracker vs not; at least a year)",
+            Metric.CALL_TRACKERS, Dimension.TRACKER,
+            [Column("Tracker", "label", "text"), Column("Won with", "numerator"), Column("Closed with", "denominator"),
+             Column("Win rate with", "value", "percent", "Too few deals"),
+             Column("Won without", "details.won_without"), Column("Closed without", "details.closed_without"),
+             Column("Win rate without", "details.win_rate_without", "percent", "Too few deals"),
+             Column("Lift (points)", "details.lift_points", "number", "Too few deals"),
+             Column("Shrunk lift (points)", "details.shrunk_lift_points", "number", "Too few deals")],
+            empty="No tracker hit on calls of deals closed in this period (a month or a quarter shows the year).",
+        ),
     ]  # fmt: skip
 
 
@@ -342,7 +365,7 @@ def snapshot_rows(user: User, *, as_of: date, period: str) -> MetricSnapshotQuer
     return (
         rows.filter(period=period)
         | rows.filter(metric__in=PERIODLESS_METRICS, period=Period.ALL)
-        | rows.filter(metric=Metric.CONTENT_LIFT, period=lift_period)
+        | rows.filter(metric__in=[Metric.CONTENT_LIFT, Metric.CALL_TRACKERS], period=lift_period)
     )
 
 

@@ -151,6 +151,8 @@ PAGES: dict[str, Page] = {
     # A person's progress: one's own, and for managers and admins the people they follow.
     "training:person": Page(personas=SIGNED_IN, target="person"),
     "training:review_create": Page("training:team", target="person"),
+    "training:call_upload": Page("training:team", target="person"),
+    "training:call_rep_speaker": Page(personas=COACHES, target="review", post=True),
     "training:team": Page("training:team"),
     "training:team_csv": Page("training:team"),
     "training:team_updates": Page("training:team"),

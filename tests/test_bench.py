@@ -21,6 +21,7 @@ from tests.conftest import reachable, require
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = {
+    "call_lint",
     "api_auth",
     "collateral_relevance",
     "collateral_search",
@@ -51,6 +52,8 @@ TINY = {
     "LOAD_BENCH_SECONDS": "15",
     "RECOMMENDATIONS_BENCH_DEALS": "300",
     "RECOMMENDATIONS_BENCH_REPEAT": "20",
+    "CALL_LINT_BENCH_CALLS": "200",
+    "CALL_LINT_BENCH_REPEAT": "2",
 }
 
 
@@ -92,6 +95,7 @@ def test_make_bench_runs_every_module_in_one_run(tmp_path):
     assert any(name.startswith("deal list:") for name in names)
     assert any(name.startswith("home:") for name in names)
     assert any(name.startswith("recommendations:") for name in names)
+    assert any(name.startswith("call lint:") for name in names)
     # The load test is PostgreSQL + Redis only (the second pass of the suite has both).
     if os.environ.get("REDIS_URL") and "BENCH_DATABASE_URL" in env:
         assert any(name.startswith("load:") for name in names)

@@ -149,7 +149,13 @@ def test_it_answers_an_attachment_of_text_csv():
 def telemetry_payloads(admin) -> None:
     """Per payload: a team and a rep named with it, deals of a product named with it (one won,
     one lost, in June), a quota, an asset titled with it shared on the won deal, and an
-    integration named with it with a lead and a rejection whose reason is the payload."""
+    integration named with it with a lead and a rejection whose reason is the payload; a call
+    tracker named with it, hit on a linted call of the won deal."""
+    from training.calls.lint import calls_lint
+    from training.calls.services import call_upload
+    from training.models import Tracker
+
+    calls = []
     for n, payload in enumerate(PAYLOADS):
         team = TeamFactory(name=payload)
         person = UserFactory(
@@ -168,6 +174,10 @@ def telemetry_payloads(admin) -> None:
         integration = IntegrationFactory(name=payload)
         LeadFactory(integration=integration, received_at=at(date(2026, 6, 3)))
         rejection(integration, date(2026, 6, 4), payload)
+        Tracker.objects.create(name=payload, phrases=f"renewal {n}")
+        transcript = f"Rep: About the renewal {n}?\nBuyer: Yes."
+        calls.append(call_upload(uploader=admin, rep=person, deal=won, call_date=JUNE, transcript=transcript))
+    calls_lint(review_ids=[call.pk for call in calls])
     telemetry_recompute(as_of=AS_OF)
 
 

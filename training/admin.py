@@ -15,6 +15,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
 from enablement_portal.admin import CompareAdmin
 from pipeline.models import OPEN_STAGES
+from training.calls.services import calls_relint_enqueue
 from training.markdown import render_markdown
 from training.models import (
     Acknowledgement,
@@ -37,6 +38,7 @@ from training.models import (
     Refresher,
     ReviewComment,
     Scorecard,
+    Tracker,
     Update,
     VideoHost,
 )
@@ -366,7 +368,31 @@ class CallReviewAdmin(admin.ModelAdmin):
     search_fields = ["rep__username", "rep__last_name"]
     list_select_related = ["rep", "reviewer"]
     autocomplete_fields = ["rep", "reviewer"]
+    raw_id_fields = ["deal"]
     inlines = [CriterionScoreInline, ReviewCommentInline]
+
+
+# Trackers are versioned (CompareAdmin): every edit is a revision to compare or revert. Any change
+# re-lints every call, fanned out over the workers once the edit commits.
+@admin.register(Tracker)
+class TrackerAdmin(CompareAdmin):
+    list_display = ["name", "kind", "speaker", "fuzzy", "active", "updated_at"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "phrases"]
+    autocomplete_fields = ["battlecard"]
+    compare_exclude = ["updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Tracker, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        calls_relint_enqueue()
+
+    def delete_model(self, request: HttpRequest, obj: Tracker) -> None:
+        super().delete_model(request, obj)
+        calls_relint_enqueue()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        calls_relint_enqueue()
 
 
 # ---------------------------------------------------------------------------

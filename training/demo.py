@@ -12,6 +12,7 @@ from django.db import transaction
 
 from accounts.demo import demo_moment, demo_today
 from accounts.models import Role, User
+from training.demo_calls import load_demo_calls
 from training.demo_content import MODULES
 from training.models import (
     Acknowledgement,
@@ -31,6 +32,7 @@ from training.models import (
     Refresher,
     ReviewComment,
     Scorecard,
+    Tracker,
     Update,
     UpdateKind,
     VideoHost,
@@ -101,12 +103,14 @@ def load_demo(*, today: date | None = None) -> list[str]:
         _load_ramp(rep, program, modules, today)
     updates = _load_updates(reps, today)
     reviews = _load_reviews(reps, today)
+    calls = load_demo_calls(reps, today)
     certified = _load_certification(program, reps)
     refreshers = _load_refreshers(reps, modules, today)
     return [
         f"program “{program}” with {len(modules)} modules and quizzes; {len(reps)} reps enrolled at different points",
         f"{certified} certified reps; {refreshers} refreshers (retention on Team learning)",
         f"{len(updates)} updates, {reviews} call reviews; log in as a manager for Team learning",
+        f"{calls} linted demo calls with {Tracker.objects.count()} trackers (on the call reviews and Team learning)",
     ]
 
 
@@ -233,13 +237,14 @@ def _load_reviews(reps: list[User], today: date) -> int:
         for number in range(2 if position < 12 else 1):
             call_date = today - timedelta(days=3 + 11 * number + position)
             seed = _seed(rep.username, str(number))
+            # Keyed by the recording too: a linted demo call (demo_calls.py) may fall on the same day.
             review, _ = CallReview.objects.update_or_create(
                 rep=rep,
                 call_date=call_date,
+                recording_url=f"{DEMO_RECORDINGS}{rep.username}-{call_date:%Y%m%d}.mp4",
                 defaults={
                     "reviewer_id": rep.manager_id,
                     "scorecard": scorecard,
-                    "recording_url": f"{DEMO_RECORDINGS}{rep.username}-{call_date:%Y%m%d}.mp4",
                     "transcript": "",
                     "notes": "Strong rapport. Work on confirming Authority and always leave with a dated next step.",
                     "created_at": demo_moment(call_date + timedelta(days=1), today=today),

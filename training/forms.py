@@ -4,9 +4,12 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
+from pipeline.models import Deal
+from training.calls.parsers import MAX_TRANSCRIPT_BYTES, TranscriptError, decode_upload
 from training.models import (
     MAX_REVIEW_COMMENTS,
     SCORE_MAX,
@@ -169,3 +172,47 @@ class EnrolForm(forms.Form):
         if not data.get("people") and not data.get("teams"):
             raise ValidationError("Choose people or a team to enrol.")
         return data
+
+
+class CallUploadForm(forms.Form):
+    """A call of a rep to lint: its transcript file, date, deal and (optionally) recording."""
+
+    call_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    deal = forms.ModelChoiceField(
+        queryset=Deal.objects.none(), required=False, help_text="The deal the call was about."
+    )
+    transcript = forms.FileField(
+        help_text="WebVTT (.vtt), SRT (.srt) or plain text with “Speaker: text” lines; "
+        f"at most {MAX_TRANSCRIPT_BYTES // 1024 // 1024} MB."
+    )
+    rep_speaker = forms.CharField(
+        label="The rep's speaker",
+        required=False,
+        max_length=60,
+        help_text="As named in the transcript. Left empty: the speaker nearest the rep's name.",
+    )
+    recording_url = forms.URLField(required=False, assume_scheme="https", label="Recording URL")
+
+    def __init__(self, *args: Any, deals: QuerySet[Deal], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["call_date"].initial = timezone.localdate()
+        deal_field = cast(forms.ModelChoiceField, self.fields["deal"])
+        deal_field.queryset = deals
+
+    def clean_transcript(self) -> tuple[str, str]:
+        """(text, file name), or a message saying why the file cannot be read."""
+        upload = self.cleaned_data["transcript"]
+        if upload.size > MAX_TRANSCRIPT_BYTES:
+            raise forms.ValidationError(f"The file is over {MAX_TRANSCRIPT_BYTES // 1024 // 1024} MB.")
+        try:
+            return decode_upload(upload.read()), upload.name or ""
+        except TranscriptError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class RepSpeakerForm(forms.Form):
+    speaker = forms.ChoiceField(label="The rep is")
+
+    def __init__(self, *args: Any, speakers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["speaker"]).choices = [(s, s) for s in speakers]

@@ -95,7 +95,10 @@ def reviews_card(user: User) -> HomeCard:
         HomeItem(
             f"Call of {review.call_date:%-d %b %Y}",
             review.get_absolute_url(),
-            detail=f"reviewed by {review.reviewer} on {review.scorecard}",
+            # A call uploaded for the linter has no scorecard until it is scored.
+            detail=f"reviewed by {review.reviewer} on {review.scorecard}"
+            if review.scorecard
+            else f"uploaded by {review.reviewer}, linted",
             badge="acknowledge",
             tone="warning",
         )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from training import views
+from training.calls import views as call_views
 
 app_name = "training"
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("reviews/comments/<int:pk>/reply/", views.review_comment_reply, name="review_comment_reply"),
     path("people/<int:user_id>/", views.person, name="person"),
     path("people/<int:user_id>/review/", views.review_create, name="review_create"),
+    path("people/<int:user_id>/calls/new/", call_views.call_upload_page, name="call_upload"),
+    path("reviews/<int:pk>/speaker/", call_views.call_rep_speaker, name="call_rep_speaker"),
     path("team/", views.team, name="team"),
     path("team.csv", views.team_csv, name="team_csv"),
     path("team/updates/", views.team_updates, name="team_updates"),

@@ -15,7 +15,8 @@ from accounts.models import Role, User
 from collateral.models import Asset
 from enablement_portal.csv import Cell, csv_response
 from training import selectors, services
-from training.forms import CallReviewForm, EnrolForm, ReplyForm, ReviewCommentForm
+from training.calls.selectors import call_panel, call_trends
+from training.forms import CallReviewForm, EnrolForm, ReplyForm, RepSpeakerForm, ReviewCommentForm
 from training.models import (
     CallReview,
     Criterion,
@@ -291,10 +292,19 @@ def _review_page(
     status: int = 200,
 ) -> HttpResponse:
     recording = playable_recording_url(review.recording_url)
+    panel = call_panel(review)
+    can_comment = request.user.has_perm("training.comment_on_review", review)
+    speakers = panel.transcript.speakers if panel.transcript else []
     context = {
         "review": review,
         "recording": recording,
-        "can_comment": request.user.has_perm("training.comment_on_review", review),
+        "call": panel,
+        "speaker_form": RepSpeakerForm(
+            initial={"speaker": panel.transcript and panel.transcript.rep_speaker}, speakers=speakers
+        )
+        if can_comment and panel.transcript
+        else None,
+        "can_comment": can_comment,
         "can_reply": request.user.has_perm("training.reply_on_review", review),
         "comment_form": comment_form or ReviewCommentForm(),
         "reply_forms": reply_forms or {},
@@ -467,6 +477,7 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
         "retention_modules": retention_modules,
         "retention_rows": retention_rows,
         "certifications": selectors.certification_statuses(viewer=request.user),
+        "call_trends": call_trends(viewer=request.user, today=timezone.localdate()),
     }
     return render(request, "training/team.html", context)
 

@@ -67,3 +67,19 @@ document.addEventListener("DOMContentLoaded", () => {
   if (input) input.addEventListener("change", () => showRecording(form));
   showRecording(form);
 });
+
+// The call linter: a finding or tracker hit scrolls the transcript to its utterance (and seeks
+// the recording when one plays here), marking that utterance as the current one.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.utterance-link[data-utterance]");
+  if (!link) return;
+  const target = document.getElementById(`utterance-${link.dataset.utterance}`);
+  if (!target) return;
+  event.preventDefault();
+  for (const current of document.querySelectorAll(".utterance.is-current")) current.classList.remove("is-current");
+  target.classList.add("is-current");
+  target.scrollIntoView({ block: "center" });
+  history.replaceState(null, "", `#${target.id}`);
+  const player = document.getElementById("recording");
+  if (player && link.dataset.seconds) player.currentTime = Number(link.dataset.seconds);
+});

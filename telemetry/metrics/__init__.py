@@ -9,6 +9,7 @@ period, window functions for medians); Python only shapes the aggregated rows.
 from collections.abc import Callable
 
 from telemetry.metrics.base import Row, Span
+from telemetry.metrics.calls import call_habits, call_trackers
 from telemetry.metrics.content import content_usage
 from telemetry.metrics.deals import sales_cycle, stage_funnel, win_rate, win_rate_groups
 from telemetry.metrics.gates import gate_compliance
@@ -21,6 +22,8 @@ __all__ = [
     "METRICS",
     "Row",
     "Span",
+    "call_habits",
+    "call_trackers",
     "content_lift",
     "content_usage",
     "gate_compliance",
@@ -49,4 +52,6 @@ METRICS: dict[str, Callable[[Span], list[Row]]] = {
     "rep_funnel": rep_funnel,
     "readiness": readiness,
     "gate_compliance": gate_compliance,
+    "call_habits": call_habits,
+    "call_trackers": call_trackers,
 }

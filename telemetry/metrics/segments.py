@@ -56,7 +56,7 @@ def deal_segments(industry: str, product: str, stage: str, lost_at_stage: str) -
     return segments + [(str(Dimension.STAGE), s) for s in reached_stages(stage, lost_at_stage)]
 
 
-def _per_period(window: Span, deal: str, count: str) -> dict[str, Count]:
+def per_period_counts(window: Span, deal: str, count: str) -> dict[str, Count]:
     """Closed and won deals per period; `deal` is the path to the deal ("" or "deal__")."""
     won = Q(**{f"{deal}stage": Stage.CLOSED_WON})
     return {
@@ -81,7 +81,7 @@ def _shared_groups(window: Span) -> list[Any]:
             "asset_id", "asset__title", "asset__asset_id",
             "deal__account__industry", "deal__product__name", "deal__stage", "deal__lost_at_stage",
         )
-        .annotate(**_per_period(window, "deal__", "deal"))
+        .annotate(**per_period_counts(window, "deal__", "deal"))
     )  # fmt: skip
 
 
@@ -91,7 +91,7 @@ def _closed_groups(window: Span) -> list[dict[str, Any]]:
         Deal.objects.filter(stage__in=CLOSED_STAGES, closed_at__lt=window.end)
         .order_by()
         .values("account__industry", "product__name", "stage", "lost_at_stage")
-        .annotate(**_per_period(window, "", "pk"))
+        .annotate(**per_period_counts(window, "", "pk"))
     )
 
 

@@ -26,6 +26,8 @@ OPERATIONS = [
     (Scope.DEALS_WRITE, "post", "/api/v1/deals/{deal}/transitions", {"event": "QUALIFY"}),
     (Scope.TELEMETRY_READ, "get", "/api/v1/telemetry/win_rate", None),
     (Scope.TRAINING_READ, "get", "/api/v1/training/certifications", None),
+    (Scope.CALLS_READ, "get", "/api/v1/calls/1/lint", None),
+    (Scope.CALLS_WRITE, "post", "/api/v1/calls", {"rep": "nobody", "callDate": "2026-01-05"}),
     (Scope.COLLATERAL_READ, "get", "/api/v1/collateral", None),
     (Scope.COLLATERAL_READ, "get", "/api/v1/collateral/nope", None),
     (Scope.COLLATERAL_WRITE, "put", "/api/v1/collateral/nope", {}),

@@ -102,7 +102,8 @@ def test_load_demo_on_two_days_dates_the_data_from_each(capsys):
     # The same database loaded again a few months later: the demo moves to the new day.
     call_command("load_demo", date="2026-07-01")
     assert_dated_from(date(2026, 7, 1))
-    assert CallReview.objects.count() == 36  # the earlier day's reviews were replaced, not kept beside
+    # 36 reviews and 36 linted calls: the earlier day's were replaced, not kept beside.
+    assert CallReview.objects.count() == 72
 
 
 @pytest.mark.django_db

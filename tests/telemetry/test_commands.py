@@ -13,9 +13,9 @@ def test_recompute_telemetry_shows_progress_and_stores_the_date(worked_example):
     out = StringIO()
     call_command("recompute_telemetry", "--as-of", AS_OF.isoformat(), stdout=out)
     output = out.getvalue()
-    steps = ("[0/11] win_rate", "[1/11] stage_funnel", "[5/11] content_usage", "[6/11] lead_funnel",
-             "[7/11] content_lift", "[8/11] rep_funnel", "[9/11] readiness", "[10/11] gate_compliance",
-             "[11/11] write")  # fmt: skip
+    steps = ("[0/13] win_rate", "[1/13] stage_funnel", "[5/13] content_usage", "[6/13] lead_funnel",
+             "[7/13] content_lift", "[8/13] rep_funnel", "[9/13] readiness", "[10/13] gate_compliance",
+             "[11/13] call_habits", "[12/13] call_trackers", "[13/13] write")  # fmt: skip
     for step in steps:
         assert step in output
     run = TelemetryRun.objects.get()

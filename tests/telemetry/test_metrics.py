@@ -175,6 +175,8 @@ QUERIES = {
     "rep_funnel": 2,
     "readiness": 3,
     "gate_compliance": 4,
+    "call_habits": 2,
+    "call_trackers": 2,
 }
 
 

@@ -10,12 +10,19 @@ TABLES = [
     models.VideoHost, models.Module, models.Quiz, models.Question, models.Choice, models.Program,
     models.ProgramModule, models.Enrollment, models.ModuleProgress, models.Update, models.Acknowledgement,
     models.Scorecard, models.Criterion, models.CallReview, models.CriterionScore, models.ReviewComment,
+    models.Tracker, models.CallTranscript,
 ]  # fmt: skip
 
 
 def snapshot() -> dict:
     data = {model.__name__: [model_to_dict(row) for row in model.objects.order_by("pk")] for model in TABLES}
     data["tags"] = sorted((m.title, tuple(sorted(m.tags.names()))) for m in models.Module.objects.all())
+    # A lint is replaced whole on each load (new rows, a new time): compare what it found.
+    data["lints"] = sorted(
+        (lint.review_id, lint.rep_talk_percent, lint.questions,
+         tuple(lint.findings.values_list("rule", "utterance")), tuple(lint.hits.values_list("tracker_id", "utterance")))
+        for lint in models.CallLint.objects.all()
+    )  # fmt: skip
     data["timestamps"] = sorted((str(p.started_at), str(p.completed_at)) for p in models.ModuleProgress.objects.all())
     return data
 
@@ -43,7 +50,8 @@ def test_the_demo_has_an_onboarding_program_with_quizzes_and_reps_at_every_point
     assert 100 in completions and any(0 < c < 100 for c in completions if c is not None)
     assert any(row.overdue_modules for row in rows)
     assert models.Update.objects.published().count() >= 3
-    assert models.ReviewComment.objects.count() >= 2 * models.CallReview.objects.count() > 0
+    scored = models.CallReview.objects.filter(scorecard__isnull=False)
+    assert models.ReviewComment.objects.count() >= 2 * scored.count() > 0
     bodies = " ".join(m.body for m in modules)
     for criterion in [
         "SDR has confirmed initial interest",
@@ -53,3 +61,30 @@ def test_the_demo_has_an_onboarding_program_with_quizzes_and_reps_at_every_point
         "Legal and security review passed",
     ]:
         assert criterion in bodies
+
+
+@pytest.mark.django_db
+def test_the_demo_calls_give_every_metric_and_finding_data(capsys):
+    call_command("load_demo")
+    lints = models.CallLint.objects.all()
+    assert lints.count() >= 30
+    assert lints.values("rep").distinct().count() >= 10
+    assert (
+        models.CallReview.objects.filter(lint__isnull=False, deal__isnull=False).values("deal").distinct().count() >= 15
+    )
+    rules = set(models.Finding.objects.values_list("rule", flat=True))
+    assert rules >= {
+        "no-next-step", "pricing-before-discovery-exit", "competitor-mentioned", "compliance-phrase-missing",
+        "talk-ratio-high", "long-monologue",
+    }  # fmt: skip
+    hit = set(models.TrackerHit.objects.values_list("tracker__kind", flat=True))
+    assert hit == set(models.TrackerKind.values)
+    assert models.TrackerHit.objects.filter(tracker__battlecard__isnull=False).exists()
+    for field in [
+        "rep_talk_percent",
+        "longest_monologue_seconds",
+        "longest_story_seconds",
+        "questions",
+        "fillers_per_minute",
+    ]:
+        assert len(set(lints.values_list(field, flat=True))) >= 5, field

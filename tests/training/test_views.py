@@ -301,8 +301,8 @@ def test_the_team_table_query_count_is_flat(client, manager, size, django_assert
     make_team_with_learning(manager, size)
     client.force_login(manager)
     # session, user, nav badge, the table's one annotated query, last reviews and their scores,
-    # the retention table, the certifications.
-    with django_assert_num_queries(8):
+    # the retention table, the certifications, the call trends and their findings.
+    with django_assert_num_queries(10):
         response = client.get(reverse("training:team") + "?sort=completion&dir=desc")
     assert len(response.context["rows"]) == size
     with django_assert_num_queries(5):

@@ -1,4 +1,15 @@
 from training.models.attempts import AttemptAnswer, QuizAttempt, Refresher
+from training.models.calls import (
+    CallLint,
+    CallTranscript,
+    Finding,
+    FindingSeverity,
+    Tracker,
+    TrackerHit,
+    TrackerKind,
+    TrackerSpeaker,
+    TranscriptFormat,
+)
 from training.models.certifications import Certification, CertificationGrant, CertificationStatus
 from training.models.content import (
     MAX_COOLDOWN_MINUTES,
@@ -35,7 +46,9 @@ __all__ = [
     "SCORE_MIN",
     "Acknowledgement",
     "AttemptAnswer",
+    "CallLint",
     "CallReview",
+    "CallTranscript",
     "Certification",
     "CertificationGrant",
     "CertificationStatus",
@@ -43,6 +56,8 @@ __all__ = [
     "Criterion",
     "CriterionScore",
     "Enrollment",
+    "Finding",
+    "FindingSeverity",
     "Module",
     "ModuleDueDate",
     "ModuleProgress",
@@ -55,6 +70,11 @@ __all__ = [
     "Refresher",
     "ReviewComment",
     "Scorecard",
+    "Tracker",
+    "TrackerHit",
+    "TrackerKind",
+    "TrackerSpeaker",
+    "TranscriptFormat",
     "Update",
     "UpdateKind",
     "VideoHost",

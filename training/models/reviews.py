@@ -92,7 +92,12 @@ class CallReview(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_reviews_written"
     )
-    scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="reviews")
+    # None for a call uploaded to be linted and reviewed later (the API, the transcript upload).
+    scorecard = models.ForeignKey(Scorecard, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews")
+    deal = models.ForeignKey(
+        "pipeline.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="call_reviews",
+        help_text="The deal the call was about: the linter reads its stage history.",
+    )  # fmt: skip
     call_date = models.DateField()
     recording_url = models.URLField(
         blank=True,
