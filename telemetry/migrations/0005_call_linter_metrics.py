@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("telemetry", "0003_segments_and_loop_metrics"),
+        ("telemetry", "0004_snapshot_segment_rank_index"),
     ]
 
     operations = [
