@@ -295,6 +295,62 @@ def gate_compliance(span: Span) -> list[tuple]:
     )
 
 
+def _called_in(span: Span, column: str, template: str) -> tuple[list[str], list[Any]]:
+    """As `_per_period`, for a call's date (a date column, from the period's first day)."""
+    columns, params = [], []
+    for period in Period.values:
+        first = span.first_months[period]
+        columns.append(template.format(during=f"{column} >= %s" if first else "1 = 1"))
+        params += [first] if first else []
+    return columns, params
+
+
+def call_habits(span: Span) -> list[tuple]:
+    """Per rep and period: calls linted and the averages of their habits; findings per rep and period."""
+    columns, params = _called_in(span, "l.call_date", "COUNT(CASE WHEN {during} THEN 1 END)")
+    for field in (
+        "rep_talk_percent", "longest_monologue_seconds", "questions", "fillers_per_minute", "longest_story_seconds"
+    ):  # fmt: skip
+        more, more_params = _called_in(span, "l.call_date", f"AVG(CASE WHEN {{during}} THEN l.{field} END)")
+        columns += more
+        params += more_params
+    findings, finding_params = _called_in(span, "l.call_date", "COUNT(CASE WHEN {during} THEN 1 END)")
+    return _fetch(
+        f"SELECT l.rep_id, u.first_name, u.last_name, u.username, u.team_id, {', '.join(columns)} "  # noqa: S608
+        "FROM training_calllint l JOIN accounts_user u ON u.id = l.rep_id WHERE l.call_date <= %s "
+        "GROUP BY l.rep_id, u.first_name, u.last_name, u.username, u.team_id",
+        [*params, span.as_of],
+    ) + _fetch(
+        f"SELECT l.rep_id, {', '.join(findings)} FROM training_finding f "  # noqa: S608
+        "JOIN training_calllint l ON l.id = f.lint_id WHERE l.call_date <= %s GROUP BY l.rep_id",
+        [*finding_params, span.as_of],
+    )
+
+
+def call_trackers(span: Span) -> list[tuple]:
+    """Closed and won deals with linted calls per period; the same per tracker hit on their calls."""
+    counts, params = [], []
+    for period in ("year", "all"):
+        start = span.starts[period]
+        during = "d.closed_at >= %s" if start else "1 = 1"
+        counts += [
+            f"COUNT(DISTINCT CASE WHEN {during} THEN d.id END)",
+            f"COUNT(DISTINCT CASE WHEN {during} AND d.stage = 'ClosedWon' THEN d.id END)",
+        ]
+        params += [start, start] if start else []
+    deals = "JOIN training_callreview r ON r.id = l.review_id JOIN pipeline_deal d ON d.id = r.deal_id"
+    closed = f"d.stage IN {CLOSED} AND d.closed_at < %s"
+    return _fetch(
+        f"SELECT {', '.join(counts)} FROM training_calllint l {deals} WHERE {closed}",  # noqa: S608
+        [*params, span.end],
+    ) + _fetch(
+        f"SELECT h.tracker_id, t.name, {', '.join(counts)} FROM training_trackerhit h "  # noqa: S608
+        f"JOIN training_tracker t ON t.id = h.tracker_id JOIN training_calllint l ON l.id = h.lint_id {deals} "
+        f"WHERE {closed} GROUP BY h.tracker_id, t.name",
+        [*params, span.end],
+    )
+
+
 HAND_WRITTEN: dict[str, Callable[[Span], list[tuple]]] = {
     "win_rate": win_rate,
     "stage_funnel": stage_funnel,
@@ -307,5 +363,7 @@ HAND_WRITTEN: dict[str, Callable[[Span], list[tuple]]] = {
     "rep_funnel": rep_funnel,
     "readiness": readiness,
     "gate_compliance": gate_compliance,
+    "call_habits": call_habits,
+    "call_trackers": call_trackers,
 }
 assert Stage.CLOSED_WON == "ClosedWon" and Stage.CLOSED_LOST == "ClosedLost"
