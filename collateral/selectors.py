@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -33,6 +34,7 @@ from collateral.models import (
     UsageKind,
 )
 from collateral.search import Chip, Understood, order_by_relevance, search_assets, understand
+from collateral.search.backends import CANDIDATES
 from collateral.search.lexicon import MIN_WORD, STOP_WORDS, lexicon, library_version, words_of
 
 if TYPE_CHECKING:
@@ -41,8 +43,9 @@ if TYPE_CHECKING:
 TAG_KINDS = (TagKind.INDUSTRY, TagKind.USE_CASE, TagKind.COMPETITOR)
 # The sort a rep can pick; "" is the best match for a query and the newest without one.
 SORTS = {"": "Best match", "newest": "Newest", "most_used": "Most used"}
-# A search or a filter counts its matches (and their facets) up to this many, then says "1,000+".
-COUNT_CAP = 1000
+# A search or a filter counts its matches (and their facets) up to this many, then says "1,000+";
+# a search has no more candidates than that to count (collateral.search.backends).
+COUNT_CAP = CANDIDATES
 # How close a word of the library must be to count as a "nearest match" for a word nothing matched.
 NEAREST_SCORE = 60
 
@@ -227,7 +230,7 @@ class AssetPages:
         found = cache.get(key)
         if found is None:
             found = list(ids)
-            cache.set(key, found, timeout=3600)
+            cache.set(key, found, timeout=settings.COLLATERAL_SEARCH_CACHE_SECONDS)
         return self.queryset.filter(pk__in=found)
 
 
@@ -291,7 +294,7 @@ def _count_rows(assets: QuerySet, cap: int | None) -> list[tuple[str, str, str, 
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = [tuple(row) for row in cursor.fetchall()]
-        cache.set(key, rows, timeout=3600)
+        cache.set(key, rows, timeout=settings.COLLATERAL_SEARCH_CACHE_SECONDS)
     return rows
 
 
