@@ -205,33 +205,18 @@ def assets_for_display(assets: QuerySet, filters: LibraryFilters) -> QuerySet:
 class AssetPages:
     """`queryset` (from assets_for_display) for paginating: slicing it gives one page of assets.
 
-    PostgreSQL joins every match to its current version before sorting, and only then keeps a
-    page: for a broad query that is a hash join over all versions. So there the page's ids are
-    ranked and cut first (over the asset rows alone, with the full-text index), cached per
-    library version, and only those rows are read and joined. SQLite would run its FTS5 match
-    twice that way, so it slices `queryset`.
+    A search ranks its candidates only (collateral.search.backends), so its page is sliced as is.
+    Listed by date or use, PostgreSQL would join every asset to its current version before
+    sorting and only then keep a page (a hash join over all versions), so there the page's ids
+    are sorted and cut first over the asset rows alone, and only those rows are read and joined.
     """
 
     queryset: QuerySet
 
     def __getitem__(self, window: slice) -> QuerySet:
-        if connection.vendor != "postgresql":
+        if connection.vendor != "postgresql" or "relevance" in self.queryset.query.annotations:
             return self.queryset[window]
-        ids = self.queryset.values_list("pk", flat=True)[window]
-        if "relevance" not in self.queryset.query.annotations:
-            # Not cached: "most used" changes with every view, which is no library change.
-            return self.queryset.filter(pk__in=ids)
-        try:
-            sql, params = ids.query.sql_with_params()
-        except EmptyResultSet:
-            # An empty window (the one page of no results is [0:0]).
-            return self.queryset.none()
-        key = f"collateral:page:{library_version()}:{hashlib.sha256(repr((sql, params)).encode()).hexdigest()}"
-        found = cache.get(key)
-        if found is None:
-            found = list(ids)
-            cache.set(key, found, timeout=settings.COLLATERAL_SEARCH_CACHE_SECONDS)
-        return self.queryset.filter(pk__in=found)
+        return self.queryset.filter(pk__in=self.queryset.values_list("pk", flat=True)[window])
 
 
 @dataclass(frozen=True)
@@ -286,7 +271,11 @@ def _counts_sql(assets: QuerySet, cap: int | None) -> tuple[str, list]:
 
 def _count_rows(assets: QuerySet, cap: int | None) -> list[tuple[str, str, str, int]]:
     """The counts' rows, from the cache when this exact statement ran since the library last changed."""
-    sql, params = _counts_sql(assets, cap)
+    try:
+        sql, params = _counts_sql(assets, cap)
+    except EmptyResultSet:
+        # A search without candidates.
+        return [("total", "", "", 0)]
     digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
     key = f"collateral:counts:{library_version()}:{digest}"
     rows = cache.get(key)

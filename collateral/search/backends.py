@@ -8,10 +8,11 @@
   uncorrelated subquery that SQLite runs once.
 
 Candidates before the score: the score is only computed for the candidates, found with the
-index: the newest CANDIDATES + 1 assets matching every term, and (for more than one term) the
-newest CANDIDATES + 1 matching any term. With at most CANDIDATES matches that is every match, so
-the ranking is exact; past it (the page says "1,000+") every asset matching all the words is
-still ranked when there are at most CANDIDATES of them, and a sort by date is exact either way.
+index in one query whose ids are cached per library version: the newest CANDIDATES + 1 assets
+matching every term, and (for more than one term) the newest CANDIDATES + 1 matching any term.
+With at most CANDIDATES matches that is every match, so the ranking is exact; past it (the page
+says "1,000+") every asset matching all the words is still ranked when there are at most
+CANDIDATES of them, and a sort by date is exact either way.
 Scoring every match instead grew with the library: at 100,000 assets a one-word query read and
 scored 10,000 rows (50-70 ms on PostgreSQL) for its first page.
 
@@ -20,13 +21,17 @@ Score, the same on both: 1000 for every term matched anywhere (all words > most 
 type the words named. Ties: newest first, then asset id.
 """
 
+import hashlib
 from typing import TypeVar
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import Combinable, RawSQL
 
+from collateral.search.lexicon import library_version
 from collateral.search.query import Term, Understood
 
 FTS_TABLE = "collateral_asset_fts"
@@ -92,21 +97,31 @@ def search_assets(queryset: _AssetsT, understood: Understood) -> _AssetsT:
     score = parts[0]
     for part in parts[1:]:
         score = score + part
-    candidates = _newest_ids(every, some) if len(terms) > 1 else _newest_ids(every)
+    candidates = candidate_ids(every, some) if len(terms) > 1 else candidate_ids(every)
     return queryset.filter(pk__in=candidates).alias(relevance=score)
 
 
-def _newest_ids(*matches: QuerySet) -> RawSQL:
-    """Ids of the newest CANDIDATES + 1 assets of each of `matches`, in one subquery (ORed
-    `IN`s would make PostgreSQL test every row of the table against both)."""
+def candidate_ids(*matches: QuerySet) -> list[int]:
+    """Ids of the newest CANDIDATES + 1 assets of each of `matches` (one query, none when this
+    exact query ran since the library last changed): the score, the page and the counts then read
+    these rows alone, instead of each finding them again."""
     selects, params = [], []
     for index, assets in enumerate(matches):
         newest = assets.order_by("-published_at", "-pk").values("pk")[: CANDIDATES + 1]
         sql, select_params = newest.query.sql_with_params()
         selects.append(f"SELECT * FROM ({sql}) AS newest_{index}")  # noqa: S608 (Django's compiled SQL)
         params += select_params
-    # What was typed is only in the parameters.
-    return RawSQL(" UNION ALL ".join(selects), params)  # noqa: S611
+    # One statement (ORed `IN`s would make PostgreSQL test every row against both); what was
+    # typed is only in the parameters.
+    sql = " UNION ALL ".join(selects)
+    key = f"collateral:candidates:{library_version()}:{hashlib.sha256(repr((sql, params)).encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = sorted({row[0] for row in cursor.fetchall()})
+        cache.set(key, found, timeout=settings.COLLATERAL_SEARCH_CACHE_SECONDS)
+    return found
 
 
 def order_by_relevance(queryset: _AssetsT) -> _AssetsT:
