@@ -22,7 +22,7 @@ type the words named. Ties: newest first, then asset id.
 """
 
 import hashlib
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
@@ -105,7 +105,8 @@ def candidate_ids(*matches: QuerySet) -> list[int]:
     """Ids of the newest CANDIDATES + 1 assets of each of `matches` (one query, none when this
     exact query ran since the library last changed): the score, the page and the counts then read
     these rows alone, instead of each finding them again."""
-    selects, params = [], []
+    selects: list[str] = []
+    params: list[Any] = []
     for index, assets in enumerate(matches):
         newest = assets.order_by("-published_at", "-pk").values("pk")[: CANDIDATES + 1]
         sql, select_params = newest.query.sql_with_params()
