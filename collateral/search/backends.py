@@ -22,6 +22,7 @@ type the words named. Ties: newest first, then asset id.
 """
 
 import hashlib
+import json
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -98,7 +99,16 @@ def search_assets(queryset: _AssetsT, understood: Understood) -> _AssetsT:
     for part in parts[1:]:
         score = score + part
     candidates = candidate_ids(every, some) if len(terms) > 1 else candidate_ids(every)
-    return queryset.filter(pk__in=candidates).alias(relevance=score)
+    among = queryset.filter(pk__in=_one_parameter(candidates)) if candidates else queryset.none()
+    return among.alias(relevance=score)
+
+
+def _one_parameter(ids: list[int]) -> RawSQL:
+    """`ids` as a subquery of one parameter: an `IN` of a thousand placeholders took the driver
+    longer to build (~5 ms) than PostgreSQL took to read the rows."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
 
 
 def candidate_ids(*matches: QuerySet) -> list[int]:
