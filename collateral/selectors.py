@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -33,6 +34,7 @@ from collateral.models import (
     UsageKind,
 )
 from collateral.search import Chip, Understood, order_by_relevance, search_assets, understand
+from collateral.search.backends import CANDIDATES
 from collateral.search.lexicon import MIN_WORD, STOP_WORDS, lexicon, library_version, words_of
 
 if TYPE_CHECKING:
@@ -41,8 +43,9 @@ if TYPE_CHECKING:
 TAG_KINDS = (TagKind.INDUSTRY, TagKind.USE_CASE, TagKind.COMPETITOR)
 # The sort a rep can pick; "" is the best match for a query and the newest without one.
 SORTS = {"": "Best match", "newest": "Newest", "most_used": "Most used"}
-# A search or a filter counts its matches (and their facets) up to this many, then says "1,000+".
-COUNT_CAP = 1000
+# A search or a filter counts its matches (and their facets) up to this many, then says "1,000+";
+# a search has no more candidates than that to count (collateral.search.backends).
+COUNT_CAP = CANDIDATES
 # How close a word of the library must be to count as a "nearest match" for a word nothing matched.
 NEAREST_SCORE = 60
 
@@ -202,33 +205,18 @@ def assets_for_display(assets: QuerySet, filters: LibraryFilters) -> QuerySet:
 class AssetPages:
     """`queryset` (from assets_for_display) for paginating: slicing it gives one page of assets.
 
-    PostgreSQL joins every match to its current version before sorting, and only then keeps a
-    page: for a broad query that is a hash join over all versions. So there the page's ids are
-    ranked and cut first (over the asset rows alone, with the full-text index), cached per
-    library version, and only those rows are read and joined. SQLite would run its FTS5 match
-    twice that way, so it slices `queryset`.
+    A search ranks its candidates only (collateral.search.backends), so its page is sliced as is.
+    Listed by date or use, PostgreSQL would join every asset to its current version before
+    sorting and only then keep a page (a hash join over all versions), so there the page's ids
+    are sorted and cut first over the asset rows alone, and only those rows are read and joined.
     """
 
     queryset: QuerySet
 
     def __getitem__(self, window: slice) -> QuerySet:
-        if connection.vendor != "postgresql":
+        if connection.vendor != "postgresql" or "relevance" in self.queryset.query.annotations:
             return self.queryset[window]
-        ids = self.queryset.values_list("pk", flat=True)[window]
-        if "relevance" not in self.queryset.query.annotations:
-            # Not cached: "most used" changes with every view, which is no library change.
-            return self.queryset.filter(pk__in=ids)
-        try:
-            sql, params = ids.query.sql_with_params()
-        except EmptyResultSet:
-            # An empty window (the one page of no results is [0:0]).
-            return self.queryset.none()
-        key = f"collateral:page:{library_version()}:{hashlib.sha256(repr((sql, params)).encode()).hexdigest()}"
-        found = cache.get(key)
-        if found is None:
-            found = list(ids)
-            cache.set(key, found, timeout=3600)
-        return self.queryset.filter(pk__in=found)
+        return self.queryset.filter(pk__in=self.queryset.values_list("pk", flat=True)[window])
 
 
 @dataclass(frozen=True)
@@ -283,7 +271,11 @@ def _counts_sql(assets: QuerySet, cap: int | None) -> tuple[str, list]:
 
 def _count_rows(assets: QuerySet, cap: int | None) -> list[tuple[str, str, str, int]]:
     """The counts' rows, from the cache when this exact statement ran since the library last changed."""
-    sql, params = _counts_sql(assets, cap)
+    try:
+        sql, params = _counts_sql(assets, cap)
+    except EmptyResultSet:
+        # A search without candidates.
+        return [("total", "", "", 0)]
     digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
     key = f"collateral:counts:{library_version()}:{digest}"
     rows = cache.get(key)
@@ -291,7 +283,7 @@ def _count_rows(assets: QuerySet, cap: int | None) -> list[tuple[str, str, str, 
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = [tuple(row) for row in cursor.fetchall()]
-        cache.set(key, rows, timeout=3600)
+        cache.set(key, rows, timeout=settings.COLLATERAL_SEARCH_CACHE_SECONDS)
     return rows
 
 

@@ -202,6 +202,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long collateral search keeps a query's counts and ranked page (until the library changes
+# anyway, collateral.search.lexicon.library_version); 0 keeps nothing (the benchmark's cold figure).
+COLLATERAL_SEARCH_CACHE_SECONDS = env_int("COLLATERAL_SEARCH_CACHE_SECONDS", 3600)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_TIMEOUTS)

@@ -6,7 +6,7 @@ CI runs this module in both passes; the expected lists below are the contract be
 import pytest
 
 from collateral.models import Asset
-from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching
+from collateral.selectors import AssetPages, LibraryFilters, assets_for_display, assets_matching, count_capped
 from tests.collateral.factories import published_asset
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,20 @@ def test_a_typo_is_corrected_against_the_library_on_every_database(corpus):
     # No asset contains "pyments": it is read as "payments", the nearest word of the library.
     assert ranked("pyments") == ranked("payments")
     assert ranked("healthcare") == ["OP-0001"]
+
+
+def test_past_its_candidates_a_search_still_ranks_every_asset_with_all_the_words_first(admin, monkeypatch):
+    from collateral.search import backends
+
+    monkeypatch.setattr(backends, "CANDIDATES", 3)
+    for n in range(2):
+        published_asset(by=admin, asset_id=f"CS-{n + 1:04d}", title=f"Retail checkout story {n}")
+    # Newer, and matching one word only.
+    for n in range(6):
+        published_asset(by=admin, asset_id=f"WP-{n + 1:04d}", title=f"Retail paper {n}")
+    # Only the candidates are ranked: every asset with all the words (2), and the newest
+    # CANDIDATES + 1 with any of them; not all 8 matches.
+    assert ranked("retail checkout") == ["CS-0002", "CS-0001", "WP-0006", "WP-0005", "WP-0004", "WP-0003"]
+    # One word: its newest CANDIDATES + 1 matches.
+    assert ranked("paper") == ["WP-0006", "WP-0005", "WP-0004", "WP-0003"]
+    assert count_capped(assets_matching(user=None, filters=LibraryFilters(q="retail")), 3) == (3, True)

@@ -96,6 +96,26 @@ def test_a_facet_filters_the_results_and_shows_its_counts(rep, library):
     assert client.get("/collateral/", {"type": "OnePager"}).context["page"].paginator.count == 1
 
 
+@pytest.mark.parametrize("params", [{}, {"q": "fintech"}])
+def test_a_published_asset_is_found_and_counted_at_once_and_an_archived_one_is_gone(rep, admin, library, params):
+    client = logged_in(rep)
+
+    def seen() -> tuple[list[str], int, dict[str, int]]:
+        response = client.get("/collateral/", params)
+        facets = {f.param: {o.value: o.count for o in f.options} for f in response.context["facets"]}
+        return [a.asset_id for a in response.context["page"]], response.context["counts"].total, facets["industry"]
+
+    # Counted once, then cached until the library changes.
+    before = seen()
+    assert before[0][-1] == "CS-0001" and before[2]["fintech"] == 1
+    assert seen() == before
+    new = published_asset(by=admin, asset_id="CS-0002", title="Fintech fraud story", tags=["fintech"])
+    ids, total, industries = seen()
+    assert ids[0] == "CS-0002" and total == before[1] + 1 and industries["fintech"] == 2
+    asset_archive(asset=new, by=admin)
+    assert seen() == before
+
+
 def test_an_empty_search_offers_the_nearest_results_without_the_most_restrictive_filter(rep, library):
     response = logged_in(rep).get("/collateral/", {"q": "latency", "industry": "retail"})
     html = response.content.decode()
