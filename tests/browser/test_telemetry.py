@@ -23,7 +23,7 @@ def dashboard_data(transactional_db, rep, teammate, other_rep, manager):
 def test_a_manager_sees_the_charts_drawn_and_downloads_a_table(page, dashboard_data, manager):
     log_in(page, manager.username, PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Telemetry").click()
-    page.get_by_label("Period").select_option("all")
+    page.get_by_role("combobox", name="Period").select_option("all")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", name="Win rate by rep")).to_be_visible()
 
